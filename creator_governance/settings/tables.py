@@ -1,0 +1,16 @@
+"""Settings of the lakehouse and the Delta table layer (conf/base/tables.yaml)."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from creator_governance.settings._base import Section
+
+
+class TablesSettings(Section):
+    """Where tables live and which Delta engine writes them."""
+
+    lakehouse: str = "lakehouse"
+    engine: Literal["auto", "delta-spark", "delta-rs"] = "auto"
+    commit_retries: int = Field(5, ge=0)
+    vacuum_retention_hours: int = Field(168, ge=0)

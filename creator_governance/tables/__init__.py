@@ -1,0 +1,219 @@
+"""The one door to every table: jobs read and write Delta tables by name through `Tables`.
+
+Two engines sit behind it: native delta-spark where Delta's JVM classes are loaded (Databricks, a cluster
+started with `--packages`), and delta-rs otherwise (Spark writes Parquet, the driver commits with `deltalake`).
+Either way the tables are real Delta tables under the lakehouse root, one folder per table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, SparkSession
+
+from creator_governance.settings import TablesSettings
+from creator_governance.tables import schema as S
+from creator_governance.tables.deltars import DeltaRsEngine, WriteResult
+from creator_governance.tables.deltaspark import DeltaSparkEngine, delta_spark_available
+from creator_governance.tables.errors import (
+    ConcurrentWrite,
+    PartitionViolation,
+    SchemaMismatch,
+    TableError,
+    TableNotFound,
+)
+
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+__all__ = [
+    "ConcurrentWrite", "PartitionViolation", "SchemaMismatch", "TableError", "TableInfo", "TableNotFound",
+    "Tables", "WriteResult",
+]
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """One line of `govern tables`."""
+
+    name: str
+    path: str
+    engine: str
+    version: int
+    rows: int
+    partition_by: tuple[str, ...]
+
+
+class Tables:
+    """Delta tables by name under one lakehouse root."""
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        root: str,
+        *,
+        engine: str = "auto",
+        commit_retries: int = 5,
+        vacuum_retention_hours: int = 168,
+    ):
+        self.spark = spark
+        local = root.removeprefix("file://")
+        self.root = local if "://" in local else os.path.abspath(local)
+        self.vacuum_retention_hours = vacuum_retention_hours
+        if engine == "auto":
+            engine = "delta-spark" if delta_spark_available(spark) else "delta-rs"
+        engines = {"delta-spark": DeltaSparkEngine, "delta-rs": DeltaRsEngine}
+        if engine not in engines:
+            raise TableError(f"tables.engine: unknown engine '{engine}' (auto, delta-spark, delta-rs)")
+        self.engine = engines[engine](spark, commit_retries)
+
+    @classmethod
+    def from_config(cls, spark: SparkSession, settings: TablesSettings) -> "Tables":
+        """The layer as configured in conf/*/tables.yaml."""
+        return cls(
+            spark, settings.lakehouse, engine=settings.engine, commit_retries=settings.commit_retries,
+            vacuum_retention_hours=settings.vacuum_retention_hours,
+        )
+
+    # ---- names and metadata ---------------------------------------------------------------------------------
+    def path(self, name: str) -> str:
+        """Folder of table `name`."""
+        if not NAME.match(name):
+            raise TableError(f"invalid table name '{name}': lower-case letters, digits and _ only")
+        return os.path.join(self.root, name)
+
+    def exists(self, name: str) -> bool:
+        return self.engine.exists(self.path(name))
+
+    def names(self) -> list[str]:
+        """Every table under the root, sorted."""
+        if not os.path.isdir(self.root):
+            return []
+        return sorted(n for n in os.listdir(self.root) if NAME.match(n) and self.exists(n))
+
+    def version(self, name: str) -> int:
+        return self.engine.version(self._existing(name))
+
+    def history(self, name: str, limit: int | None = None) -> list[dict]:
+        """Commits of the table, newest first."""
+        return self.engine.history(self._existing(name), limit)
+
+    def row_count(self, name: str, version: int | None = None) -> int:
+        return self.engine.row_count(self._existing(name), version)
+
+    def schema(self, name: str):
+        return self.engine.schema(self._existing(name))
+
+    def partition_columns(self, name: str) -> list[str]:
+        return self.engine.partition_columns(self._existing(name))
+
+    def info(self) -> list[TableInfo]:
+        """Name, path, engine, latest version and row count of every table."""
+        out = []
+        for name in self.names():
+            path = self.path(name)
+            out.append(TableInfo(name, path, self.engine.name, self.engine.version(path),
+                                 self.engine.row_count(path), tuple(self.engine.partition_columns(path))))
+        return out
+
+    # ---- read -----------------------------------------------------------------------------------------------
+    def read(
+        self,
+        name: str,
+        *,
+        version: int | None = None,
+        ds: object | Iterable[object] | None = None,
+        ds_from: object | None = None,
+        ds_to: object | None = None,
+    ) -> DataFrame:
+        """The table (latest or `version`), pruned to `ds` values or the range [`ds_from`, `ds_to`]."""
+        path = self._existing(name)
+        predicate: list[tuple] = []
+        if ds is not None:
+            values = [ds] if isinstance(ds, (str, dt.date)) else list(ds)
+            predicate.append(("ds", "in", S.partition_literals(values)))
+        if ds_from is not None:
+            predicate.append(("ds", ">=", S.partition_literal(ds_from)))
+        if ds_to is not None:
+            predicate.append(("ds", "<=", S.partition_literal(ds_to)))
+        partitioned = "ds" in self.engine.partition_columns(path)
+        if predicate and not partitioned:
+            raise TableError(f"table '{name}' is not partitioned by ds: read it without ds filters")
+        df = self.engine.read(path, version, predicate or None)
+        for column, op, value in predicate:
+            df = df.filter(S.as_filter(column, op, value))
+        return df
+
+    def register_views(self) -> list[str]:
+        """A temporary view per table, under its own name, for `govern sql` and notebooks."""
+        names = self.names()
+        for name in names:
+            self.read(name).createOrReplaceTempView(name)
+        return names
+
+    # ---- write ----------------------------------------------------------------------------------------------
+    def append(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None, **meta) -> WriteResult:
+        """Add rows; creates the table (partitioned by `ds` when it has one) on first write."""
+        path, df, partition_by = self._prepare(name, df, partition_by)
+        return self.engine.write(path, df, mode="append", partition_by=partition_by,
+                                 metadata={"operation": "append", **meta})
+
+    def overwrite(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None, **meta) -> WriteResult:
+        """Replace the whole table atomically (readers see the old or the new version, nothing between)."""
+        path, df, partition_by = self._prepare(name, df, partition_by)
+        return self.engine.write(path, df, mode="overwrite", partition_by=partition_by,
+                                 metadata={"operation": "overwrite", **meta})
+
+    def overwrite_partitions(self, name: str, df: DataFrame, ds_values: Iterable[object], **meta) -> WriteResult:
+        """Replace exactly the `ds` partitions listed, atomically; a listed day with no rows ends up empty."""
+        values = S.partition_literals(ds_values)
+        if not values:
+            raise TableError(f"table '{name}': overwrite_partitions needs at least one ds value")
+        if "ds" not in df.columns:
+            raise SchemaMismatch(f"table '{name}': a partition overwrite needs a ds column")
+        path, df, partition_by = self._prepare(name, df, ["ds"])
+        if partition_by != ["ds"]:
+            raise TableError(f"table '{name}' is partitioned by {partition_by}, not ds")
+        return self.engine.write(path, df, mode="overwrite", partition_by=partition_by, replace=values,
+                                 metadata={"operation": "overwrite_partitions", "ds": ",".join(values), **meta})
+
+    def upsert(self, name: str, df: DataFrame, *, keys: list[str], order_by: str | None = None, **meta) -> WriteResult:
+        """Merge by `keys`: new keys are inserted; for a known key the row with the greatest `order_by` wins
+        (the incoming row on ties or without `order_by`). Only files holding incoming keys are rewritten."""
+        missing = [k for k in [*keys, *([order_by] if order_by else [])] if k not in df.columns]
+        if missing:
+            raise SchemaMismatch(f"table '{name}': upsert columns {missing} are not in the incoming data")
+        if not self.exists(name):
+            return self.append(name, df, **meta)
+        path, df, _ = self._prepare(name, df, None)
+        return self.engine.upsert(path, df, keys=keys, order_by=order_by, metadata=meta)
+
+    def vacuum(self, name: str, retention_hours: int | None = None) -> list[str]:
+        """Delete unreferenced files older than the retention (default from config)."""
+        hours = self.vacuum_retention_hours if retention_hours is None else retention_hours
+        return self.engine.vacuum(self._existing(name), hours)
+
+    # ---- internals ------------------------------------------------------------------------------------------
+    def _existing(self, name: str) -> str:
+        path = self.path(name)
+        if not self.engine.exists(path):
+            raise TableNotFound(f"table '{name}' does not exist under {self.root}")
+        return path
+
+    def _prepare(self, name: str, df: DataFrame, partition_by: list[str] | None):
+        path = self.path(name)
+        if self.engine.exists(path):
+            table_schema = self.engine.schema(path)
+            S.check_compatible(name, table_schema, df.schema)
+            return path, S.conform(df, table_schema), self.engine.partition_columns(path)
+        if partition_by is None:
+            partition_by = ["ds"] if "ds" in df.columns else []
+        absent = [c for c in partition_by if c not in df.columns]
+        if absent:
+            raise SchemaMismatch(f"table '{name}': partition columns {absent} are not in the data")
+        os.makedirs(self.root, exist_ok=True)
+        return path, df, list(partition_by)
+

@@ -1,0 +1,345 @@
+"""The delta-rs engine: Spark writes Parquet in parallel, the driver commits the files with `deltalake`.
+
+A write stages Parquet under `<table>/_staging/<run>/`, moves each file under its partition folder with a
+run-unique name (invisible until committed), then commits Add/Remove actions in one Delta transaction.
+A writer killed at any point leaves only uncommitted files, which readers never see and `vacuum` deletes.
+Reads resolve the live file list of a version with delta-rs and scan it with Spark's Parquet reader.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from creator_governance.tables import schema as S
+from creator_governance.tables.errors import ConcurrentWrite, PartitionViolation, TableNotFound
+
+STAGING = "_staging"
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A data file moved into the table folder, not yet committed."""
+
+    path: str  # relative to the table root, raw (delta-rs encodes it)
+    size: int
+    rows: int
+    partition_values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one committed write did."""
+
+    table: str
+    version: int
+    files_added: int
+    files_removed: int
+    rows_written: int
+
+
+class DeltaRsEngine:
+    """Delta tables on a local or mounted filesystem through delta-rs commits."""
+
+    name = "delta-rs"
+
+    def __init__(self, spark: SparkSession, commit_retries: int = 5):
+        self.spark = spark
+        self.commit_retries = commit_retries
+
+    # ---- metadata -------------------------------------------------------------------------------------------
+    def exists(self, path: str) -> bool:
+        from deltalake import DeltaTable
+
+        return os.path.isdir(os.path.join(path, "_delta_log")) and DeltaTable.is_deltatable(path)
+
+    def _table(self, path: str, version: int | None = None):
+        from deltalake import DeltaTable
+
+        if not self.exists(path):
+            raise TableNotFound(f"no Delta table at {path}")
+        return DeltaTable(path, version=version) if version is not None else DeltaTable(path)
+
+    def schema(self, path: str, version: int | None = None) -> T.StructType:
+        import pyarrow as pa
+
+        return S.from_arrow(pa.schema(self._table(path, version).schema().to_arrow()))
+
+    def partition_columns(self, path: str) -> list[str]:
+        return list(self._table(path).metadata().partition_columns)
+
+    def version(self, path: str) -> int:
+        return self._table(path).version()
+
+    def history(self, path: str, limit: int | None = None) -> list[dict]:
+        """Commits, newest first; `operation` is the layer's own name for the write when it made it."""
+        commits = self._table(path).history(limit)
+        for commit in commits:
+            commit["operation"] = commit.get("govern.operation", commit.get("operation"))
+        return commits
+
+    def row_count(self, path: str, version: int | None = None) -> int:
+        """Rows of the live files, from the log's statistics (no data scan)."""
+        import pyarrow as pa
+
+        actions = pa.table(self._table(path, version).get_add_actions(flatten=True))
+        return int(sum(v or 0 for v in actions.column("num_records").to_pylist())) if actions.num_rows else 0
+
+    # ---- read -----------------------------------------------------------------------------------------------
+    def read(self, path: str, version: int | None = None, predicate: list[tuple] | None = None) -> DataFrame:
+        """The table (at `version`) as a DataFrame; `predicate` prunes partitions, e.g. [("ds", "in", [...])]."""
+        table = self._table(path, version)
+        schema = self.schema(path, version)
+        files = table.file_uris(file_pruning_predicate=predicate) if predicate else table.file_uris()
+        if not files:
+            return self.spark.createDataFrame([], schema)
+        files = [_local_path(f) for f in files]
+        df = self.spark.read.schema(schema).option("basePath", os.path.abspath(path)).parquet(*files)
+        return S.conform(df, schema)
+
+    # ---- write ----------------------------------------------------------------------------------------------
+    def write(
+        self,
+        path: str,
+        df: DataFrame,
+        *,
+        mode: str,
+        partition_by: list[str],
+        replace: list[str] | None = None,
+        metadata: dict | None = None,
+    ) -> WriteResult:
+        """Append (`mode="append"`), replace the whole table (`"overwrite"`) or the `ds` values in `replace`."""
+        run = _run_id()
+        staged = self._stage(path, df, partition_by, run)
+        try:
+            if replace is not None:
+                _check_partitions(path, staged, replace)
+            version = self._commit(path, df.schema, staged, [], mode, partition_by, replace, {**(metadata or {}), "run_id": run})
+        except BaseException:
+            _discard(path, staged)
+            raise
+        finally:
+            shutil.rmtree(os.path.join(path, STAGING, run), ignore_errors=True)
+        return WriteResult(os.path.basename(path), version, len(staged), 0, sum(s.rows for s in staged))
+
+    def upsert(
+        self,
+        path: str,
+        df: DataFrame,
+        *,
+        keys: list[str],
+        order_by: str | None,
+        metadata: dict | None = None,
+    ) -> WriteResult:
+        """Copy-on-write merge: rewrite only the files holding incoming keys; per key the latest row wins."""
+        base_version = self.version(path)
+        schema = self.schema(path, base_version)
+        partition_by = self.partition_columns(path)
+        current = self.read(path, base_version).withColumn("_file", F.input_file_name())
+        incoming_keys = df.select(*keys).distinct()
+        # One row per touched file: bounded by the table's file count, not its rows.
+        touched = [
+            _relative(path, r["_file"])
+            for r in current.join(incoming_keys, on=keys, how="left_semi").select("_file").distinct().collect()
+        ]
+        merged = _latest_per_key(df, keys, order_by, touched, self.spark, path, schema)
+        run = _run_id()
+        staged = self._stage(path, merged, partition_by, run)
+        removes = _remove_actions(self._table(path, base_version), touched)
+        try:
+            version = self._commit(
+                path, schema, staged, removes, "append", partition_by, None,
+                {**(metadata or {}), "run_id": run, "operation": "upsert"}, base_version=base_version,
+            )
+        except BaseException:
+            _discard(path, staged)
+            raise
+        finally:
+            shutil.rmtree(os.path.join(path, STAGING, run), ignore_errors=True)
+        return WriteResult(os.path.basename(path), version, len(staged), len(removes), sum(s.rows for s in staged))
+
+    def vacuum(self, path: str, retention_hours: int) -> list[str]:
+        """Delete files no live version needs and stale staging folders; returns what was deleted."""
+        deleted = self._table(path).vacuum(
+            retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False
+        )
+        staging = os.path.join(path, STAGING)
+        cutoff = time.time() - retention_hours * 3600
+        if os.path.isdir(staging):
+            for run in os.listdir(staging):
+                run_dir = os.path.join(staging, run)
+                if os.path.getmtime(run_dir) <= cutoff:
+                    shutil.rmtree(run_dir, ignore_errors=True)
+                    deleted.append(os.path.join(STAGING, run))
+        return deleted
+
+    # ---- internals ------------------------------------------------------------------------------------------
+    def _stage(self, path: str, df: DataFrame, partition_by: list[str], run: str) -> list[StagedFile]:
+        staging = os.path.join(path, STAGING, run)
+        writer = df.write.mode("overwrite")
+        if partition_by:
+            writer = writer.partitionBy(*partition_by)
+        writer.parquet(staging)
+        return _move_into_table(path, staging, run)
+
+    def _commit(
+        self,
+        path: str,
+        spark_schema: T.StructType,
+        staged: list[StagedFile],
+        removes: list,
+        mode: str,
+        partition_by: list[str],
+        replace: list[str] | None,
+        metadata: dict,
+        base_version: int | None = None,
+    ) -> int:
+        from deltalake import CommitProperties, Schema
+        from deltalake.exceptions import CommitFailedError
+        from deltalake.transaction import create_table_with_add_actions
+
+        adds = [_add_action(s) for s in staged]
+        delta_schema = Schema.from_arrow(S.to_arrow(spark_schema))
+        props = CommitProperties(custom_metadata={f"govern.{k}": str(v) for k, v in metadata.items()})
+        if not self.exists(path):
+            os.makedirs(path, exist_ok=True)
+            try:
+                create_table_with_add_actions(path, delta_schema, adds, mode="error", partition_by=partition_by or None,
+                                              commit_properties=props)
+                return 0
+            except Exception as exc:  # another writer created it first: fall through to a normal commit
+                if not self.exists(path):
+                    raise
+                del exc
+        filters = [("ds", "in", replace)] if replace is not None else None
+        for attempt in range(self.commit_retries + 1):
+            table = self._table(path)
+            if removes and table.version() != base_version and not _still_live(table, removes):
+                raise ConcurrentWrite(f"table at {path}: files this upsert replaces were changed by another writer")
+            try:
+                table.create_write_transaction(
+                    adds + removes, mode=mode, schema=delta_schema, partition_by=partition_by or None,
+                    partition_filters=filters, commit_properties=props,
+                )
+                return self._table(path).version()
+            except CommitFailedError as exc:
+                if attempt == self.commit_retries:
+                    raise ConcurrentWrite(f"table at {path}: commit failed after {attempt + 1} tries: {exc}") from exc
+                time.sleep(0.05 * (2 ** attempt))
+        raise AssertionError("unreachable")
+
+
+def _run_id() -> str:
+    return f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:10]}"
+
+
+def _local_path(uri: str) -> str:
+    if uri.startswith("file://"):
+        return urllib.parse.unquote(uri[len("file://"):])
+    return uri
+
+
+def _relative(root: str, file_uri: str) -> str:
+    return os.path.relpath(urllib.parse.unquote(_local_path(file_uri).replace("file:", "", 1)), os.path.abspath(root))
+
+
+def _move_into_table(root: str, staging: str, run: str) -> list[StagedFile]:
+    """Move every staged Parquet file under its partition folder; returns them, uncommitted."""
+    import pyarrow.parquet as pq
+
+    staged = []
+    for folder, _dirs, files in os.walk(staging):
+        rel_dir = os.path.relpath(folder, staging)
+        parts = [] if rel_dir == "." else rel_dir.split(os.sep)
+        values = dict(urllib.parse.unquote(p).split("=", 1) for p in parts)
+        for name in sorted(files):
+            if not name.endswith(".parquet"):
+                continue
+            target_dir = os.path.join(root, *parts)
+            os.makedirs(target_dir, exist_ok=True)
+            target_name = f"part-{run}-{name.removeprefix('part-')}"
+            os.rename(os.path.join(folder, name), os.path.join(target_dir, target_name))
+            full = os.path.join(target_dir, target_name)
+            rows = pq.read_metadata(full).num_rows
+            staged.append(StagedFile(os.path.join(*parts, target_name), os.path.getsize(full), rows, values))
+    return [s for s in staged if s.rows > 0] + _drop_empty(root, [s for s in staged if s.rows == 0])
+
+
+def _drop_empty(root: str, empty: list[StagedFile]) -> list[StagedFile]:
+    for s in empty:
+        os.remove(os.path.join(root, s.path))
+    return []
+
+
+def _discard(root: str, staged: list[StagedFile]) -> None:
+    for s in staged:
+        try:
+            os.remove(os.path.join(root, s.path))
+        except FileNotFoundError:
+            pass
+
+
+def _check_partitions(path: str, staged: list[StagedFile], replace: list[str]) -> None:
+    allowed = set(replace)
+    stray = sorted({s.partition_values.get("ds") for s in staged} - allowed, key=str)
+    if stray:
+        raise PartitionViolation(
+            f"table at {path}: rows with ds {stray} fall outside the partitions being replaced {sorted(allowed)}"
+        )
+
+
+def _add_action(s: StagedFile):
+    from deltalake.transaction import AddAction
+
+    return AddAction(
+        path=s.path, size=s.size, partition_values=s.partition_values,
+        modification_time=int(time.time() * 1000), data_change=True, stats=json.dumps({"numRecords": s.rows}),
+    )
+
+
+def _remove_actions(table, paths: list[str]) -> list:
+    import pyarrow as pa
+    from deltalake.transaction import RemoveAction
+
+    wanted = set(paths)
+    actions = pa.table(table.get_add_actions(flatten=True)).to_pylist()
+    now = int(time.time() * 1000)
+    removes = []
+    for a in actions:
+        if a["path"] in wanted:
+            values = {k.removeprefix("partition."): S.partition_literal(v) for k, v in a.items()
+                      if k.startswith("partition.") and v is not None}
+            removes.append(RemoveAction(a["path"], True, now, a["size_bytes"], values))
+    return removes
+
+
+def _still_live(table, removes: list) -> bool:
+    live = {_local_path(u) for u in table.file_uris()}
+    root = _local_path(table.table_uri).rstrip("/")
+    return all(os.path.join(root, r.path) in live for r in removes)
+
+
+def _latest_per_key(incoming, keys, order_by, touched, spark, path, schema):
+    """Rows of the touched files and the incoming rows, reduced to one row per key: the latest wins."""
+    from pyspark.sql import Window as W
+
+    if touched:
+        old = spark.read.schema(schema).option("basePath", os.path.abspath(path)).parquet(
+            *[os.path.join(os.path.abspath(path), t) for t in touched]
+        )
+        old = S.conform(old, schema).withColumn("_incoming", F.lit(1))
+    else:
+        old = spark.createDataFrame([], schema).withColumn("_incoming", F.lit(1))
+    new = S.conform(incoming, schema).withColumn("_incoming", F.lit(2))
+    ordering = ([F.col(order_by).desc_nulls_last()] if order_by else []) + [F.col("_incoming").desc()]
+    rank = F.row_number().over(W.partitionBy(*keys).orderBy(*ordering))
+    return old.unionByName(new).withColumn("_rank", rank).filter(F.col("_rank") == 1).drop("_rank", "_incoming")

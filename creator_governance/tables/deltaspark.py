@@ -1,0 +1,115 @@
+"""The native delta-spark engine, used where `io.delta` is on the JVM classpath (Databricks, `--packages`)."""
+
+from __future__ import annotations
+
+import json
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import types as T
+
+from creator_governance.tables.deltars import WriteResult
+from creator_governance.tables.errors import TableNotFound
+from creator_governance.tables.schema import as_filter
+
+DELTA_CLASS = "org.apache.spark.sql.delta.DeltaLog"
+
+
+def delta_spark_available(spark: SparkSession) -> bool:
+    """True when the session can load Delta's JVM classes (no download is ever attempted)."""
+    try:
+        jvm = spark._jvm  # absent on Spark Connect, where Delta comes with the platform
+    except Exception:  # noqa: BLE001 - any Spark Connect flavour
+        return True
+    if jvm is None:
+        return True
+    try:
+        loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
+        jvm.java.lang.Class.forName(DELTA_CLASS, False, loader)
+        return True
+    except Exception:  # noqa: BLE001 - py4j wraps ClassNotFoundException
+        return False
+
+
+class DeltaSparkEngine:
+    """Reads and writes through `format("delta")` and `delta.tables.DeltaTable`."""
+
+    name = "delta-spark"
+
+    def __init__(self, spark: SparkSession, commit_retries: int = 5):
+        self.spark = spark
+        self.commit_retries = commit_retries
+
+    def _table(self, path: str):
+        from delta.tables import DeltaTable
+
+        if not self.exists(path):
+            raise TableNotFound(f"no Delta table at {path}")
+        return DeltaTable.forPath(self.spark, path)
+
+    def exists(self, path: str) -> bool:
+        from delta.tables import DeltaTable
+
+        return DeltaTable.isDeltaTable(self.spark, path)
+
+    def schema(self, path: str, version: int | None = None) -> T.StructType:
+        return self.read(path, version).schema
+
+    def partition_columns(self, path: str) -> list[str]:
+        detail = self._table(path).detail().select("partitionColumns").first()
+        return list(detail["partitionColumns"])
+
+    def version(self, path: str) -> int:
+        return int(self._table(path).history(1).select("version").first()["version"])
+
+    def history(self, path: str, limit: int | None = None) -> list[dict]:
+        rows = self._table(path).history(limit) if limit else self._table(path).history()
+        return [r.asDict(recursive=True) for r in rows.collect()]
+
+    def row_count(self, path: str, version: int | None = None) -> int:
+        return self.read(path, version).count()
+
+    def read(self, path: str, version: int | None = None, predicate: list[tuple] | None = None) -> DataFrame:
+        reader = self.spark.read.format("delta")
+        if version is not None:
+            reader = reader.option("versionAsOf", version)
+        df = reader.load(path)
+        for column, op, value in predicate or []:
+            df = df.filter(as_filter(column, op, value))
+        return df
+
+    def write(self, path, df, *, mode, partition_by, replace=None, metadata=None) -> WriteResult:
+        writer = df.write.format("delta")
+        if metadata:
+            writer = writer.option("userMetadata", json.dumps(metadata, default=str))
+        if partition_by and not self.exists(path):
+            writer = writer.partitionBy(*partition_by)
+        if replace is not None:
+            quoted = ", ".join(f"'{v}'" for v in replace)
+            writer = writer.mode("overwrite").option("replaceWhere", f"ds IN ({quoted})")
+        else:
+            writer = writer.mode(mode)
+        writer.save(path)
+        return self._result(path)
+
+    def upsert(self, path, df, *, keys, order_by, metadata=None) -> WriteResult:
+        on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+        merge = self._table(path).alias("t").merge(df.alias("s"), on)
+        newer = f"s.`{order_by}` >= t.`{order_by}` OR t.`{order_by}` IS NULL" if order_by else None
+        merge.whenMatchedUpdateAll(condition=newer).whenNotMatchedInsertAll().execute()
+        return self._result(path)
+
+    def vacuum(self, path: str, retention_hours: int) -> list[str]:
+        self._table(path).vacuum(retention_hours)
+        return []
+
+    def _result(self, path: str) -> WriteResult:
+        last = self._table(path).history(1).select("version", "operationMetrics").first()
+        metrics = last["operationMetrics"] or {}
+        return WriteResult(
+            table=path.rstrip("/").rsplit("/", 1)[-1],
+            version=int(last["version"]),
+            files_added=int(metrics.get("numFiles", metrics.get("numAddedFiles", 0)) or 0),
+            files_removed=int(metrics.get("numRemovedFiles", 0) or 0),
+            rows_written=int(metrics.get("numOutputRows", 0) or 0),
+        )
+

@@ -1,0 +1,80 @@
+"""Schema helpers shared by both engines: comparison that ignores nullability, and Delta/Arrow conversion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from creator_governance.tables.errors import SchemaMismatch
+
+
+def type_signature(schema: T.StructType) -> dict[str, str]:
+    """Column name to type, nullability left out (aggregates and casts change it freely)."""
+    return {field.name: field.dataType.simpleString() for field in schema.fields}
+
+
+def check_compatible(table: str, table_schema: T.StructType, incoming: T.StructType) -> None:
+    """Raise `SchemaMismatch` naming every missing, unexpected and retyped column."""
+    have, got = type_signature(table_schema), type_signature(incoming)
+    missing = [c for c in have if c not in got]
+    unexpected = [c for c in got if c not in have]
+    retyped = [f"{c} (table {have[c]}, incoming {got[c]})" for c in have if c in got and have[c] != got[c]]
+    if missing or unexpected or retyped:
+        parts = []
+        if missing:
+            parts.append(f"missing columns {missing}")
+        if unexpected:
+            parts.append(f"unexpected columns {unexpected}")
+        if retyped:
+            parts.append(f"type changed: {', '.join(retyped)}")
+        raise SchemaMismatch(f"table '{table}': incoming data does not match its schema: {'; '.join(parts)}")
+
+
+def conform(df: DataFrame, table_schema: T.StructType) -> DataFrame:
+    """The incoming frame with the table's column order."""
+    return df.select(*[field.name for field in table_schema.fields])
+
+
+def all_nullable(schema: T.StructType) -> T.StructType:
+    """The schema with every top-level column nullable, so later nulls never need a schema change."""
+    return T.StructType([T.StructField(f.name, f.dataType, True, f.metadata) for f in schema.fields])
+
+
+def to_arrow(schema: T.StructType):
+    """Spark schema to a pyarrow schema with UTC timestamps."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(all_nullable(schema), timezone="UTC", prefers_large_types=False)
+
+
+def from_arrow(arrow_schema) -> T.StructType:
+    """pyarrow schema to a Spark schema."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return all_nullable(from_arrow_schema(arrow_schema))
+
+
+def partition_literal(value) -> str:
+    """A partition value as Delta stores it: ISO dates, plain strings."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def partition_literals(values: Iterable) -> list[str]:
+    """Distinct partition values as sorted strings."""
+    return sorted({partition_literal(v) for v in values})
+
+
+def as_filter(column: str, op: str, value):
+    """A partition predicate (`in`, `=`, `>=`, `<=`, `>`, `<` on the value as text) as a Spark condition."""
+    col = F.col(column).cast("string")
+    if op == "in":
+        return col.isin(list(value))
+    return {"=": col == value, ">=": col >= value, "<=": col <= value, ">": col > value, "<": col < value}[op]

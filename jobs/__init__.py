@@ -1,0 +1,46 @@
+"""The daily jobs. One module per job, each with `main(argv) -> int`; `JOBS` is the one registry that the
+`govern` CLI, spark-submit (`jobs/submit.py`) and the notebooks share."""
+
+# command -> module. A command whose module is None is registered but not built yet (see PLANNED).
+JOBS: dict[str, str | None] = {
+    "simulate": "jobs.simulate",
+    "ingest": "jobs.ingest",
+    "features": None,
+    "train": None,
+    "score": None,
+    "strategies": None,
+    "metrics": None,
+    "monitor": None,
+    "run": None,
+    "demo": None,
+    "tables": "jobs.list_tables",
+    "sql": "jobs.sql",
+    "detect": None,
+    "experiment": None,
+    "serve-sql": None,
+}
+
+# What each command does, for `govern --help`.
+SUMMARIES: dict[str, str] = {
+    "simulate": "write a synthetic landing zone with planted abuse, incidents and ground truth",
+    "ingest": "ingest every new file of a landing zone into bronze Delta tables",
+    "features": "compute creator_features and content_features for --ds or a range",
+    "train": "train the violation model (distributed XGBoost)",
+    "score": "score every account for --ds or a range",
+    "strategies": "evaluate strategies for --ds; `strategies backtest` replays them over history",
+    "metrics": "compute governance_metrics for --ds or a range",
+    "monitor": "detect metric anomalies and their root causes for --ds or a range",
+    "run": "the whole daily pipeline, in order, for each day of --from..--to",
+    "demo": "simulate, then run everything on the embedded default",
+    "tables": "list every table: name, path, engine, latest version, row count",
+    "sql": "run a Spark SQL query with every table registered under its name",
+    "detect": "the metric anomaly detector on any CSV time series",
+    "experiment": "analyse an A/B test or a non-randomised launch",
+    "serve-sql": "serve every table over HiveServer2 (JDBC/ODBC) on 127.0.0.1",
+}
+
+# Issue that builds each command not built yet.
+PLANNED: dict[str, int] = {
+    "features": 5, "train": 6, "score": 6, "strategies": 7, "metrics": 8, "monitor": 8, "detect": 8,
+    "run": 9, "demo": 9, "serve-sql": 9, "experiment": 10,
+}

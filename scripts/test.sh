@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install the project into .venv (if needed) and run the whole test suite with the import contracts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+. .venv/bin/activate
+python -m pip install --quiet --upgrade pip
+python -m pip install --quiet -e '.[dev]'
+export PYSPARK_PYTHON="$PWD/.venv/bin/python"
+lint-imports
+python -m pytest "$@"

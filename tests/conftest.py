@@ -1,0 +1,63 @@
+"""Shared fixtures: one Spark session for the whole run, a fresh lakehouse per test, a row factory."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """A small, quiet local session: UTC, one shuffle partition, no UI."""
+    from pyspark.sql import SparkSession
+
+    from creator_governance.runtime import REQUIRED_SQL_CONF
+
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    builder = (
+        SparkSession.builder.master("local[2]")
+        .appName("creator-governance-tests")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.warehouse.dir", str(warehouse))
+        .config("spark.driver.extraJavaOptions",
+                f"-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dderby.system.home={warehouse}")
+    )
+    for key, value in REQUIRED_SQL_CONF.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture()
+def lakehouse(tmp_path) -> Path:
+    """An empty lakehouse root for one test."""
+    root = tmp_path / "lakehouse"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture()
+def tables(spark, lakehouse):
+    """The table layer on the delta-rs engine over a fresh lakehouse."""
+    from creator_governance.tables import Tables
+
+    return Tables(spark, str(lakehouse), engine="delta-rs")
+
+
+def make_rows(base: dict, overrides: list[dict]) -> list[dict]:
+    """Wide test rows: each override changes a few columns of `base`."""
+    return [{**base, **o} for o in overrides]
