@@ -25,6 +25,14 @@ from creator_governance.tables.errors import ConcurrentWrite, PartitionViolation
 
 STAGING = "_staging"
 
+# Fault-injection point for the crash tests: called with "staged", "moving" and "moved" during a write.
+FAULT_HOOK = None
+
+
+def _checkpoint(phase: str) -> None:
+    if FAULT_HOOK is not None:
+        FAULT_HOOK(phase)
+
 
 @dataclass(frozen=True)
 class StagedFile:
@@ -170,7 +178,7 @@ class DeltaRsEngine:
     def vacuum(self, path: str, retention_hours: int) -> list[str]:
         """Delete files no live version needs and stale staging folders; returns what was deleted."""
         deleted = self._table(path).vacuum(
-            retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False
+            retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False, full=True
         )
         staging = os.path.join(path, STAGING)
         cutoff = time.time() - retention_hours * 3600
@@ -189,7 +197,10 @@ class DeltaRsEngine:
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         writer.parquet(staging)
-        return _move_into_table(path, staging, run)
+        _checkpoint("staged")
+        staged = _move_into_table(path, staging, run)
+        _checkpoint("moved")
+        return staged
 
     def _commit(
         self,
@@ -268,6 +279,7 @@ def _move_into_table(root: str, staging: str, run: str) -> list[StagedFile]:
             os.makedirs(target_dir, exist_ok=True)
             target_name = f"part-{run}-{name.removeprefix('part-')}"
             os.rename(os.path.join(folder, name), os.path.join(target_dir, target_name))
+            _checkpoint("moving")
             full = os.path.join(target_dir, target_name)
             rows = pq.read_metadata(full).num_rows
             staged.append(StagedFile(os.path.join(*parts, target_name), os.path.getsize(full), rows, values))
