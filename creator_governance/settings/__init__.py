@@ -3,10 +3,14 @@
 from pydantic import Field
 
 from creator_governance.settings._base import Section
+from creator_governance.settings.alerts import AlertsSettings
 from creator_governance.settings.features import FeaturesSettings
 from creator_governance.settings.ingest import IngestSettings
+from creator_governance.settings.metrics import MetricsSettings
+from creator_governance.settings.model import ModelSettings
 from creator_governance.settings.simulator import SimulatorSettings
 from creator_governance.settings.spark import SparkSettings
+from creator_governance.settings.strategies import StrategiesSettings
 from creator_governance.settings.tables import TablesSettings
 
 
@@ -18,6 +22,13 @@ class Config(Section):
     simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     features: FeaturesSettings = Field(default_factory=FeaturesSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    strategies: StrategiesSettings = Field(default_factory=StrategiesSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
 
 
-__all__ = ["Config", "FeaturesSettings", "IngestSettings", "Section", "SimulatorSettings", "SparkSettings", "TablesSettings"]
+__all__ = [
+    "AlertsSettings", "Config", "FeaturesSettings", "IngestSettings", "MetricsSettings", "ModelSettings", "Section",
+    "SimulatorSettings", "SparkSettings", "StrategiesSettings", "TablesSettings",
+]
