@@ -18,6 +18,8 @@ from creator_governance.settings import Config
 DEFAULT_ENV = "local"
 ENV_VAR = "GOVERN_ENV"
 CONF_DIR_VAR = "GOVERN_CONF_DIR"
+# Folders of conf/ that are not environments: the defaults, and definitions such as the strategy library.
+NOT_ENVS = {"base", "strategies", "__pycache__"}
 
 
 class ConfigError(ValueError):
@@ -46,11 +48,13 @@ def load_config(
     merged: dict[str, Any] = {}
     origin: dict[tuple[str, ...], str] = {}
     _merge_layer_dir(root / "base", merged, origin, required=True)
+    if env in NOT_ENVS - {"base"}:
+        raise ConfigError(f"environment '{env}': conf/{env} holds definitions, not an environment")
     if env != "base":
         env_dir = root / env
         if not env_dir.is_dir():
             raise ConfigError(f"environment '{env}': no folder {env_dir} (set {ENV_VAR} or --env to one of "
-                              f"{sorted(p.name for p in root.iterdir() if p.is_dir() and p.name != 'base')})")
+                              f"{sorted(p.name for p in root.iterdir() if p.is_dir() and p.name not in NOT_ENVS)})")
         _merge_layer_dir(env_dir, merged, origin, required=False)
     if conf_file is not None:
         path = Path(conf_file)

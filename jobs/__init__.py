@@ -17,7 +17,7 @@ JOBS: dict[str, str | None] = {
     "sql": "jobs.sql",
     "detect": None,
     "experiment": None,
-    "serve-sql": None,
+    "serve-sql": "jobs.serve_sql",
 }
 
 # What each command does, for `govern --help`.
@@ -42,5 +42,5 @@ SUMMARIES: dict[str, str] = {
 # Issue that builds each command not built yet.
 PLANNED: dict[str, int] = {
     "features": 5, "train": 6, "score": 6, "strategies": 7, "metrics": 8, "monitor": 8, "detect": 8,
-    "run": 9, "demo": 9, "serve-sql": 9, "experiment": 10,
+    "run": 9, "demo": 9, "experiment": 10,
 }

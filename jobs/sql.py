@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from creator_governance.bi import register_all
 from creator_governance.jobargs import config_of, job_parser
 from creator_governance.runtime import JobContext, open_context
 
@@ -17,8 +18,8 @@ def parse_args(argv: list[str] | None):
 
 
 def run(ctx: JobContext, query: str):
-    """Register the views and return the query's DataFrame."""
-    ctx.tables.register_views()
+    """Register the tables and BI views and return the query's DataFrame."""
+    register_all(ctx.spark, ctx.tables)
     return ctx.spark.sql(query)
 
 
