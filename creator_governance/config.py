@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib.resources
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,34 @@ def conf_dir() -> Path:
     source_tree = Path(__file__).resolve().parent.parent / "conf"
     if (source_tree / "base").is_dir():  # a checkout or an editable install
         return source_tree
-    return Path(str(importlib.resources.files("creator_governance.conf")))  # an installed wheel
+    packaged = importlib.resources.files("creator_governance.conf")
+    if Path(str(packaged), "base").is_dir():  # an installed wheel
+        return Path(str(packaged))
+    return _extracted(packaged)  # a zipped wheel on sys.path (spark-submit --py-files)
+
+
+def _extracted(packaged) -> Path:
+    """Copy the packaged conf/ out of a zip once per version, so it can be read as plain files."""
+    from creator_governance import __version__
+
+    target = Path(tempfile.gettempdir()) / f"creator_governance_conf_{__version__}"
+    if not (target / "base").is_dir():
+        staging = Path(tempfile.mkdtemp(prefix="conf-", dir=tempfile.gettempdir()))
+        _copy_tree(packaged, staging)
+        try:
+            os.replace(staging, target)
+        except OSError:  # another process extracted it first
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _copy_tree(node, target: Path) -> None:
+    for child in node.iterdir():
+        if child.is_dir():
+            (target / child.name).mkdir(exist_ok=True)
+            _copy_tree(child, target / child.name)
+        elif child.name.endswith(".yaml"):
+            (target / child.name).write_bytes(child.read_bytes())
 
 
 def load_config(

@@ -1,0 +1,26 @@
+"""What a Databricks notebook launcher needs: its widgets as a job's argv, and a failure that fails the task."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+# widget name -> the job option it fills; empty widgets are left out.
+WIDGET_OPTIONS = {"ds": "--ds", "landing": "--landing", "env": "--env", "conf": "--conf", "lakehouse": "--lakehouse"}
+
+
+def argv_from_widgets(values: dict[str, str]) -> list[str]:
+    """`{"ds": "2026-01-05", "conf": ""}` -> `["--ds", "2026-01-05"]`."""
+    argv: list[str] = []
+    for name, option in WIDGET_OPTIONS.items():
+        value = (values.get(name) or "").strip()
+        if value:
+            argv += [option, value]
+    return argv
+
+
+def launch(job: ModuleType, dbutils, widgets: tuple[str, ...]) -> None:
+    """Run `job.main` with the notebook's widget values; raise so the task fails when the job does."""
+    values = {name: dbutils.widgets.get(name) for name in widgets}
+    code = job.main(argv_from_widgets(values))
+    if code:
+        raise RuntimeError(f"{job.__name__} exited with code {code}")

@@ -1,0 +1,17 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Creator and content features, graph and lockstep signals for the day
+# MAGIC A launcher: the widgets, then one call into `jobs.build_features` (the same entry point as `govern` and spark-submit).
+
+# COMMAND ----------
+
+dbutils.widgets.text("ds", "", "Day to process (YYYY-MM-DD)")
+dbutils.widgets.text("env", "cluster", "Config environment (conf/<env>)")
+dbutils.widgets.text("conf", "", "Config overlay YAML (optional)")
+dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides config)")
+
+# COMMAND ----------
+
+from jobs import build_features, notebook
+
+notebook.launch(build_features, dbutils, widgets=("ds", "env", "conf", "lakehouse"))

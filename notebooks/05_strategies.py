@@ -1,0 +1,17 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Evaluate active and shadow strategies; credit scores
+# MAGIC A launcher: the widgets, then one call into `jobs.strategies` (the same entry point as `govern` and spark-submit).
+
+# COMMAND ----------
+
+dbutils.widgets.text("ds", "", "Day to process (YYYY-MM-DD)")
+dbutils.widgets.text("env", "cluster", "Config environment (conf/<env>)")
+dbutils.widgets.text("conf", "", "Config overlay YAML (optional)")
+dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides config)")
+
+# COMMAND ----------
+
+from jobs import strategies, notebook
+
+notebook.launch(strategies, dbutils, widgets=("ds", "env", "conf", "lakehouse"))

@@ -1,0 +1,64 @@
+"""Notebooks are thin launchers that call real entry points, and the bundle schedules real notebooks."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from jobs.notebook import WIDGET_OPTIONS, argv_from_widgets
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
+
+
+def test_there_is_a_notebook_per_daily_step():
+    assert [p.stem for p in NOTEBOOKS] == [
+        "01_ingest", "02_features", "03_train", "04_score", "05_strategies", "06_metrics", "07_monitor",
+        "08_dashboard",
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_databricks_source_and_calls_only_existing_functions(path):
+    text = path.read_text()
+    assert text.startswith("# Databricks notebook source\n")
+    assert "# COMMAND ----------" in text
+    tree = ast.parse(text)  # parses as Python
+    imported = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            assert node.module == "jobs", f"{path.name} imports from {node.module}: launchers call jobs only"
+            for alias in node.names:
+                imported[alias.asname or alias.name] = importlib.import_module(f"jobs.{alias.name}")
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and isinstance(n.func.value, ast.Name) and n.func.value.id in imported]
+    assert calls, f"{path.name} calls no job"
+    for call in calls:
+        assert callable(getattr(imported[call.func.value.id], call.func.attr, None)), ast.unparse(call)
+    launched = [ast.unparse(c.args[0]) for c in calls if c.func.attr == "launch"]
+    for name in launched:
+        assert callable(imported[name].main)
+    widgets = [c.args[0].value for c in ast.walk(tree) if isinstance(c, ast.Call)
+               and ast.unparse(c.func) == "dbutils.widgets.text"]
+    assert set(widgets) <= set(WIDGET_OPTIONS)
+
+
+def test_bundle_tasks_name_real_notebooks_in_dependency_order():
+    bundle = yaml.safe_load((ROOT / "databricks.yml").read_text())
+    tasks = bundle["resources"]["jobs"]["governance_daily"]["tasks"]
+    keys = [t["task_key"] for t in tasks]
+    for task in tasks:
+        assert (ROOT / task["notebook_task"]["notebook_path"]).is_file(), task["task_key"]
+        for dep in task.get("depends_on", []):
+            assert keys.index(dep["task_key"]) < keys.index(task["task_key"])
+    assert {t["notebook_task"]["notebook_path"].removeprefix("./") for t in tasks} == {
+        str(p.relative_to(ROOT)) for p in NOTEBOOKS}
+
+
+def test_widgets_become_job_arguments():
+    assert argv_from_widgets({"ds": "2026-01-05", "conf": " ", "env": "cluster"}) == [
+        "--ds", "2026-01-05", "--env", "cluster"]
