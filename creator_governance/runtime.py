@@ -31,20 +31,23 @@ def get_spark(settings: SparkSettings | None = None) -> SparkSession:
         _apply_sql_conf(active, settings)
         _quiet_duplicate_errors(active)
         return active
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    # Workers must run this interpreter (it has pyarrow); a system python would not.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = (
-        SparkSession.builder.master(settings.master)
-        .appName(settings.app_name)
-        .config("spark.driver.memory", settings.driver_memory)
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
-        .config("spark.driver.bindAddress", os.environ["SPARK_LOCAL_IP"])
-        .config("spark.driver.host", os.environ["SPARK_LOCAL_IP"])
-        .config("spark.sql.warehouse.dir", os.path.abspath(os.path.join(".spark", "warehouse")))
-        .config("spark.driver.extraJavaOptions", "-Dderby.system.home=" + os.path.abspath(".spark"))
+    builder = SparkSession.builder.appName(settings.app_name)
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+        # Started by us, not by spark-submit (which owns master, driver memory and the driver's address).
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # Workers must run this interpreter (it has pyarrow); a system python would not.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = (
+            builder.master(settings.master)
+            .config("spark.driver.memory", settings.driver_memory)
+            .config("spark.driver.bindAddress", os.environ["SPARK_LOCAL_IP"])
+            .config("spark.driver.host", os.environ["SPARK_LOCAL_IP"])
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.warehouse.dir", os.path.abspath(os.path.join(".spark", "warehouse")))
+            .config("spark.driver.extraJavaOptions", "-Dderby.system.home=" + os.path.abspath(".spark"))
+        )
+    builder = builder.config("spark.ui.showConsoleProgress", "false").config(
+        "spark.sql.shuffle.partitions", str(settings.shuffle_partitions)
     )
     for key, value in {**REQUIRED_SQL_CONF, **settings.conf}.items():
         builder = builder.config(key, value)
