@@ -8,7 +8,8 @@ JOBS: dict[str, str | None] = {
     "features": None,
     "train": None,
     "score": None,
-    "strategies": None,
+    "strategies": "jobs.strategies",
+    "credit": "jobs.credit",
     "metrics": None,
     "monitor": None,
     "run": None,
@@ -28,6 +29,7 @@ SUMMARIES: dict[str, str] = {
     "train": "train the violation model (distributed XGBoost)",
     "score": "score every account for --ds or a range",
     "strategies": "evaluate strategies for --ds; `strategies backtest` replays them over history",
+    "credit": "compute creator_credit (creator and merchant credit score) for --ds or a range",
     "metrics": "compute governance_metrics for --ds or a range",
     "monitor": "detect metric anomalies and their root causes for --ds or a range",
     "run": "the whole daily pipeline, in order, for each day of --from..--to",
@@ -41,6 +43,6 @@ SUMMARIES: dict[str, str] = {
 
 # Issue that builds each command not built yet.
 PLANNED: dict[str, int] = {
-    "features": 5, "train": 6, "score": 6, "strategies": 7, "metrics": 8, "monitor": 8, "detect": 8,
+    "features": 5, "train": 6, "score": 6, "metrics": 8, "monitor": 8, "detect": 8,
     "run": 9, "demo": 9, "experiment": 10,
 }

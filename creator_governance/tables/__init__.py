@@ -104,6 +104,10 @@ class Tables:
     def row_count(self, name: str, version: int | None = None) -> int:
         return self.engine.row_count(self._existing(name), version)
 
+    def partition_rows(self, name: str, ds: object) -> int:
+        """Rows of one `ds` partition (from the Delta log on the delta-rs engine)."""
+        return self.engine.partition_rows(self._existing(name), S.partition_literal(ds))
+
     def schema(self, name: str):
         return self.engine.schema(self._existing(name))
 

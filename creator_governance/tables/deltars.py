@@ -102,6 +102,17 @@ class DeltaRsEngine:
         actions = pa.table(self._table(path, version).get_add_actions(flatten=True))
         return int(sum(v or 0 for v in actions.column("num_records").to_pylist())) if actions.num_rows else 0
 
+    def partition_rows(self, path: str, ds: str) -> int:
+        """Rows of one `ds` partition, from the log's statistics (no data scan)."""
+        import pyarrow as pa
+
+        actions = pa.table(self._table(path).get_add_actions(flatten=True))
+        if not actions.num_rows or "partition.ds" not in actions.column_names:
+            return 0
+        days = [S.partition_literal(v) if v is not None else None for v in actions.column("partition.ds").to_pylist()]
+        counts = actions.column("num_records").to_pylist()
+        return int(sum(c or 0 for d, c in zip(days, counts) if d == ds))
+
     # ---- read -----------------------------------------------------------------------------------------------
     def read(self, path: str, version: int | None = None, predicate: list[tuple] | None = None) -> DataFrame:
         """The table (at `version`) as a DataFrame; `predicate` prunes partitions, e.g. [("ds", "in", [...])]."""

@@ -68,6 +68,9 @@ class DeltaSparkEngine:
     def row_count(self, path: str, version: int | None = None) -> int:
         return self.read(path, version).count()
 
+    def partition_rows(self, path: str, ds: str) -> int:
+        return self.read(path, None, [("ds", "=", ds)]).count()
+
     def read(self, path: str, version: int | None = None, predicate: list[tuple] | None = None) -> DataFrame:
         reader = self.spark.read.format("delta")
         if version is not None:

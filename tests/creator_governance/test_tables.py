@@ -50,6 +50,7 @@ def test_read_prunes_to_days_and_ranges(spark, tables):
     assert sorted(r.order_id for r in tables.read("orders", ds=D2).collect()) == ["b"]
     assert sorted(r.order_id for r in tables.read("orders", ds=["2026-01-01", D3]).collect()) == ["a", "c"]
     assert sorted(r.order_id for r in tables.read("orders", ds_from=D2, ds_to=D3).collect()) == ["b", "c"]
+    assert [tables.partition_rows("orders", d) for d in (D1, D2, D3, dt.date(2026, 1, 4))] == [1, 1, 1, 0]
 
 
 def test_overwrite_partitions_replaces_only_the_listed_days(spark, tables):

@@ -1,0 +1,402 @@
+"""`govern strategies`: evaluate the strategy library, log governance events, draw the review sample;
+`govern strategies backtest`: replay the library over history against the decisions known as of a cut-off;
+`govern strategies check`: check every condition without running anything;
+`govern strategies lists add|remove|show`: change the allow and deny lists (every change is recorded).
+
+Daily (`--ds D` or `--from A --to B`), per day: creator_credit (when enabled), then strategy_hits, then
+strategy_registry + governance_events, then review_sample. Tables: see docs/strategies.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+import uuid
+from dataclasses import replace
+
+from pyspark.sql import DataFrame, functions as F, types as T
+
+from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
+from creator_governance.runtime import JobContext, open_context, setup_logging
+from creator_governance.strategy_library import load_library
+from jobs import credit as credit_job
+from models.strategies.backtest import (
+    PERFORMANCE_COLUMNS, backtest_metrics, known_decisions, sweep_metrics, target_labels, threshold_for_precision,
+    threshold_sweep,
+)
+from models.strategies.checker import DEFAULT_FUNCTIONS, check_condition
+from models.strategies.evaluate import HITS_SCHEMA, build_strategy_hits
+from models.strategies.lists import CHANGE_SCHEMA, build_list_changes, current_members
+from models.strategies.registry import governance_events, registry_snapshot
+from models.strategies.report import backtest_report
+from models.strategies.sampling import ipw_precision_recall
+from models.strategies.sampling import build_review_sample, with_flag_stratum
+from models.strategies.spec import ENFORCING_ACTIONS, CheckedStrategy, ConditionError, StrategySpec
+
+log = logging.getLogger("jobs.strategies")
+
+# Columns each optional upstream table brings, with their types: a strategy using them is skipped (with a
+# warning naming the table) while the table is missing, instead of failing the whole run.
+OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {
+    "creator_scores": {"score": "double", "model_version": "string", "risk_tier": "string",
+                       "reason_codes": "array<string>", "anomaly_score": "double", "syndicate_id": "string"},
+    "creator_credit": {"credit_score": "int", "credit_tier": "string"},
+}
+EVENT_SCHEMA = T.StructType([T.StructField(n, t) for n, t in [
+    ("ds", T.DateType()), ("event_id", T.StringType()), ("kind", T.StringType()), ("strategy_id", T.StringType()),
+    ("version", T.IntegerType()), ("status", T.StringType()), ("previous_version", T.IntegerType()),
+    ("previous_status", T.StringType()), ("description", T.StringType()), ("target_type", T.StringType()),
+    ("action", T.StringType()), ("scope", T.StringType())]])
+PERF_SCHEMA = T.StructType([T.StructField(n, t) for n, t in [
+    ("strategy_id", T.StringType()), ("version", T.IntegerType()), ("metric", T.StringType()),
+    ("value", T.DoubleType()), ("threshold", T.DoubleType()), ("hit_ds", T.DateType()),
+    ("other_strategy_id", T.StringType())]])
+REGISTRY_SCHEMA = T.StructType([T.StructField(n, t) for n, t in [
+    ("ds", T.DateType()), ("strategy_id", T.StringType()), ("version", T.IntegerType()), ("status", T.StringType()),
+    ("target", T.StringType()), ("action", T.StringType()), ("severity", T.IntegerType()),
+    ("condition", T.StringType()), ("owner", T.StringType()), ("description", T.StringType()),
+    ("source", T.StringType()), ("definition_hash", T.StringType()), ("in_library", T.BooleanType())]])
+
+
+# ---- arguments ------------------------------------------------------------------------------------------------
+def parse_args(argv: list[str] | None):
+    argv = list(argv or [])
+    mode = argv[0] if argv and argv[0] in ("backtest", "check", "lists") else "run"
+    rest = argv[1:] if mode != "run" else argv
+    if mode == "lists":
+        parser = job_parser("govern strategies lists", "Change or show the allow and deny lists.", dates=False)
+        parser.add_argument("op", choices=["add", "remove", "show"])
+        parser.add_argument("name", nargs="?", help="list name (conf strategies.lists)")
+        parser.add_argument("values", nargs="*", help="values to add or remove")
+        parser.add_argument("--by", default="cli", help="who makes the change")
+        parser.add_argument("--reason", default="", help="why")
+    elif mode == "backtest":
+        parser = job_parser("govern strategies backtest", "Replay strategies over --from..--to against the "
+                            "decisions known as of --as-of; write strategy_performance and a report.")
+        parser.add_argument("--strategy", action="append", help="strategy id (repeatable; default: all live)")
+        parser.add_argument("--as-of", dest="as_of", help="decisions known at this UTC time (default: now)")
+        parser.add_argument("--decisions-version", dest="decisions_version", type=int,
+                            help="Delta version of the decisions table (default: latest)")
+    elif mode == "check":
+        parser = job_parser("govern strategies check", "Check every strategy condition.", dates=False)
+    else:
+        parser = job_parser("govern strategies", "Evaluate active and shadow strategies for --ds or a range.")
+    args = parser.parse_args(rest)
+    args.mode = mode
+    return args
+
+
+# ---- library --------------------------------------------------------------------------------------------------
+def specs_of(cfg) -> list[StrategySpec]:
+    return [StrategySpec(**d.model_dump()) for d in load_library(cfg.strategies.library)]
+
+
+def check_library(ctx: JobContext, specs: list[StrategySpec], schemas: dict[str, T.StructType],
+                  missing: set[str]) -> tuple[list[CheckedStrategy], list[str]]:
+    """Check every condition; raise one error listing every fault; skip those needing a missing table."""
+    allowed = DEFAULT_FUNCTIONS | {f.lower() for f in ctx.cfg.strategies.allowed_functions}
+    checked, faults, skipped = [], [], []
+    for spec in specs:
+        try:
+            checked.append(check_condition(ctx.spark, spec, schemas[spec.target], allowed_functions=allowed,
+                                           known_lists=ctx.cfg.strategies.lists.keys()))
+        except ConditionError as exc:
+            faults.append(str(exc))
+    if faults:
+        raise ConditionError(f"{len(faults)} strategy condition(s) rejected: " + " | ".join(faults))
+    usable = []
+    for c in checked:
+        needs = [t for t in sorted(missing) if set(OPTIONAL_COLUMNS[t]) & set(c.columns)]
+        if needs and c.spec.status != "retired":
+            skipped.append(f"{c.spec.id} (needs {', '.join(needs)})")
+            log.warning("strategy '%s' skipped: table %s does not exist yet", c.spec.id, ", ".join(needs))
+        else:
+            usable.append(c)
+    return usable, skipped
+
+
+# ---- evaluation frames ----------------------------------------------------------------------------------------
+def _with_optional(ctx: JobContext, frame: DataFrame, table: str, days, on_left: str, missing: set[str]):
+    columns = OPTIONAL_COLUMNS[table]
+    if not ctx.tables.exists(table):
+        missing.add(table)
+        for name, kind in columns.items():
+            frame = frame.withColumn(name, F.lit(None).cast(kind))
+        return frame
+    right = ctx.tables.read(table, ds=days).select(F.col("account_id").alias(on_left), "ds",
+                                                   *[c for c in columns if c not in frame.columns])
+    for name, kind in columns.items():
+        if name not in right.columns and name not in frame.columns:
+            right = right.withColumn(name, F.lit(None).cast(kind))
+    return frame.join(right, on=[on_left, "ds"], how="left")
+
+
+def frames_for(ctx: JobContext, days: list[dt.date]) -> tuple[dict[str, DataFrame], set[str]]:
+    """Evaluation frames per target type over `days`, and the optional tables that are missing."""
+    missing: set[str] = set()
+    for required in ("creator_features",):
+        if not ctx.tables.exists(required):
+            raise UsageError(f"table '{required}' does not exist: run `govern features` first")
+    accounts = ctx.tables.read("creator_features", ds=days)
+    for table in ("creator_scores", "creator_credit"):
+        accounts = _with_optional(ctx, accounts, table, days, "account_id", missing)
+    frames = {"account": accounts}
+    if ctx.tables.exists("content_features"):
+        content = ctx.tables.read("content_features", ds=days)
+        frames["content"] = _with_optional(ctx, content, "creator_credit", days, "creator_id", missing)
+    return frames, missing
+
+
+def list_members(ctx: JobContext, as_of: dt.datetime | None) -> DataFrame:
+    if ctx.tables.exists("governance_lists"):
+        return current_members(ctx.tables.read("governance_lists"), as_of=as_of)
+    return current_members(ctx.spark.createDataFrame([], CHANGE_SCHEMA))
+
+
+def evaluate(ctx: JobContext, days: list[dt.date], specs: list[StrategySpec], *, as_of=None):
+    """Checked strategies and their hits over `days` (list membership as of `as_of`)."""
+    frames, missing = frames_for(ctx, days)
+    schemas = {t: f.schema for t, f in frames.items()}
+    schemas.setdefault("content", T.StructType([T.StructField("content_id", T.StringType())]))
+    checked, skipped = check_library(ctx, specs, schemas, missing)
+    members = list_members(ctx, as_of).cache()
+    parts = [build_strategy_hits(frames[t], [c for c in checked if c.spec.target == t], members)
+             for t in frames if any(c.spec.target == t for c in checked)]
+    hits = parts[0] if parts else ctx.spark.createDataFrame([], HITS_SCHEMA)
+    for part in parts[1:]:
+        hits = hits.unionByName(part)
+    return checked, skipped, hits, frames
+
+
+# ---- daily run ------------------------------------------------------------------------------------------------
+def _end_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59, 999999))
+
+
+def write_events(ctx: JobContext, day: dt.date, specs: list[StrategySpec], hits_today: DataFrame) -> int:
+    """Snapshot the library for `day` and write the day's governance events (idempotent per day)."""
+    previous: list[dict] = []
+    if ctx.tables.exists("strategy_registry"):
+        before = ctx.tables.read("strategy_registry").filter(F.col("ds") < F.lit(day))
+        last = before.agg(F.max("ds")).first()[0]
+        if last is not None:
+            previous = [r.asDict() for r in before.filter(F.col("ds") == F.lit(last)).collect()]
+    snapshot = registry_snapshot(specs, previous, day)
+    events = governance_events(previous, snapshot, day) + enforcement_jumps(ctx, day, specs, hits_today)
+    ctx.tables.overwrite_partitions("strategy_registry", ctx.spark.createDataFrame(
+        [tuple(r.get(f.name) for f in REGISTRY_SCHEMA.fields) for r in snapshot], REGISTRY_SCHEMA), [day])
+    ctx.tables.overwrite_partitions("governance_events", ctx.spark.createDataFrame(
+        [tuple(e.get(f.name) for f in EVENT_SCHEMA.fields) for e in events], EVENT_SCHEMA), [day])
+    return len(events)
+
+
+def enforcement_jumps(ctx: JobContext, day: dt.date, specs: list[StrategySpec], hits_today: DataFrame) -> list[dict]:
+    """An enforcing active strategy whose hits today exceed factor x its trailing daily mean."""
+    s = ctx.cfg.strategies.enforcement_jump
+    enforcing = {x.id: x for x in specs if x.status == "active" and x.action in ENFORCING_ACTIONS}
+    if not enforcing or not ctx.tables.exists("strategy_hits"):
+        return []
+    today = {r["strategy_id"]: r["n"] for r in hits_today.filter(F.col("strategy_id").isin(list(enforcing)))
+             .groupBy("strategy_id").agg(F.count(F.lit(1)).alias("n")).collect()}
+    past = ctx.tables.read("strategy_hits", ds_from=day - dt.timedelta(days=s.trailing_days),
+                           ds_to=day - dt.timedelta(days=1))
+    before = {r["strategy_id"]: r["n"] / s.trailing_days for r in past.filter(F.col("status") == "active")
+              .groupBy("strategy_id").agg(F.count(F.lit(1)).alias("n")).collect()}
+    out = []
+    for sid, n in sorted(today.items()):
+        mean = before.get(sid, 0.0)
+        if n >= s.min_hits and mean > 0 and n >= s.factor * mean:
+            x = enforcing[sid]
+            out.append({"ds": day, "event_id": f"jump-{sid}-{day}", "kind": "enforcement_jump", "strategy_id": sid,
+                        "version": x.version, "status": x.status, "description":
+                        f"{n} hits vs a trailing mean of {mean:.1f}/day", "target_type": x.target,
+                        "action": x.action, "scope": f"{x.target} strategy, action {x.action}, when {x.condition}"})
+    return out
+
+
+def run(ctx: JobContext, days: list[dt.date]) -> dict:
+    """Credit, hits, events and review sample for each day; returns a summary."""
+    specs = specs_of(ctx.cfg)
+    if ctx.cfg.strategies.credit.enabled:
+        credit_job.run(ctx, days)
+    summary = {"hits": 0, "events": 0, "sampled": 0, "skipped": []}
+    for day in sorted(days):
+        checked, skipped, hits, frames = evaluate(ctx, [day], specs, as_of=_end_of(day))
+        summary["skipped"] = skipped
+        ctx.tables.overwrite_partitions("strategy_hits", hits, [day], job="strategies")
+        written = ctx.tables.read("strategy_hits", ds=[day]).cache()
+        summary["hits"] += written.count()
+        summary["events"] += write_events(ctx, day, specs, written)
+        if ctx.cfg.strategies.sampling.enabled:
+            sm = ctx.cfg.strategies.sampling
+            population = with_flag_stratum(frames["account"].select("account_id", "ds", "score"),
+                                           written.filter(F.col("target_type") == "account"))
+            sample = build_review_sample(population, band_edges=sm.score_band_edges, per_stratum=sm.per_stratum,
+                                         seed=sm.seed)
+            ctx.tables.overwrite_partitions("review_sample", sample, [day], job="strategies")
+            summary["sampled"] += ctx.tables.read("review_sample", ds=[day]).count()
+        written.unpersist()
+        log.info("strategies %s: %d strategies evaluated", day, len(checked))
+    summary["strategies"] = len([s for s in specs if s.status != "retired"])
+    return summary
+
+
+# ---- backtest -------------------------------------------------------------------------------------------------
+def parse_as_of(value: str | None) -> dt.datetime:
+    """--as-of as a naive UTC datetime (a date means its end); the current time when not given."""
+    if value is None:
+        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    try:
+        if len(value) == 10:
+            return _end_of(dt.date.fromisoformat(value))
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--as-of {value!r}: expected YYYY-MM-DD or an ISO-8601 timestamp") from None
+    return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def backtest(ctx: JobContext, days: list[dt.date], strategy_ids: list[str] | None, as_of: dt.datetime,
+             decisions_version: int | None) -> dict:
+    """Replay the library over `days`; append strategy_performance; write and return the markdown report."""
+    cfg = ctx.cfg.strategies.backtest
+    specs = specs_of(ctx.cfg)
+    if strategy_ids:
+        unknown = sorted(set(strategy_ids) - {s.id for s in specs})
+        if unknown:
+            raise UsageError(f"--strategy: unknown strategy {', '.join(unknown)}")
+        # A retired strategy asked for by name is replayed as if live.
+        specs = [replace(s, status="shadow" if s.status == "retired" else s.status)
+                 for s in specs if s.id in strategy_ids]
+    specs = [s for s in specs if s.status != "retired" and s.target == "account"]
+    first, last = min(days), max(days)
+    checked, skipped, hits, frames = evaluate(ctx, days, specs, as_of=as_of)
+    accounts = frames["account"].cache()
+    hits = hits.cache()
+    version = decisions_version if decisions_version is not None else ctx.tables.version("decisions")
+    decisions = known_decisions(ctx.tables.read("decisions", version=version), as_of=as_of)
+    label_from, label_to = first - dt.timedelta(days=cfg.label_lookback_days), last + dt.timedelta(days=cfg.horizon_days)
+    labels = target_labels(decisions, label_from=label_from, label_to=label_to).cache()
+    high = None
+    if ctx.tables.exists("creator_credit"):
+        high = (ctx.tables.read("creator_credit", ds=days).filter(F.col("credit_tier").isin(cfg.high_credit_tiers))
+                .select(F.col("account_id").alias("target_id"), "ds"))
+    perf = backtest_metrics(hits, labels, high_credit=high)
+    extra: list[tuple] = []
+    for c in checked:
+        if c.spec.sweep_column:
+            extra += sweep_rows(c, accounts, labels, cfg)
+    extra += ipw_rows(ctx, days, labels, [c.spec.id for c in checked])
+    if extra:
+        perf = perf.unionByName(ctx.spark.createDataFrame(extra, PERF_SCHEMA))
+    run_id = uuid.uuid4().hex[:12]
+    out = perf.select(F.lit(run_id).alias("run_id"), F.lit(as_of).cast("timestamp").alias("as_of"),
+                      F.lit(first).alias("ds_from"), F.lit(last).alias("ds_to"),
+                      F.lit(version).cast("long").alias("decisions_version"), *PERFORMANCE_COLUMNS)
+    ctx.tables.append("strategy_performance", out, partition_by=[], job="strategies backtest")
+    rows = [r.asDict() for r in ctx.tables.read("strategy_performance").filter(F.col("run_id") == run_id).collect()]
+    header = {"ds_from": first, "ds_to": last, "run_id": run_id, "decisions known as of (UTC)": as_of,
+              "decisions table version": version, "label window": f"{label_from} .. {label_to}",
+              "strategies": ", ".join(c.spec.id for c in checked) or "none",
+              "skipped (missing tables)": ", ".join(skipped) or "none"}
+    report = backtest_report(rows, header=header, target_precision=cfg.target_precision)
+    folder = os.path.join(ctx.tables.root, "_reports")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"backtest_{first}_{last}.md")
+    with open(path, "w") as fh:
+        fh.write(report + "\n")
+    accounts.unpersist()
+    hits.unpersist()
+    return {"run_id": run_id, "rows": len(rows), "strategies": len(checked), "report": report, "path": path}
+
+
+def sweep_rows(c: CheckedStrategy, accounts: DataFrame, labels: DataFrame, cfg) -> list[tuple]:
+    """Threshold sweep of `sweep_column >= t` over the targets' largest value in the range."""
+    column = c.spec.sweep_column
+    values = (accounts.groupBy(F.col(c.spec.key).cast("string").alias("target_id"))
+              .agg(F.max(F.col(column).cast("double")).alias("value")).filter(F.col("value").isNotNull()))
+    probs = [0.5 + 0.499 * i / (cfg.sweep_points - 1) for i in range(cfg.sweep_points)]
+    thresholds = values.approxQuantile("value", probs, 0.001)
+    if not thresholds:
+        return []
+    sweep = [r.asDict() for r in threshold_sweep(values, labels, thresholds).collect()]
+    chosen = threshold_for_precision(sweep, cfg.target_precision, min_reviewed=cfg.min_reviewed)
+    return sweep_metrics(c.spec.id, c.spec.version, sweep, chosen, cfg.target_precision)
+
+
+def ipw_rows(ctx: JobContext, days: list[dt.date], labels: DataFrame, ids: list[str]) -> list[tuple]:
+    """Horvitz-Thompson precision and recall from the review samples of the range, when there are any."""
+    if not ids or not ctx.tables.exists("review_sample"):
+        return []
+    sample = ctx.tables.read("review_sample", ds=days).join(
+        labels.withColumnRenamed("target_id", "account_id"), on="account_id", how="left")
+    out = []
+    for r in ipw_precision_recall(sample, ids).collect():
+        for metric, value in (("ipw_precision", r["precision"]), ("ipw_recall", r["recall"]),
+                              ("ipw_labelled", float(r["labelled"]))):
+            out.append((r["strategy_id"], None, metric, value, None, None, None))
+    return out
+
+
+# ---- lists ----------------------------------------------------------------------------------------------------
+def change_list(ctx: JobContext, op: str, name: str, values: list[str], *, by: str, reason: str,
+                at: dt.datetime) -> int:
+    """Append one change row per value to governance_lists (the documented Python API for list changes)."""
+    lists = ctx.cfg.strategies.lists
+    if name not in lists:
+        raise UsageError(f"unknown list '{name}' (known: {', '.join(sorted(lists)) or 'none'})")
+    rows = build_list_changes([{"change_id": uuid.uuid4().hex, "list_name": name, "list_kind": lists[name].kind,
+                                "list_type": lists[name].type, "value": v, "op": op, "changed_at": at,
+                                "changed_by": by, "reason": reason} for v in values])
+    ctx.tables.append("governance_lists", ctx.spark.createDataFrame(rows, CHANGE_SCHEMA), job="strategies lists")
+    return len(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    setup_logging(args.verbose)
+    ctx = open_context(config_of(args))
+    if args.mode == "backtest":
+        days = days_of(args)
+        as_of = parse_as_of(args.as_of)
+        result = backtest(ctx, days, args.strategy, as_of, args.decisions_version)
+        print(result["report"])
+        print(f"backtest: {result['strategies']} strategies, {result['rows']} rows in strategy_performance "
+              f"(run {result['run_id']}); report: {result['path']}")
+        return 0
+    if args.mode == "check":
+        frames, missing = frames_for(ctx, [dt.date(1970, 1, 1)])
+        schemas = {t: f.schema for t, f in frames.items()}
+        schemas.setdefault("content", T.StructType([T.StructField("content_id", T.StringType())]))
+        checked, skipped = check_library(ctx, specs_of(ctx.cfg), schemas, missing)
+        print(f"strategies: {len(checked)} condition(s) pass" + (f"; skipped until tables exist: "
+                                                                 f"{', '.join(skipped)}" if skipped else ""))
+        return 0
+    if args.mode == "lists":
+        return lists_main(ctx, args)
+    days = days_of(args)
+    s = run(ctx, days)
+    print(f"strategies: {len(days)} day(s) {days[0]}..{days[-1]}: {s['strategies']} live strategies, "
+          f"{s['hits']} hits, {s['events']} governance events, {s['sampled']} sampled for review"
+          + (f"; skipped: {', '.join(s['skipped'])}" if s["skipped"] else ""))
+    return 0
+
+
+def lists_main(ctx: JobContext, args) -> int:
+    if args.op == "show":
+        members = list_members(ctx, None)
+        if args.name:
+            members = members.filter(F.col("list_name") == args.name)
+        members.orderBy("list_name", "value").show(200, truncate=False)
+        return 0
+    if not args.name or not args.values:
+        raise UsageError(f"lists {args.op}: give a list name and at least one value")
+    n = change_list(ctx, args.op, args.name, args.values, by=args.by, reason=args.reason,
+                    at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    print(f"lists: {args.op} {n} value(s) on '{args.name}'")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
