@@ -1,7 +1,58 @@
 """Settings of metric monitoring, alerts and root cause (conf/base/alerts.yaml)."""
 
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
 from creator_governance.settings._base import Section
 
 
+class DetectorSettings(Section):
+    """The robust seasonal detector (models/monitoring/detector.py)."""
+
+    season: int | None = Field(None, ge=2)
+    max_season: int = Field(60, ge=2)
+    threshold: float = Field(4.0, gt=0.0)
+    min_history: int = Field(7, ge=2)
+    window: int = Field(56, ge=7)
+    short_history_widen: float = Field(1.25, ge=1.0)
+    min_relative_change: float = Field(0.05, ge=0.0)
+    relative_floor: float = Field(0.01, ge=0.0)
+    shift_after: int = Field(4, ge=1)
+
+
+class RootCauseSettings(Section):
+    """Adtributor-style ranking of the dimension values that explain a move."""
+
+    min_explanatory_power: float = Field(0.1, ge=0.0, le=1.0)
+    top_k: int = Field(5, ge=1)
+
+
+class AttributionSettings(Section):
+    """Telling a governance intervention from an outside factor."""
+
+    event_lag_days: int = Field(1, ge=0)
+    broad_share: float = Field(0.75, ge=0.0, le=1.0)
+    launch_quiet_days: int = Field(7, ge=1)
+    lever_dimensions: tuple[str, ...] = ("policy", "strategy_id", "source")
+
+
+class CalendarDay(Section):
+    """A known outside factor: a holiday or a campaign."""
+
+    date: dt.date
+    name: str
+    kind: Literal["holiday", "campaign"] = "holiday"
+
+
 class AlertsSettings(Section):
-    """Settings of metric monitoring, alerts and root cause."""
+    """Settings of `govern monitor` and `govern detect`."""
+
+    history_days: int = Field(56, ge=7)
+    severity_medium: float = Field(1.5, ge=1.0)
+    severity_high: float = Field(2.5, ge=1.0)
+    detector: DetectorSettings = Field(default_factory=DetectorSettings)
+    root_cause: RootCauseSettings = Field(default_factory=RootCauseSettings)
+    attribution: AttributionSettings = Field(default_factory=AttributionSettings)
+    calendar: tuple[CalendarDay, ...] = ()

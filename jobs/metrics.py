@@ -1,0 +1,101 @@
+"""`govern metrics --ds D` (or `--from A --to B`): governance_metrics for those days.
+
+Registers every table as a view plus `account_dims`, runs each definition's SQL (conf/base/metrics.yaml),
+hands the rows to the pure engine (models/metrics) and replaces exactly the requested `ds` partitions. A
+metric whose source tables do not exist yet is skipped; the summary names it and the missing tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from pyspark.sql import functions as F
+
+from creator_governance.jobargs import config_of, days_of, job_parser
+from creator_governance.runtime import JobContext, open_context, setup_logging
+from creator_governance.settings import MetricsSettings
+from models.metrics.definitions import EhiComponentDef, MetricDef, missing_sources, render_rows
+from models.metrics.dimensions import build_account_dims
+from models.metrics.engine import build_ehi, build_metric, build_psi, union_all, with_account_dims, with_zero_totals
+
+log = logging.getLogger("jobs.metrics")
+TABLE = "governance_metrics"
+
+
+def parse_args(argv: list[str] | None):
+    return job_parser("govern metrics", "Compute governance_metrics for --ds or a range.").parse_args(argv)
+
+
+def definitions_of(settings: MetricsSettings) -> list[MetricDef]:
+    """The pure engine's definitions from the validated config."""
+    return [MetricDef(**d.model_dump()) for d in settings.definitions]
+
+
+def ehi_components_of(settings: MetricsSettings) -> tuple[EhiComponentDef, ...]:
+    return tuple(EhiComponentDef(**c.model_dump()) for c in settings.ehi.components)
+
+
+def run(ctx: JobContext, days: list[dt.date]) -> dict:
+    """Compute and write every metric whose sources exist; returns computed, skipped (with reasons), rows."""
+    settings = ctx.cfg.metrics
+    spark, tables = ctx.spark, ctx.tables
+    ds_from, ds_to = min(days), max(days)
+    start = time.monotonic()
+    available = set(tables.register_views())
+    if "accounts" not in available:
+        raise RuntimeError("governance_metrics needs the accounts table: run govern ingest first")
+    scores = tables.read("creator_scores") if "creator_scores" in available else None
+    psi_from = ds_from - dt.timedelta(days=settings.psi.reference_lag_days)
+    dims = build_account_dims(tables.read("accounts"), scores, ds_from=psi_from, ds_to=ds_to,
+                              age_buckets=settings.age_buckets, unknown=settings.unknown_value).cache()
+    dims.createOrReplaceTempView("account_dims")
+    available.add("account_dims")
+    day_frame = spark.createDataFrame([(d,) for d in days], "ds date")
+    frames, computed, skipped = [], [], {}
+    for defn in definitions_of(settings):
+        missing = missing_sources(defn, available)
+        if missing:
+            skipped[defn.name] = f"missing table(s): {', '.join(missing)}"
+            log.info("metrics: skip %s (%s)", defn.name, skipped[defn.name])
+            continue
+        if defn.kind == "psi":
+            with_dims = scores.select("ds", "account_id", "score").transform(
+                lambda df: with_account_dims(df, dims, unknown=settings.unknown_value))
+            frame = build_psi(with_dims.filter(F.col("ds").between(ds_from, ds_to)),
+                              with_dims.filter(F.col("ds").between(psi_from, ds_to)), defn,
+                              lag_days=settings.psi.reference_lag_days, bins=settings.psi.bins,
+                              epsilon=settings.psi.epsilon, unknown=settings.unknown_value)
+        else:
+            rows = spark.sql(render_rows(defn, ds_from, ds_to))
+            frame = build_metric(with_account_dims(rows, dims, unknown=settings.unknown_value), defn,
+                                 unknown=settings.unknown_value)
+            if defn.kind == "count":
+                frame = with_zero_totals(frame, day_frame, defn.name)
+        frames.append(frame.filter(F.col("ds").between(ds_from, ds_to)))
+        computed.append(defn.name)
+    if not frames:
+        raise RuntimeError("no metric could be computed: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
+    metrics = union_all(frames).cache()
+    components = tuple(c for c in ehi_components_of(settings) if c.metric in computed)
+    if components:
+        metrics = union_all([metrics, build_ehi(metrics, components, name=settings.ehi.name)])
+        computed.append(settings.ehi.name)
+    tables.overwrite_partitions(TABLE, metrics, days, job="metrics")
+    dims.unpersist()
+    rows_written = tables.read(TABLE, ds=days).count()
+    return {"computed": computed, "skipped": skipped, "rows": rows_written,
+            "seconds": round(time.monotonic() - start, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    setup_logging(args.verbose)
+    days = days_of(args)
+    summary = run(open_context(config_of(args)), days)
+    print(f"metrics: {len(days)} day(s) {days[0]}..{days[-1]}: {len(summary['computed'])} metrics, "
+          f"{summary['rows']} rows in {summary['seconds']} s")
+    for name, reason in summary["skipped"].items():
+        print(f"  skipped {name}: {reason}")
+    return 0

@@ -1,0 +1,148 @@
+"""The metric engine: rows of one metric (already selected by its SQL) → the long governance_metrics frame.
+
+Output columns (every builder): ds, metric, dimension, dimension_value, value, numerator, denominator.
+`dimension` = `dimension_value` = 'all' is the total. Counts have value = numerator and a null denominator;
+ratios have value = numerator / denominator (null when the denominator is 0). Numerator and denominator are
+sums over rows, so BI can re-aggregate any set of slices of one dimension.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import reduce
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import Window as W
+
+from models.metrics.definitions import ACCOUNT_DIMENSIONS, TOTAL, EhiComponentDef, MetricDef
+
+METRIC_COLUMNS = ("ds", "metric", "dimension", "dimension_value", "value", "numerator", "denominator")
+
+
+def with_account_dims(rows: DataFrame, dims: DataFrame, *, unknown: str = "unknown") -> DataFrame:
+    """Join the account dimensions of (ds, account_id); columns the rows already have win."""
+    wanted = [c for c in ACCOUNT_DIMENSIONS if c not in rows.columns]
+    if not wanted:
+        return rows
+    joined = rows.join(dims.select("ds", "account_id", *wanted), on=["ds", "account_id"], how="left")
+    return joined.fillna(unknown, subset=wanted)
+
+
+def _slices(dimensions: tuple[str, ...], unknown: str):
+    """An array Column of (dimension, dimension_value) structs: the total and one per dimension."""
+    total = F.struct(F.lit(TOTAL).alias("dimension"), F.lit(TOTAL).alias("dimension_value"))
+    per_dim = [
+        F.struct(F.lit(d).alias("dimension"),
+                 F.coalesce(F.col(d).cast("string"), F.lit(unknown)).alias("dimension_value"))
+        for d in dimensions
+    ]
+    return F.array(total, *per_dim)
+
+
+def build_metric(rows: DataFrame, defn: MetricDef, *, unknown: str = "unknown") -> DataFrame:
+    """A count or ratio metric, total and per dimension value, from rows carrying its dimensions."""
+    numerator = F.expr(defn.numerator).cast("double")
+    denominator = F.expr(defn.denominator).cast("double") if defn.denominator else F.lit(None).cast("double")
+    exploded = rows.select(
+        "ds",
+        numerator.alias("num"),
+        denominator.alias("den"),
+        F.explode(_slices(defn.dimensions, unknown)).alias("slice"),
+    )
+    summed = exploded.groupBy("ds", "slice.dimension", "slice.dimension_value").agg(
+        F.sum("num").alias("numerator"), F.sum("den").alias("denominator"))
+    is_ratio = defn.kind == "ratio"
+    value = (F.try_divide(F.col("numerator"), F.nullif(F.col("denominator"), F.lit(0.0))) if is_ratio
+             else F.col("numerator"))
+    return summed.select(
+        F.col("ds").cast("date").alias("ds"),
+        F.lit(defn.name).alias("metric"),
+        "dimension",
+        "dimension_value",
+        value.alias("value"),
+        F.coalesce("numerator", F.lit(0.0)).alias("numerator"),
+        F.col("denominator") if is_ratio else F.lit(None).cast("double").alias("denominator"),
+    )
+
+
+def with_zero_totals(metric: DataFrame, days: DataFrame, name: str) -> DataFrame:
+    """A count metric with an explicit 0 total on requested days that had no rows (`days` has column ds)."""
+    have = metric.filter(F.col("dimension") == TOTAL).select("ds")
+    zeros = days.select(F.col("ds").cast("date").alias("ds")).join(have, on="ds", how="left_anti").select(
+        "ds", F.lit(name).alias("metric"), F.lit(TOTAL).alias("dimension"), F.lit(TOTAL).alias("dimension_value"),
+        F.lit(0.0).alias("value"), F.lit(0.0).alias("numerator"), F.lit(None).cast("double").alias("denominator"))
+    return metric.unionByName(zeros)
+
+
+def _bucket(score, bins: tuple[float, ...]):
+    edges = list(bins[1:-1])
+    expr = F.when(score < F.lit(edges[0]), F.lit(0)) if edges else F.lit(0)
+    for i, edge in enumerate(edges[1:], start=1):
+        expr = expr.when(score < F.lit(edge), F.lit(i))
+    return expr.otherwise(F.lit(len(edges))) if edges else expr
+
+
+def build_psi(current: DataFrame, reference: DataFrame, defn: MetricDef, *, lag_days: int,
+              bins: tuple[float, ...], epsilon: float = 1e-4, unknown: str = "unknown") -> DataFrame:
+    """Population Stability Index of `score` on each day vs `lag_days` earlier, total and per dimension.
+
+    Both frames: ds, score and the metric's dimension columns (`reference` may cover earlier days: its rows
+    count for ds + lag_days). PSI = Σ (p − q) · ln(p / q) over score bins, p and q floored at `epsilon`.
+    numerator = PSI, denominator = null: PSI does not re-aggregate; each slice is its own comparison.
+    """
+    def counts(df: DataFrame, shift: int, column: str) -> DataFrame:
+        return (df.select(F.date_add(F.col("ds").cast("date"), shift).alias("ds"),
+                          _bucket(F.col("score"), bins).alias("bucket"),
+                          F.explode(_slices(defn.dimensions, unknown)).alias("slice"))
+                .groupBy("ds", "slice.dimension", "slice.dimension_value", "bucket").agg(F.count("*").alias(column)))
+
+    keys = ["ds", "dimension", "dimension_value"]
+    both = counts(current, 0, "n_cur").join(counts(reference, lag_days, "n_ref"), on=[*keys, "bucket"],
+                                             how="full").fillna(0, subset=["n_cur", "n_ref"])
+    per = W.partitionBy(*keys)
+    shares = both.select(
+        *keys,
+        F.greatest(F.col("n_cur") / F.sum("n_cur").over(per), F.lit(epsilon)).alias("p"),
+        F.greatest(F.col("n_ref") / F.sum("n_ref").over(per), F.lit(epsilon)).alias("q"),
+        F.sum("n_cur").over(per).alias("total_cur"),
+        F.sum("n_ref").over(per).alias("total_ref"),
+    ).filter((F.col("total_cur") > 0) & (F.col("total_ref") > 0))
+    psi = shares.groupBy(*keys).agg(F.sum((F.col("p") - F.col("q")) * F.log(F.col("p") / F.col("q"))).alias("psi"))
+    current_days = current.select(F.col("ds").cast("date").alias("ds")).distinct()
+    return psi.join(current_days, on="ds", how="left_semi").select(
+        "ds", F.lit(defn.name).alias("metric"), "dimension", "dimension_value", F.col("psi").alias("value"),
+        F.col("psi").alias("numerator"), F.lit(None).cast("double").alias("denominator"))
+
+
+def build_ehi(metrics: DataFrame, components: tuple[EhiComponentDef, ...], *, name: str,
+              min_weight_share: float = 0.5) -> DataFrame:
+    """The Ecosystem Health Index from component metrics in the long frame.
+
+    Each component scores s = 100 · clip((value − bad) / (good − bad), 0, 1); the index is Σ w·s / Σ w over
+    the components present for that slice (numerator = Σ w·s, denominator = Σ w), null when less than
+    `min_weight_share` of the total weight is present.
+    """
+    if not components:
+        return metrics.limit(0).select(*METRIC_COLUMNS)
+    total_weight = sum(c.weight for c in components)
+    params = F.create_map(*[x for c in components for x in (
+        F.lit(c.metric), F.array(F.lit(float(c.weight)), F.lit(float(c.bad)), F.lit(float(c.good))))])
+    p = params[F.col("metric")]
+    score = F.lit(100.0) * F.least(F.greatest((F.col("value") - p[1]) / (p[2] - p[1]), F.lit(0.0)), F.lit(1.0))
+    scored = metrics.filter(F.col("metric").isin([c.metric for c in components]) & F.col("value").isNotNull())
+    summed = scored.groupBy("ds", "dimension", "dimension_value").agg(
+        F.sum(p[0] * score).alias("numerator"), F.sum(p[0]).alias("denominator"))
+    enough = F.col("denominator") >= F.lit(min_weight_share * total_weight)
+    return summed.select(
+        "ds", F.lit(name).alias("metric"), "dimension", "dimension_value",
+        F.when(enough, F.col("numerator") / F.col("denominator")).alias("value"), "numerator", "denominator")
+
+
+def union_all(frames: list[DataFrame]) -> DataFrame:
+    """One long frame of every metric, in the contract's column order."""
+    return reduce(lambda a, b: a.unionByName(b), [f.select(*METRIC_COLUMNS) for f in frames])
+
+
+def days_between(ds_from: dt.date, ds_to: dt.date) -> list[dt.date]:
+    return [ds_from + dt.timedelta(days=i) for i in range((ds_to - ds_from).days + 1)]
