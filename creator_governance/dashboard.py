@@ -150,7 +150,7 @@ def _section(title: str, body: str | None, note: str | None) -> str:
 def _header(data: DashboardData) -> str:
     n_alerts = 0 if data.alerts is None else int((data.alerts["ds"] == data.ds).sum())
     return (f'<header><h1>Creator ecosystem governance: {html.escape(data.ds)}</h1>'
-            f'<p id="summary">{n_alerts} alerts today</p></header>')
+            f'<p id="summary">{n_alerts} alert{"" if n_alerts == 1 else "s"} today</p></header>')
 
 
 def _page(ds: str, body: str) -> str:
