@@ -1,0 +1,206 @@
+"""Read landing files as text-preserving frames: every record keeps its raw text and its line number.
+
+Each format becomes the same raw frame: `_file` (landing-relative path), `_line` (1-based physical line for
+JSON Lines and CSV, row number for Parquet), `raw_record`, `_malformed` (why the record could not be parsed,
+else null) and every contract column as a string, ready for `validate`. Unknown extra columns are ignored.
+One Spark read per entity and format (per CSV header, per Parquet schema), never one per file.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+
+from pyspark.sql import Column as SparkColumn
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from creator_governance.contract import Entity
+from creator_governance.ingest.discover import LandingFile
+
+CORRUPT = "_corrupt_record_"
+RAW_COLUMNS = ["_file", "_line", "raw_record", "_malformed"]
+
+
+@dataclass
+class RawRead:
+    """The raw frame of an entity's new files (None when no file was readable) and the unreadable files."""
+
+    frame: DataFrame | None
+    unreadable: list[tuple[LandingFile, str]]
+
+
+def read_raw(spark: SparkSession, entity: Entity, files: list[LandingFile]) -> RawRead:
+    """All `files` of one entity as one raw frame (see module doc)."""
+    unreadable = [(f, f.error) for f in files if f.error]
+    files = [f for f in files if not f.error]
+    frames = []
+    json_files = [f for f in files if f.format == "json"]
+    if json_files:
+        frames.append(_read_json(spark, entity, json_files))
+    for header, group in _csv_groups(files, unreadable).items():
+        frames.append(_read_csv(spark, entity, group, list(header)))
+    for group in _parquet_groups(files, unreadable).values():
+        frames.append(_read_parquet(spark, entity, group))
+    frame = None
+    for df in frames:
+        frame = df if frame is None else frame.unionByName(df)
+    return RawRead(frame, unreadable)
+
+
+# ---- JSON Lines ---------------------------------------------------------------------------------------------
+def _read_json(spark: SparkSession, entity: Entity, files: list[LandingFile]) -> DataFrame:
+    schema = T.StructType([T.StructField(c, T.StringType()) for c in entity.column_names]
+                          + [T.StructField(CORRUPT, T.StringType())])
+    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
+    lines = _numbered_lines(spark, files).filter(F.trim("value") != "")
+    parsed = lines.withColumn("_parsed", F.from_json("value", schema, options))
+    is_object = F.ltrim("value").startswith("{")
+    malformed = (F.when(~is_object, F.lit("not a JSON object"))
+                 .when(F.col(f"_parsed.{CORRUPT}").isNotNull() | F.col("_parsed").isNull(), F.lit("malformed JSON line")))
+    return parsed.select(
+        "_file", "_line", F.col("value").alias("raw_record"), malformed.alias("_malformed"),
+        *[F.col(f"_parsed.{c}").alias(c) for c in entity.column_names],
+    )
+
+
+# ---- CSV ----------------------------------------------------------------------------------------------------
+def _csv_groups(files: list[LandingFile], unreadable: list) -> dict[tuple[str, ...], list[LandingFile]]:
+    """CSV files grouped by header row (files may order their columns differently); empty files skipped."""
+    groups: dict[tuple[str, ...], list[LandingFile]] = defaultdict(list)
+    for f in files:
+        if f.format != "csv":
+            continue
+        try:
+            with open(f.path, encoding="utf-8-sig", newline="") as handle:
+                header = next(csv.reader(handle), None)
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            unreadable.append((f, f"cannot read the CSV header: {exc}"))
+            continue
+        if header:
+            groups[tuple(h.strip() for h in header)].append(f)
+    return groups
+
+
+def _read_csv(spark: SparkSession, entity: Entity, files: list[LandingFile], header: list[str]) -> DataFrame:
+    names = _unique_names(header)
+    ddl = ", ".join(f"`{n.replace('`', '``')}` STRING" for n in [*names, CORRUPT])
+    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, "escape": '"'}
+    lines = _numbered_lines(spark, files).filter((F.col("_line") > 1) & (F.trim("value") != ""))
+    parsed = lines.withColumn("_parsed", F.from_csv(F.col("value"), F.lit(ddl), options))
+    malformed = F.when(F.col(f"_parsed.{CORRUPT}").isNotNull(),
+                       F.lit(f"malformed CSV row: expected {len(names)} fields as in the header"))
+    present = {n for n in names}
+    return parsed.select(
+        "_file", "_line", F.col("value").alias("raw_record"), malformed.alias("_malformed"),
+        *[(F.col(f"_parsed.`{c}`") if c in present else F.lit(None).cast("string")).alias(c)
+          for c in entity.column_names],
+    )
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(header):
+        name = name or f"_column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        seen.setdefault(name, 0)
+        out.append(name)
+    return out
+
+
+# ---- Parquet ------------------------------------------------------------------------------------------------
+def _parquet_groups(files: list[LandingFile], unreadable: list) -> dict[str, list[tuple[LandingFile, object]]]:
+    """Parquet files grouped by schema (one Spark read each); a file whose footer cannot be read is unreadable."""
+    import pyarrow.parquet as pq
+
+    groups: dict[str, list] = defaultdict(list)
+    for f in files:
+        if f.format != "parquet":
+            continue
+        try:
+            schema = pq.read_schema(f.path).remove_metadata()
+        except Exception as exc:  # noqa: BLE001 - any footer fault means the whole file is unreadable
+            unreadable.append((f, f"not a readable Parquet file: {str(exc).splitlines()[0][:200]}"))
+            continue
+        groups[str(schema)].append((f, schema))
+    return groups
+
+
+def _read_parquet(spark: SparkSession, entity: Entity, group: list) -> DataFrame:
+    import pyarrow as pa
+
+    files = [f for f, _ in group]
+    schema = group[0][1]
+    nanos = {fld.name for fld in schema if pa.types.is_timestamp(fld.type) and fld.type.unit == "ns"}
+    if nanos:  # Spark refuses TIMESTAMP(NANOS) unless read as a long; converted to micros below
+        spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
+    df = spark.read.parquet(*[f.path for f in files])
+    types = dict(df.dtypes)
+
+    def as_text(name: str):
+        col = F.col(f"`{name}`")
+        if name in nanos:
+            col = F.timestamp_micros(F.floor(col / 1000))
+        elif types[name].startswith(("struct", "array", "map")):
+            return F.to_json(col)
+        return col.cast("string")
+
+    named = {c.lower(): c for c in df.columns}
+    out = df.select(
+        F.col("_metadata.file_path").alias("_uri"),
+        (F.col("_metadata.row_index") + 1).alias("_line"),
+        F.to_json(F.struct(*[F.col(f"`{c}`") for c in df.columns])).alias("raw_record"),
+        F.lit(None).cast("string").alias("_malformed"),
+        *[(as_text(named[c.lower()]) if c.lower() in named else F.lit(None).cast("string")).alias(c)
+          for c in entity.column_names],
+    )
+    return _with_file(spark, out, files).select(*RAW_COLUMNS, *entity.column_names)
+
+
+# ---- shared -------------------------------------------------------------------------------------------------
+def _numbered_lines(spark: SparkSession, files: list[LandingFile]) -> DataFrame:
+    """Lines of text files with `_file` and their physical 1-based `_line`, without a shuffle of the data.
+
+    Spark splits big files into blocks; a line belongs to the block where it starts, and within a block the
+    monotonically increasing id counts up by one per line. One small aggregate (a row per block) gives each
+    block's first id and the number of lines before it, so `_line` = id - first id + lines before + 1.
+    """
+    lines = spark.read.text([f.path for f in files]).select(
+        F.col("_metadata.file_path").alias("_uri"),
+        F.col("_metadata.file_block_start").alias("_block"),
+        F.monotonically_increasing_id().alias("_mono"),
+        "value",
+    )
+    blocks = lines.groupBy("_uri", "_block").agg(F.count(F.lit(1)).alias("n"), F.min("_mono").alias("first")).collect()
+    by_uri = defaultdict(list)
+    for b in blocks:
+        by_uri[b["_uri"]].append(b)
+    rows = []
+    for uri, parts in by_uri.items():
+        before = 0
+        for b in sorted(parts, key=lambda b: b["_block"]):
+            rows.append((uri, int(b["_block"]), int(b["first"]), before))
+            before += int(b["n"])
+    offsets = spark.createDataFrame(rows, "_uri string, _block long, _first long, _before long")
+    numbered = lines.join(F.broadcast(offsets), ["_uri", "_block"], "inner").select(
+        "_uri", (F.col("_mono") - F.col("_first") + F.col("_before") + 1).alias("_line"), "value")
+    return _with_file(spark, numbered, files)
+
+
+def local_path(uri: SparkColumn) -> SparkColumn:
+    """Spark's `file:` URI of a file as its local path: Spark percent-encodes but leaves '+' as is."""
+    return F.url_decode(F.regexp_replace(F.regexp_replace(uri, r"\+", "%2B"), "^file:/+", "/"))
+
+
+def _with_file(spark: SparkSession, df: DataFrame, files: list[LandingFile]) -> DataFrame:
+    """Replace Spark's file URI by the landing-relative path (matched on the local absolute path)."""
+    mapping = spark.createDataFrame([(os.path.abspath(f.path), f.relative) for f in files],
+                                    "_path string, _file string")
+    return (df.withColumn("_path", local_path(F.col("_uri")))
+            .join(F.broadcast(mapping), "_path", "left").drop("_uri", "_path"))
