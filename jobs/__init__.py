@@ -18,7 +18,7 @@ JOBS: dict[str, str | None] = {
     "tables": "jobs.list_tables",
     "sql": "jobs.sql",
     "detect": "jobs.detect",
-    "experiment": None,
+    "experiment": "jobs.experiment",
     "serve-sql": "jobs.serve_sql",
 }
 
@@ -46,5 +46,5 @@ SUMMARIES: dict[str, str] = {
 # Issue that builds each command not built yet.
 PLANNED: dict[str, int] = {
     "features": 5, "train": 6, "score": 6,
-    "run": 9, "demo": 9, "experiment": 10,
+    "run": 9, "demo": 9
 }

@@ -4,6 +4,7 @@ from pydantic import Field
 
 from creator_governance.settings._base import Section
 from creator_governance.settings.alerts import AlertsSettings
+from creator_governance.settings.experiments import ExperimentsSettings
 from creator_governance.settings.features import FeaturesSettings
 from creator_governance.settings.ingest import IngestSettings
 from creator_governance.settings.metrics import MetricsSettings
@@ -26,9 +27,10 @@ class Config(Section):
     strategies: StrategiesSettings = Field(default_factory=StrategiesSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    experiments: ExperimentsSettings = Field(default_factory=ExperimentsSettings)
 
 
 __all__ = [
-    "AlertsSettings", "Config", "FeaturesSettings", "IngestSettings", "MetricsSettings", "ModelSettings", "Section",
+    "AlertsSettings", "Config", "ExperimentsSettings", "FeaturesSettings", "IngestSettings", "MetricsSettings", "ModelSettings", "Section",
     "SimulatorSettings", "SparkSettings", "StrategiesSettings", "TablesSettings",
 ]
