@@ -1,0 +1,88 @@
+"""Inputs shared by the feature builders: the bronze frames, plain parameters and per-actor daily profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from features.windows import day_index_of_ts
+
+WINDOWS = (1, 7, 28)
+MAX_WINDOW = 28
+TREND_DAYS = 7
+# Trends compare the last 7 days with the 7 before, so events are read 28 + 7 days back at most.
+LOOKBACK_DAYS = MAX_WINDOW + TREND_DAYS
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Bronze frames (contract columns; `ds` optional). `content` and `accounts` must hold every row created
+    up to the last requested day; event frames need only the lookback (`LOOKBACK_DAYS`)."""
+
+    accounts: DataFrame
+    content: DataFrame
+    engagements: DataFrame
+    sessions: DataFrame
+    orders: DataFrame
+    reports: DataFrame
+    decisions: DataFrame
+
+
+@dataclass(frozen=True)
+class FeatureParams:
+    """Plain parameters of the feature builders (mirrors conf/base/features.yaml)."""
+
+    night_start_hour: int = 0
+    night_end_hour: int = 6
+    low_quality_threshold: float = 0.3
+    new_account_days: int = 7
+    suspicious_daily_actions: int = 200
+    hub_cap: int = 50
+    graph_max_iterations: int = 30
+    lockstep_window_minutes: int = 2
+    lockstep_min_shared_items: int = 3
+    lockstep_min_group_size: int = 3
+    lockstep_lookback_days: int = 7
+    lockstep_actions: tuple[str, ...] = ("like", "comment", "share")
+    lockstep_max_cell_accounts: int = 200
+
+
+def with_day(df: DataFrame, ts: str) -> DataFrame:
+    """Adds `day`, the UTC day index of timestamp column `ts`."""
+    return df.withColumn("day", day_index_of_ts(ts))
+
+
+def is_night(ts: str, params: FeatureParams) -> Column:
+    """The UTC hour of `ts` lies in [night_start_hour, night_end_hour) (wrapping past midnight)."""
+    hour = F.hour(F.col(ts))
+    start, end = params.night_start_hour, params.night_end_hour
+    if start <= end:
+        return (hour >= start) & (hour < end)
+    return (hour >= start) | (hour < end)
+
+
+def build_actor_days(engagements: DataFrame, accounts: DataFrame, params: FeatureParams) -> DataFrame:
+    """One row per (actor_id, day) that engaged: the actor's age that day and whether it looks suspicious.
+
+    Columns: actor_id, day, actor_age_days (null for an unknown account), is_new_actor, is_suspicious_actor.
+    Suspicious = an unknown account, or more actions that day than `suspicious_daily_actions`.
+    """
+    created = accounts.select(
+        F.col("account_id").alias("actor_id"), day_index_of_ts("created_at").alias("created_day"))
+    daily = (
+        engagements.transform(with_day, "ts")
+        .groupBy("actor_id", "day").agg(F.count(F.lit(1)).alias("actions"))
+    )
+    age = F.col("day") - F.col("created_day")
+    return (
+        daily.join(created, on="actor_id", how="left")
+        .select(
+            "actor_id", "day",
+            age.alias("actor_age_days"),
+            F.coalesce(age < F.lit(params.new_account_days), F.lit(False)).alias("is_new_actor"),
+            (F.col("created_day").isNull() | (F.col("actions") > F.lit(params.suspicious_daily_actions)))
+            .alias("is_suspicious_actor"),
+        )
+    )

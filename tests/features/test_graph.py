@@ -1,0 +1,44 @@
+"""Connected components (large-star/small-star) on chain, star, cycle and isolated nodes; hubs are not links."""
+
+from __future__ import annotations
+
+from chispa import assert_df_equality
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from features.graph import build_key_usage, build_link_edges, connected_components
+
+EDGE = T.StructType([T.StructField("src", T.StringType()), T.StructField("dst", T.StringType())])
+OUT = T.StructType([T.StructField("node", T.StringType()), T.StructField("component", T.StringType())])
+
+
+def test_chain_star_and_cycle_each_become_one_component(spark):
+    chain = [(f"c{i:02d}", f"c{i + 1:02d}") for i in range(19)][::-1]  # 20 nodes, smallest id at one end
+    star = [("s0", f"s{i}") for i in range(1, 6)]
+    cycle = [("y3", "y1"), ("y1", "y4"), ("y4", "y2"), ("y2", "y3")]
+    repeated = [("s3", "s0"), ("c05", "c05")]  # a reversed duplicate and a self-loop change nothing
+    edges = spark.createDataFrame(chain + star + cycle + repeated, EDGE)
+    expected = (
+        [(f"c{i:02d}", "c00") for i in range(20)] + [(f"s{i}", "s0") for i in range(6)]
+        + [(f"y{i}", "y1") for i in range(1, 5)]
+    )
+    actual = connected_components(edges, max_iterations=20)
+    assert_df_equality(actual, spark.createDataFrame(expected, OUT), ignore_row_order=True, ignore_nullable=True)
+
+
+def test_no_edges_give_no_components(spark):
+    assert connected_components(spark.createDataFrame([], EDGE)).count() == 0
+
+
+def test_hub_above_cap_adds_no_link_and_isolated_account_has_none(spark):
+    sessions = T.StructType([T.StructField(c, T.StringType()) for c in ("account_id", "device_id")]
+                            + [T.StructField("day", T.IntegerType())])
+    rows = [(f"h{i}", "hub", 100) for i in range(4)] + [("p1", "pair", 100), ("p2", "pair", 99),
+                                                         ("lonely", "own", 100), ("x", None, 100)]
+    usage = build_key_usage(spark.createDataFrame(rows, sessions), account="account_id", key="device_id",
+                            targets=[100])
+    edges = build_link_edges(usage, link_type="device", hub_cap=3).select(
+        F.split("src", r"\|")[1].alias("src"), F.split("dst", r"\|")[1].alias("dst"))
+    assert [tuple(r) for r in edges.collect()] == [("p2", "p1")]
+    hubs = {r["account_id"]: r["key_accounts"] for r in usage.filter("key = 'hub'").collect()}
+    assert hubs == {f"h{i}": 4 for i in range(4)}
