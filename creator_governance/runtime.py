@@ -76,6 +76,11 @@ def _apply_sql_conf(spark: SparkSession, settings: SparkSettings) -> None:
             spark.conf.set(key, value)
 
 
+class NotReady(RuntimeError):
+    """A job's inputs are not there yet (no labels to train on, no model to score with): a failure when the
+    job is asked for on the command line, a skipped step inside `govern run`."""
+
+
 @dataclass(frozen=True)
 class JobContext:
     """What a job's `run` receives: the session, the table layer and the validated config."""

@@ -1,9 +1,16 @@
 """`govern run --landing L --from A --to B`: the whole daily pipeline, in dependency order, resumable.
 
-Ingest runs once (it is exactly-once, so a no-op when nothing new landed); then, for each day in order:
-features → train (when due) → score → strategies → metrics → monitor → dashboard. Every step of every day is
-recorded in `pipeline_runs`. A re-run skips a step that already succeeded for that day, unless new data was
-ingested in this run, an earlier step of the same day was redone, or `--force` is given.
+Ingest runs once (it is exactly-once, so a no-op when nothing new landed); then the daily steps
+features → train → score → strategies → metrics → monitor → dashboard, in one of two modes:
+
+- `daily` (the schedule's mode): for each day in order, every step with `--ds day`; the model is retrained when
+  none exists or the newest is `--retrain-days` old, so each day is scored by a model trained before it.
+- `backfill` (default for a range): every step once over the whole range (`--from/--to`, one pass per step
+  where the job supports it); the model is trained as of `--to` and scores the whole range (in-sample for
+  earlier days: use `daily` where point-in-time scores matter). The dashboard is rendered for `--to`.
+
+Every step of every day is recorded in `pipeline_runs`. A re-run skips a step that already succeeded for its
+day(s), unless new data was ingested in this run, an earlier step was redone, or `--force` is given.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from pyspark.sql import types as T
 from rich.console import Console
 
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
-from creator_governance.runtime import JobContext, open_context
+from creator_governance.runtime import JobContext, NotReady, open_context
 
 console = Console(stderr=True, highlight=False)
 
@@ -39,27 +46,35 @@ PIPELINE_RUNS = T.StructType(
 
 @dataclass(frozen=True)
 class Step:
-    """A daily step: the job module it runs and the table whose `ds` partition it produces."""
+    """A daily step: the job module it runs and the table whose `ds` partitions it produces."""
 
     name: str
     module: str
     output: str | None
+    ranged: bool = True  # the job takes --from/--to in one pass
 
 
 DAILY_STEPS: tuple[Step, ...] = (
     Step("features", "jobs.build_features", "creator_features"),
-    Step("train", "jobs.train", None),
+    Step("train", "jobs.train", None, ranged=False),
     Step("score", "jobs.score", "creator_scores"),
     Step("strategies", "jobs.strategies", "strategy_hits"),
     Step("metrics", "jobs.metrics", "governance_metrics"),
     Step("monitor", "jobs.monitor", "alerts"),
-    Step("dashboard", "jobs.dashboard", None),
+    Step("dashboard", "jobs.dashboard", None, ranged=False),
 )
+DEFAULT_RETRAIN_DAYS = 7
 
 
 def parse_args(argv: list[str] | None):
-    parser = job_parser("govern run", "Run the whole daily pipeline for each day of a range.")
+    parser = job_parser("govern run", "Run the whole daily pipeline for a day or a range.")
     parser.add_argument("--landing", help="landing zone to ingest first (default: ingest.landing from config)")
+    parser.add_argument("--mode", choices=["daily", "backfill"],
+                        help="daily: every step per day; backfill: every step once over the range "
+                             "(default: daily for one day, backfill for a range)")
+    parser.add_argument("--retrain-days", type=int, default=DEFAULT_RETRAIN_DAYS,
+                        help=f"daily mode: retrain when the newest model is this many days old "
+                             f"(default {DEFAULT_RETRAIN_DAYS})")
     parser.add_argument("--force", action="store_true", help="redo steps that already succeeded")
     parser.add_argument("--steps", help="comma-separated subset of steps (default: all)")
     return parser.parse_args(argv)
@@ -74,55 +89,113 @@ def passthrough(args) -> list[str]:
     return out
 
 
-def run(ctx: JobContext, days: list[dt.date], *, landing: str | None, shared: list[str], force: bool = False,
-        only: set[str] | None = None) -> dict:
-    """Run ingest then every daily step for each day; return counts of steps done, skipped and failed."""
+@dataclass
+class Plan:
+    """What one invocation runs."""
+
+    days: list[dt.date]
+    mode: str
+    shared: list[str]
+    landing: str | None = None
+    force: bool = False
+    only: set[str] | None = None
+    retrain_days: int = DEFAULT_RETRAIN_DAYS
+
+    def wants(self, step: str) -> bool:
+        return self.only is None or step in self.only
+
+
+def run(ctx: JobContext, plan: Plan) -> dict:
+    """Ingest, then the daily steps in the plan's mode; return counts of steps done and skipped."""
     run_id = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     done = _completed(ctx)
-    summary = {"run_id": run_id, "done": 0, "skipped": 0, "failed": 0}
-    new_data = False
-    if landing and (only is None or "ingest" in only):
-        rows = _run_step(ctx, run_id, "ingest", "jobs.ingest", ["--landing", landing, *shared], days[-1], None)
-        new_data = rows > 0
+    summary = {"run_id": run_id, "done": 0, "skipped": 0}
+    redo = plan.force
+    if plan.landing and plan.wants("ingest"):
+        rows = _run_step(ctx, run_id, "ingest", "jobs.ingest", ["--landing", plan.landing, *plan.shared],
+                         plan.days, None)
+        redo = redo or rows > 0
         summary["done"] += 1
-    for day in days:
-        redo = force or new_data
+    batches = [plan.days] if plan.mode == "backfill" else [[d] for d in plan.days]
+    for days in batches:
+        batch_redo = redo
         for step in DAILY_STEPS:
-            if only is not None and step.name not in only:
+            if not plan.wants(step.name):
                 continue
-            if not redo and (step.name, day) in done:
-                _record(ctx, run_id, step.name, day, "skipped", 0.0, 0, None)
-                console.print(f"[dim]{day} {step.name}: already done, skipped[/dim]")
+            argv = _step_argv(ctx, step, days, plan)
+            if argv is None or (not batch_redo and all((step.name, d) in done for d in _recorded(step, days))):
+                _record(ctx, run_id, step.name, _recorded(step, days), "skipped", 0.0, 0, None)
+                console.print(f"[dim]{_label(days)} {step.name}: skipped ({'not due' if argv is None else 'done'})"
+                              "[/dim]")
                 summary["skipped"] += 1
                 continue
-            _run_step(ctx, run_id, step.name, step.module, ["--ds", day.isoformat(), *shared], day, step.output)
+            try:
+                _run_step(ctx, run_id, step.name, step.module, [*argv, *plan.shared], _recorded(step, days),
+                          step.output)
+            except NotReady as exc:
+                _record(ctx, run_id, step.name, _recorded(step, days), "skipped", 0.0, 0, str(exc)[:500])
+                console.print(f"[yellow]{_label(days)} {step.name}: skipped, not ready: {exc}[/yellow]")
+                summary["skipped"] += 1
+                continue
             summary["done"] += 1
-            redo = True
+            batch_redo = True
     return summary
 
 
-def _run_step(ctx: JobContext, run_id: str, name: str, module: str, argv: list[str], day: dt.date,
+def _step_argv(ctx: JobContext, step: Step, days: list[dt.date], plan: Plan) -> list[str] | None:
+    """The step's date arguments, or None when the step is not due (training in daily mode)."""
+    if step.name == "train" and plan.mode == "daily" and not _training_due(ctx, days[-1], plan.retrain_days):
+        return None
+    if step.name in ("train", "dashboard") or len(days) == 1:
+        return ["--ds", days[-1].isoformat()]
+    return ["--from", days[0].isoformat(), "--to", days[-1].isoformat()]
+
+
+def _training_due(ctx: JobContext, day: dt.date, retrain_days: int) -> bool:
+    """No approved model yet, or the newest was trained as of `retrain_days` or more before `day`."""
+    if not ctx.tables.exists("model_registry"):
+        return True
+    newest = (ctx.tables.read("model_registry").filter(F.col("status") == "approved")
+              .agg(F.max("as_of").alias("as_of")).first()["as_of"])
+    return newest is None or (day - newest).days >= retrain_days
+
+
+def _recorded(step: Step, days: list[dt.date]) -> list[dt.date]:
+    """The days a step's run is recorded under: all of them, or the last for a one-shot step."""
+    return days if step.ranged else days[-1:]
+
+
+def _label(days: list[dt.date]) -> str:
+    return days[0].isoformat() if len(days) == 1 else f"{days[0]}..{days[-1]}"
+
+
+def _run_step(ctx: JobContext, run_id: str, name: str, module: str, argv: list[str], days: list[dt.date],
               output: str | None) -> int:
-    console.print(f"[bold]{day} {name}[/bold] …")
+    console.print(f"[bold]{_label(days)} {name}[/bold] …")
     start = time.monotonic()
     started_at = dt.datetime.now(dt.timezone.utc)
     try:
         code = importlib.import_module(module).main(argv)
         if code:
             raise RuntimeError(f"{module} exited with code {code}")
+    except NotReady:
+        raise
     except Exception as exc:
-        _record(ctx, run_id, name, day, "failed", time.monotonic() - start, 0, str(exc).splitlines()[0][:500],
+        _record(ctx, run_id, name, days, "failed", time.monotonic() - start, 0, str(exc).splitlines()[0][:500],
                 started_at)
-        raise RuntimeError(f"step {name} failed for {day}: {exc}") from exc
-    rows = ctx.tables.partition_rows(output, day) if output and ctx.tables.exists(output) else 0
+        raise RuntimeError(f"step {name} failed for {_label(days)}: {exc}") from exc
     if name == "ingest":
-        rows = _ingested_rows(ctx, run_id)
-    _record(ctx, run_id, name, day, "success", time.monotonic() - start, rows, None, started_at)
-    console.print(f"{day} {name}: done in {time.monotonic() - start:.1f}s, {rows} rows")
+        rows = _ingested_rows(ctx)
+    elif output and ctx.tables.exists(output):
+        rows = sum(ctx.tables.partition_rows(output, d) for d in days)
+    else:
+        rows = 0
+    _record(ctx, run_id, name, days, "success", time.monotonic() - start, rows, None, started_at)
+    console.print(f"{_label(days)} {name}: done in {time.monotonic() - start:.1f}s, {rows} rows")
     return rows
 
 
-def _ingested_rows(ctx: JobContext, run_id: str) -> int:
+def _ingested_rows(ctx: JobContext) -> int:
     """Rows the latest ingest run accepted (0 when nothing new landed)."""
     if not ctx.tables.exists("ingest_log"):
         return 0
@@ -146,22 +219,31 @@ def _completed(ctx: JobContext) -> set[tuple[str, dt.date]]:
     return {(r.step, r.ds) for r in rows.select("step", "ds").collect()}
 
 
-def _record(ctx, run_id, step, day, status, duration, rows, error, started_at=None) -> None:
-    row = (run_id, step, status, started_at or dt.datetime.now(dt.timezone.utc), float(duration), int(rows), error, day)
-    ctx.tables.append("pipeline_runs", ctx.spark.createDataFrame([row], PIPELINE_RUNS))
+def _record(ctx, run_id, step, days, status, duration, rows, error, started_at=None) -> None:
+    """One pipeline_runs row per day the step covered (the duration and rows are the step's, on each)."""
+    at = started_at or dt.datetime.now(dt.timezone.utc)
+    rows_out = [(run_id, step, status, at, float(duration), int(rows), error, d) for d in days]
+    ctx.tables.append("pipeline_runs", ctx.spark.createDataFrame(rows_out, PIPELINE_RUNS))
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def plan_of(args) -> Plan:
+    """The plan for these arguments (validated before any Spark work)."""
     days = days_of(args)
     only = {s.strip() for s in args.steps.split(",")} if args.steps else None
     known = {"ingest", *(s.name for s in DAILY_STEPS)}
     if only and not only <= known:
         raise UsageError(f"--steps: unknown {sorted(only - known)}; known: {sorted(known)}")
+    mode = args.mode or ("daily" if len(days) == 1 else "backfill")
+    return Plan(days=days, mode=mode, shared=passthrough(args), force=args.force, only=only,
+                retrain_days=args.retrain_days)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan = plan_of(args)
     cfg = config_of(args)
-    landing = args.landing or cfg.ingest.landing
-    ctx = open_context(cfg)
-    summary = run(ctx, days, landing=landing, shared=passthrough(args), force=args.force, only=only)
-    print(f"run {summary['run_id']}: {len(days)} days, {summary['done']} steps done, "
-          f"{summary['skipped']} skipped (already complete); see table pipeline_runs")
+    plan.landing = args.landing or cfg.ingest.landing
+    summary = run(open_context(cfg), plan)
+    print(f"run {summary['run_id']} ({plan.mode}): {len(plan.days)} days, {summary['done']} steps done, "
+          f"{summary['skipped']} skipped; see table pipeline_runs")
     return 0

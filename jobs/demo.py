@@ -1,0 +1,83 @@
+"""`govern demo`: simulate a small creator ecosystem, run the whole pipeline on it, say where everything is.
+
+The embedded default of the platform: no input needed. The landing zone goes beside the lakehouse
+(`<lakehouse>/../landing`), the pipeline runs in backfill mode over the simulated days, and the summary points
+at the tables, the dashboard and the top alerts and syndicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from pyspark.sql import functions as F
+from rich.console import Console
+from rich.table import Table
+
+from creator_governance.jobargs import config_of, job_parser
+from creator_governance.runtime import JobContext, open_context
+from jobs import run as pipeline
+from jobs import simulate
+
+DEFAULT_LAKEHOUSE = os.path.join("demo", "lakehouse")
+
+
+def parse_args(argv: list[str] | None):
+    parser = job_parser("govern demo", "Simulate an ecosystem and run the whole pipeline on it.", dates=False)
+    parser.add_argument("--accounts", type=int, default=3000, help="accounts to simulate (default 3000)")
+    parser.add_argument("--days", type=int, default=28, help="days to simulate (default 28)")
+    parser.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
+    args = parser.parse_args(argv)
+    args.lakehouse = args.lakehouse or DEFAULT_LAKEHOUSE
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    cfg = config_of(args)
+    lakehouse = os.path.abspath(cfg.tables.lakehouse)
+    landing = os.path.join(os.path.dirname(lakehouse), "landing")
+    shared = ["--lakehouse", lakehouse] + (["--conf", args.conf] if args.conf else []) + (
+        ["--env", args.env] if args.env else [])
+    start = cfg.simulator.start
+    sim_argv = ["--out", landing, "--accounts", str(args.accounts), "--days", str(args.days), "--seed",
+                str(args.seed), "--start", start.isoformat()] + shared[2:]
+    if not os.path.exists(os.path.join(landing, "manifest.json")):
+        simulate.main(sim_argv)
+    days = [start + dt.timedelta(days=i) for i in range(args.days)]
+    ctx = open_context(cfg)
+    plan = pipeline.Plan(days=days, mode="backfill", shared=shared, landing=landing)
+    pipeline.run(ctx, plan)
+    report(ctx, lakehouse, landing, days[-1])
+    return 0
+
+
+def report(ctx: JobContext, lakehouse: str, landing: str, last: dt.date) -> None:
+    """Where things are, and the headlines of the last day."""
+    console = Console(width=160)
+    console.print(f"\n[bold]landing zone[/bold]  {landing}  (ground truth in {landing}_truth)")
+    console.print(f"[bold]lakehouse[/bold]     {lakehouse}  ({len(ctx.tables.names())} Delta tables; "
+                  f"`govern tables --lakehouse {lakehouse}`)")
+    console.print(f"[bold]dashboard[/bold]     {os.path.join(lakehouse, '_dashboard', 'latest.html')}")
+    if ctx.tables.exists("alerts"):
+        alerts = (ctx.tables.read("alerts").filter(F.col("status") != "suppressed")
+                  .orderBy(F.col("score").desc_nulls_last()).limit(5)
+                  .select("ds", "metric", "dimension", "dimension_value", "severity", "explanation").collect())
+        _table(console, "top alerts", alerts)
+    if ctx.tables.exists("syndicates"):
+        syndicates = ctx.tables.read("syndicates", ds=last)
+        order = [F.col(c).desc() for c in ("size", "mean_score") if c in syndicates.columns]
+        shown = [c for c in syndicates.columns if c not in ("members", "ds")][:6]
+        _table(console, f"top syndicates on {last}", syndicates.orderBy(*order).limit(5).select(*shown).collect())
+
+
+def _table(console: Console, title: str, rows) -> None:
+    if not rows:
+        console.print(f"{title}: none")
+        return
+    out = Table(title=title, title_justify="left")
+    for column in rows[0].__fields__:
+        out.add_column(column)
+    for row in rows:
+        out.add_row(*[str(v) if v is not None else "" for v in row])
+    console.print(out)
