@@ -12,8 +12,8 @@ JOBS: dict[str, str | None] = {
     "credit": "jobs.credit",
     "metrics": "jobs.metrics",
     "monitor": "jobs.monitor",
-    "run": None,
-    "demo": None,
+    "run": "jobs.run",
+    "demo": "jobs.demo",
     "dashboard": "jobs.dashboard",
     "tables": "jobs.list_tables",
     "sql": "jobs.sql",
@@ -46,5 +46,4 @@ SUMMARIES: dict[str, str] = {
 # Issue that builds each command not built yet.
 PLANNED: dict[str, int] = {
     "train": 6, "score": 6,
-    "run": 9, "demo": 9
 }
