@@ -6,8 +6,8 @@ JOBS: dict[str, str | None] = {
     "simulate": "jobs.simulate",
     "ingest": "jobs.ingest",
     "features": "jobs.build_features",
-    "train": None,
-    "score": None,
+    "train": "jobs.train",
+    "score": "jobs.score",
     "strategies": "jobs.strategies",
     "credit": "jobs.credit",
     "metrics": "jobs.metrics",
@@ -45,5 +45,4 @@ SUMMARIES: dict[str, str] = {
 
 # Issue that builds each command not built yet.
 PLANNED: dict[str, int] = {
-    "train": 6, "score": 6,
 }

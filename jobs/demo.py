@@ -20,6 +20,8 @@ from jobs import run as pipeline
 from jobs import simulate
 
 DEFAULT_LAKEHOUSE = os.path.join("demo", "lakehouse")
+# conf/demo: more reviews in the simulator and a short label horizon, so a few weeks of history train a model.
+DEFAULT_ENV = "demo"
 
 
 def parse_args(argv: list[str] | None):
@@ -29,6 +31,7 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
     args = parser.parse_args(argv)
     args.lakehouse = args.lakehouse or DEFAULT_LAKEHOUSE
+    args.env = args.env or DEFAULT_ENV
     return args
 
 

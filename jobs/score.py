@@ -1,0 +1,148 @@
+"""`govern score --ds D` (or `--from A --to B`): score every account with the latest approved model.
+
+Per day: creator_scores (score, model_version, risk_tier, reason codes in plain words, anomaly_score,
+syndicate_id) and syndicates, each replacing exactly that day's partition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import time
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from creator_governance.jobargs import config_of, days_of, job_parser
+from creator_governance.runtime import JobContext, NotReady, open_context, setup_logging
+from features.catalog import by_name
+from models.anomaly.isolation import bounded_sample, fit_isolation_forest, isolation_scores
+from models.anomaly.peer import peer_deviation_scores
+from models.scoring.score import check_features, score_accounts
+from models.syndicates.discover import (assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups,
+                                        order_links)
+from models.training.xgb import numeric_feature_columns
+
+log = logging.getLogger("jobs.score")
+
+SCORES_COLUMNS = ["account_id", "ds", "score", "model_version", "risk_tier", "reason_codes", "reasons",
+                  "anomaly_score", "syndicate_id"]
+# Behaviour columns of anomaly detection and syndicate clustering: activity, not identity or graph ids.
+GRAPH_COLUMNS = ("graph_cluster_size", "lockstep_group_size", "lockstep_score")
+
+
+class NoApprovedModel(NotReady):
+    """model_registry has no approved model."""
+
+
+def parse_args(argv: list[str] | None):
+    return job_parser("govern score", "Score every account for --ds or a range with the latest approved "
+                                      "model; writes creator_scores and syndicates.").parse_args(argv)
+
+
+def plain_words() -> dict[str, str]:
+    """Feature name → the words reviewers read, from the feature catalog."""
+    return {name: (f.meaning if f.window in ("-", "") else f"{f.meaning} ({f.window})")
+            for name, f in by_name("creator_features").items()}
+
+
+def latest_approved(ctx: JobContext) -> dict:
+    """The registry row of the newest approved model (a handful of rows: collected)."""
+    if not ctx.tables.exists("model_registry"):
+        raise NoApprovedModel("score: no model_registry table: run `govern train` first")
+    rows = (ctx.tables.read("model_registry").filter(F.col("status") == "approved")
+            .orderBy(F.col("created_at").desc(), F.col("version").desc()).limit(1).collect())
+    if not rows:
+        raise NoApprovedModel("score: model_registry has no approved model")
+    return rows[0].asDict()
+
+
+def load_model(entry: dict) -> tuple[bytes, dict]:
+    """(booster bytes, metadata) from the model's folder."""
+    with open(os.path.join(entry["path"], "model.json"), "rb") as fh:
+        raw = fh.read()
+    with open(os.path.join(entry["path"], "metadata.json")) as fh:
+        return raw, json.load(fh)
+
+
+def behaviour_columns(features: DataFrame, model_features: list[str]) -> list[str]:
+    """Numeric behaviour columns for anomaly and clustering: the model's features without graph columns."""
+    present = set(numeric_feature_columns(features.schema))
+    return [c for c in model_features if c in present and c not in GRAPH_COLUMNS]
+
+
+def anomaly_of(features: DataFrame, columns: list[str], ctx: JobContext) -> DataFrame:
+    a = ctx.cfg.model.anomaly
+    if a.method == "peer_deviation":
+        return peer_deviation_scores(features, columns=columns, peer_columns=a.peer_columns)
+    sample = bounded_sample(features.select(*columns), rows=a.sample_rows, seed=a.seed).toPandas()
+    forest = fit_isolation_forest(sample, columns=columns, n_trees=a.n_trees, max_samples=a.max_samples, seed=a.seed)
+    return isolation_scores(features, forest=forest, columns=columns)
+
+
+def syndicates_of(features: DataFrame, scored: DataFrame, columns: list[str], ctx: JobContext, words: dict,
+                  ds: dt.date):
+    """(membership, syndicates) of one day."""
+    s = ctx.cfg.model.syndicates
+    extra = None
+    if s.order_link_min_orders and ctx.tables.exists("orders"):
+        orders = ctx.tables.read("orders", ds_from=ds - dt.timedelta(days=s.order_link_days), ds_to=ds)
+        extra = order_links(orders, ds=ds, lookback_days=s.order_link_days, min_orders=s.order_link_min_orders)
+    groups = linked_groups(features, extra_links=extra)
+    sample = bounded_sample(features.select(*columns), rows=s.sample_rows, seed=s.seed)
+    clusters = behaviour_clusters(features, sample, columns=columns, k=s.behaviour_clusters, seed=s.seed)
+    members = assign_syndicates(groups, clusters, min_size=s.min_size, min_member_share=s.min_member_share)
+    return describe_syndicates(members, features, scored, signal_columns=columns, plain_words=words,
+                               min_size=s.min_size, enforce_min_score=s.enforce_min_score,
+                               review_min_score=s.review_min_score)
+
+
+def score_day(ctx: JobContext, ds: dt.date, raw: bytes, meta: dict, words: dict):
+    """(creator_scores rows, syndicates rows, the persisted scores to release after writing) of one day."""
+    sc = ctx.cfg.model.scoring
+    features = ctx.tables.read("creator_features", ds=[ds])
+    check_features(meta["features"], features.columns, model_version=meta["version"])
+    scores = score_accounts(features, booster_raw=raw, feature_columns=meta["features"],
+                            model_version=meta["version"], plain_words=words, tiers=sc.tiers,
+                            reason_count=sc.reason_count, exact_min_score=sc.exact_reasons_min_score,
+                            margin_offset=meta.get("margin_offset", 0.0))
+    columns = behaviour_columns(features, meta["features"])
+    anomaly = anomaly_of(features, columns, ctx)
+    scored = scores.join(anomaly, on=["account_id", "ds"], how="left").persist()
+    membership, syndicates = syndicates_of(features, scored, columns, ctx, words, ds)
+    out = scored.join(membership, on=["account_id", "ds"], how="left").select(*SCORES_COLUMNS)
+    return out, syndicates, scored
+
+
+def run(ctx: JobContext, days: list[dt.date]) -> dict:
+    """Score each day; returns rows per table, the model version and seconds."""
+    entry = latest_approved(ctx)
+    raw, meta = load_model(entry)
+    words = plain_words()
+    summary = {"model_version": meta["version"], "days": [d.isoformat() for d in days], "creator_scores": 0,
+               "syndicates": 0, "high_or_critical": 0}
+    start = time.monotonic()
+    for ds in days:
+        scores, syndicates, cached = score_day(ctx, ds, raw, meta, words)
+        ctx.tables.overwrite_partitions("creator_scores", scores, [ds], job="score", model_version=meta["version"])
+        ctx.tables.overwrite_partitions("syndicates", syndicates, [ds], job="score", model_version=meta["version"])
+        cached.unpersist()
+        log.info("score: wrote %s", ds)
+    written = ctx.tables.read("creator_scores", ds=days)
+    summary["creator_scores"] = written.count()
+    summary["high_or_critical"] = written.filter(F.col("risk_tier").isin("high", "critical")).count()
+    summary["syndicates"] = ctx.tables.read("syndicates", ds=days).count()
+    summary["seconds"] = round(time.monotonic() - start, 1)
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    setup_logging(args.verbose)
+    days = days_of(args)
+    s = run(open_context(config_of(args)), days)
+    print(f"score: {len(days)} day(s) {days[0]}..{days[-1]} with {s['model_version']}: {s['creator_scores']} "
+          f"accounts scored ({s['high_or_critical']} high/critical), {s['syndicates']} syndicates in {s['seconds']} s")
+    return 0

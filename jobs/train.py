@@ -1,0 +1,185 @@
+"""`govern train --ds D` (or `--from A --to B` for the label dates): train the violation model.
+
+With `--ds D`, label dates run up to D - horizon (every label is known by D) over `training.window_days`;
+decisions dated after D are never read. The model is trained with xgboost.spark on the label dates, early
+stopping on the last `validation_days` of them, evaluated, saved under `<lakehouse>/_models/<version>/`
+(booster JSON + metadata JSON), and registered in `model_registry`; metrics go to `model_evaluation`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import time
+
+from pyspark.sql import functions as F
+
+from creator_governance.jobargs import UsageError, config_of, job_parser, parse_date
+from creator_governance.runtime import JobContext, NotReady, open_context, setup_logging
+from creator_governance.settings import ModelSettings
+from models.scoring.score import predict_scores, trimmed_booster
+from models.training.evaluate import evaluate, headline
+from models.training.labels import build_labels, build_training_rows, label_dates
+from models.training.split import with_time_split
+from models.training.xgb import (BoosterParams, auto_scale_pos_weight, make_spark_classifier, margin_offset,
+                                 numeric_feature_columns)
+
+log = logging.getLogger("jobs.train")
+
+REGISTRY = "model_registry"
+EVALUATION = "model_evaluation"
+
+
+def parse_args(argv: list[str] | None):
+    parser = job_parser("govern train", "Train the violation model (distributed XGBoost) as of --ds, or on the "
+                                        "label dates --from A --to B.")
+    return parser.parse_args(argv)
+
+
+def window_of(args, settings: ModelSettings) -> tuple[dt.date, dt.date, dt.date]:
+    """(as_of, first label date, last label date) from --ds or --from/--to."""
+    horizon = settings.labels.horizon_days
+    if args.ds and not (args.ds_from or args.ds_to):
+        as_of = parse_date(args.ds, "--ds")
+        last = as_of - dt.timedelta(days=horizon)
+        return as_of, last - dt.timedelta(days=settings.training.window_days - 1), last
+    if args.ds_from and args.ds_to:
+        first, last = parse_date(args.ds_from, "--from"), parse_date(args.ds_to, "--to")
+        as_of = parse_date(args.ds, "--ds") if args.ds else last + dt.timedelta(days=horizon)
+        if last + dt.timedelta(days=horizon) > as_of:
+            raise UsageError(f"--to {last}: labels of that date are only known on {last + dt.timedelta(days=horizon)}")
+        return as_of, first, last
+    raise UsageError("which window? give --ds YYYY-MM-DD (train as of that day) or --from A --to B (label dates)")
+
+
+def models_root(ctx: JobContext) -> str:
+    return os.path.join(ctx.tables.root, "_models")
+
+
+def booster_params(settings: ModelSettings, scale_pos_weight: float) -> BoosterParams:
+    t = settings.training
+    return BoosterParams(n_estimators=t.n_estimators, max_depth=t.max_depth, learning_rate=t.learning_rate,
+                         subsample=t.subsample, colsample_bytree=t.colsample_bytree,
+                         min_child_weight=t.min_child_weight, early_stopping_rounds=t.early_stopping_rounds,
+                         scale_pos_weight=scale_pos_weight, seed=t.seed)
+
+
+def training_rows(ctx: JobContext, settings: ModelSettings, as_of: dt.date, first: dt.date, last: dt.date):
+    """(rows with is_validation, feature columns, validation start): the point-in-time training set."""
+    dates = label_dates(first, last, stride_days=settings.labels.stride_days)
+    features = ctx.tables.read("creator_features", ds=dates)
+    decisions = ctx.tables.read("decisions", ds_from=first, ds_to=as_of)
+    t = settings.training
+    columns = list(t.features) or numeric_feature_columns(features.schema, exclude=t.exclude_features)
+    labels = build_labels(decisions, features, horizon_days=settings.labels.horizon_days, as_of=as_of,
+                          unreviewed_weight=settings.labels.unreviewed_weight,
+                          exclude_prior_violators=settings.labels.exclude_prior_violators)
+    valid_from = last - dt.timedelta(days=t.validation_days - 1)
+    rows = with_time_split(build_training_rows(labels, features, feature_columns=columns), valid_from=valid_from,
+                           disjoint_accounts=t.disjoint_accounts, account_share=t.validation_account_share, seed=t.seed)
+    return rows, columns, valid_from
+
+
+def save_model(root: str, version: str, booster, metadata: dict) -> str:
+    """Write `<root>/<version>/model.json` and `metadata.json`; returns the folder."""
+    folder = os.path.join(root, version)
+    os.makedirs(folder, exist_ok=True)
+    booster.save_model(os.path.join(folder, "model.json"))
+    with open(os.path.join(folder, "metadata.json"), "w") as fh:
+        json.dump(metadata, fh, indent=2, sort_keys=True, default=str)
+    return folder
+
+
+def log_to_mlflow(settings: ModelSettings, metadata: dict, folder: str) -> bool:
+    """Log params, headline metrics and the artifacts when mlflow is installed and a tracking URI is set."""
+    uri = settings.training.mlflow_tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        return False
+    try:
+        import mlflow
+    except ImportError:
+        log.info("mlflow not installed: skipping MLflow logging")
+        return False
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_experiment(settings.training.mlflow_experiment)
+    with mlflow.start_run(run_name=metadata["version"]):
+        mlflow.log_params({k: v for k, v in metadata["params"].items()})
+        mlflow.log_metrics({k: v for k, v in metadata["metrics"].items() if v is not None})
+        mlflow.log_artifacts(folder)
+    return True
+
+
+def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, version: str | None = None) -> dict:
+    """Train, evaluate, save and register one model; returns the summary (version, metrics, seconds)."""
+    settings = ctx.cfg.model
+    t = settings.training
+    rows, columns, valid_from = training_rows(ctx, settings, as_of, first, last)
+    rows = rows.persist()
+    counts = {r["is_validation"]: (r["n"], r["pos"]) for r in
+              rows.groupBy("is_validation").agg(F.count(F.lit(1)).alias("n"), F.sum("label").alias("pos")).collect()}
+    if not counts.get(False, (0, 0))[1] or not counts.get(True, (0, 0))[1]:
+        raise NotReady(f"train: no positive labels in the training or validation dates ({first}..{last}); "
+                           f"rows/positives: {counts}")
+    train_only = rows.filter(~F.col("is_validation"))
+    spw = (auto_scale_pos_weight(train_only, cap=t.max_scale_pos_weight) if t.scale_pos_weight == "auto"
+           else float(t.scale_pos_weight))
+    params = booster_params(settings, spw)
+    start = time.monotonic()
+    model = make_spark_classifier(columns, params, num_workers=t.num_workers).fit(rows)
+    seconds = time.monotonic() - start
+    booster = trimmed_booster(model.get_booster())
+    raw = bytes(booster.save_raw("json"))
+    offset = margin_offset(spw)
+    validation = rows.filter(F.col("is_validation"))
+    scored = predict_scores(validation, booster_raw=raw, feature_columns=columns, keep_columns=["label"],
+                            margin_offset=offset)
+    metrics = evaluate(scored, top_shares=t.top_k_shares, thresholds=t.thresholds, bins=t.calibration_bins)
+    top = headline(metrics)
+    created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    version = version or f"xgb-{as_of:%Y%m%d}-{created:%H%M%S}"
+    approved = t.auto_approve and (top.get("pr_auc") or 0.0) >= t.min_pr_auc
+    types = {f.name: f.dataType.simpleString() for f in ctx.tables.read("creator_features", ds=[last]).schema.fields}
+    metadata = {
+        "version": version, "created_at": created.isoformat(), "as_of": as_of.isoformat(),
+        "train_from": first.isoformat(), "train_to": last.isoformat(), "valid_from": valid_from.isoformat(),
+        "horizon_days": settings.labels.horizon_days, "features": columns,
+        "feature_types": {c: types.get(c, "double") for c in columns},
+        "params": {**params.__dict__, "num_workers": t.num_workers, "best_iteration": booster.num_boosted_rounds()},
+        "scale_pos_weight": spw, "margin_offset": offset, "metrics": top, "rows": {
+            "train": counts[False][0], "train_positives": counts[False][1], "validation": counts[True][0],
+            "validation_positives": counts[True][1]},
+        "training_seconds": round(seconds, 1), "status": "approved" if approved else "candidate",
+    }
+    folder = save_model(models_root(ctx), version, booster, metadata)
+    spark = ctx.spark
+    registry = spark.createDataFrame([(
+        version, created, as_of, first, last, settings.labels.horizon_days, columns, json.dumps(top),
+        json.dumps(metadata["params"]), metadata["status"], folder,
+    )], "version string, created_at timestamp, as_of date, train_from date, train_to date, horizon_days int, "
+        "features array<string>, metrics_json string, params_json string, status string, path string")
+    ctx.tables.append(REGISTRY, registry, job="train")
+    evaluation = spark.createDataFrame(
+        [(version, created, "validation", m["metric"], m["value"], m["threshold"], m["top_share"]) for m in metrics],
+        "version string, created_at timestamp, split string, metric string, value double, threshold double, "
+        "top_share double")
+    ctx.tables.append(EVALUATION, evaluation, job="train")
+    mlflow_logged = log_to_mlflow(settings, metadata, folder)
+    rows.unpersist()
+    return {**metadata, "mlflow": mlflow_logged, "path": folder}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    setup_logging(args.verbose)
+    cfg = config_of(args)
+    as_of, first, last = window_of(args, cfg.model)
+    s = run(open_context(cfg), as_of, first, last)
+    m = s["metrics"]
+    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+    print(f"train: {s['version']} ({s['status']}) on labels {first}..{last}, {s['rows']['train']} train / "
+          f"{s['rows']['validation']} validation rows, {s['params']['best_iteration']} trees in "
+          f"{s['training_seconds']} s; validation ROC-AUC {fmt(m.get('roc_auc'))}, PR-AUC {fmt(m.get('pr_auc'))}, "
+          f"precision@1% {fmt(m.get('precision_at_1pct'))}; saved to {s['path']}")
+    return 0

@@ -1,0 +1,144 @@
+"""Syndicates: accounts linked by the graph (shared device, IP, fingerprint) or by lockstep engagement, split
+by behaviour clusters, and described by what they share.
+
+1. Linked groups: connected components over account ↔ graph component and account ↔ lockstep group edges
+   (a lockstep group can join several graph components).
+2. Behaviour clusters: k-means on standardised log1p behaviour features, fitted on a bounded sample and
+   applied to every account (`pyspark.ml`).
+3. A (linked group, behaviour cluster) block holding at least `min_member_share` of its group and
+   `min_size` accounts is a syndicate of its own; the rest of the group joins its largest block, so a
+   camouflaged member that behaves differently stays with its ring.
+4. Groups below `min_size`, and groups that are neither scored as risky nor in lockstep, are not reported.
+"""
+
+from __future__ import annotations
+
+from pyspark.ml.clustering import KMeans
+from pyspark.ml.feature import StandardScaler, VectorAssembler
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from features.graph import connected_components
+
+MEMBERSHIP_COLUMNS = ["account_id", "ds", "syndicate_id"]
+SYNDICATE_COLUMNS = ["ds", "syndicate_id", "size", "members", "shared_signals", "mean_score", "mean_anomaly_score",
+                     "suggested_action"]
+
+
+def order_links(orders: DataFrame, *, ds, lookback_days: int, min_orders: int) -> DataFrame:
+    """account_id, ds, link_key: buyer and seller of a pair with at least `min_orders` orders created in the
+    `lookback_days` ending on `ds` (a fake seller's buyer ring shares no device with the seller)."""
+    day = F.to_date("created_at")
+    window = (day <= F.lit(ds)) & (day > F.date_sub(F.lit(ds), lookback_days))
+    pairs = (orders.filter(window).groupBy("buyer_id", "seller_id")
+             .agg(F.countDistinct("order_id").alias("n")).filter(F.col("n") >= min_orders))
+    key = F.concat(F.lit("o|"), F.col("seller_id"))
+    return (pairs.select(F.col("buyer_id").alias("account_id"), key.alias("link_key"))
+            .unionByName(pairs.select(F.col("seller_id").alias("account_id"), key.alias("link_key")))
+            .distinct().select("account_id", F.lit(ds).cast("date").alias("ds"), "link_key"))
+
+
+def linked_groups(features: DataFrame, *, extra_links: DataFrame | None = None, max_iterations: int = 30) -> DataFrame:
+    """account_id, ds_text, linked_group (smallest account id of the merged graph/lockstep component), for
+    linked accounts only. Components are computed per ds (nodes carry the day). `extra_links` (account_id, ds,
+    link_key) adds links of other kinds (e.g. `order_links`); only accounts present in `features` count."""
+    day = F.col("ds").cast("string")
+    account = F.concat(F.lit("a|"), day, F.lit("|"), F.col("account_id"))
+    graph = (features.filter(F.col("graph_cluster_size") >= 2)
+             .select(account.alias("src"), F.concat(F.lit("g|"), day, F.lit("|"), F.col("graph_cluster_id")).alias("dst")))
+    lockstep = (features.filter(F.col("lockstep_group_id").isNotNull())
+                .select(account.alias("src"), F.concat(F.lit("l|"), day, F.lit("|"), F.col("lockstep_group_id")).alias("dst")))
+    edges = graph.unionByName(lockstep)
+    if extra_links is not None:
+        known = features.select("account_id", "ds")
+        extra = extra_links.join(known, on=["account_id", "ds"], how="inner")
+        edges = edges.unionByName(extra.select(account.alias("src"),
+                                               F.concat(F.lit("x|"), day, F.lit("|"), F.col("link_key")).alias("dst")))
+    components = connected_components(edges, max_iterations=max_iterations)
+    parts = F.split(F.col("node"), r"\|", 3)
+    return (components.filter(F.col("node").startswith("a|"))
+            .select(F.element_at(parts, 3).alias("account_id"), F.element_at(parts, 2).alias("ds_text"),
+                    F.element_at(F.split(F.col("component"), r"\|", 3), 3).alias("linked_group")))
+
+
+def _log_features(columns: list[str]) -> list["F.Column"]:
+    return [F.coalesce(F.log1p(F.greatest(F.col(c).cast("double"), F.lit(0.0))), F.lit(0.0)).alias(c)
+            for c in columns]
+
+
+def behaviour_clusters(features: DataFrame, sample: DataFrame, *, columns: list[str], k: int, seed: int) -> DataFrame:
+    """account_id, ds, behaviour_cluster: k-means fitted on `sample`, applied to every row of `features`."""
+    assembler = VectorAssembler(inputCols=columns, outputCol="raw", handleInvalid="keep")
+    scaler = StandardScaler(inputCol="raw", outputCol="vec", withMean=True, withStd=True)
+    fit_rows = assembler.transform(sample.select(*_log_features(columns)))
+    scaler_model = scaler.fit(fit_rows)
+    kmeans = KMeans(featuresCol="vec", predictionCol="behaviour_cluster", k=k, seed=seed, maxIter=30)
+    km_model = kmeans.fit(scaler_model.transform(fit_rows))
+    everyone = assembler.transform(features.select("account_id", "ds", *_log_features(columns)))
+    return km_model.transform(scaler_model.transform(everyone)).select("account_id", "ds", "behaviour_cluster")
+
+
+def assign_syndicates(groups: DataFrame, clusters: DataFrame, *, min_size: int, min_member_share: float) -> DataFrame:
+    """account_id, ds, syndicate_key: the account's block within its linked group (see module docstring)."""
+    rows = groups.join(clusters.withColumn("ds_text", F.col("ds").cast("string")), on=["account_id", "ds_text"],
+                       how="inner")
+    by_group = Window.partitionBy("ds", "linked_group")
+    by_block = Window.partitionBy("ds", "linked_group", "behaviour_cluster")
+    blocks = (rows.withColumn("group_size", F.count(F.lit(1)).over(by_group))
+              .withColumn("block_size", F.count(F.lit(1)).over(by_block)))
+    # The group's largest block; ties go to the smaller cluster id.
+    largest = F.max(F.struct(F.col("block_size").alias("n"), (-F.col("behaviour_cluster")).alias("neg"))).over(by_group)
+    qualifies = (F.col("block_size") >= min_size) & (F.col("block_size") >= F.col("group_size") * min_member_share)
+    cluster = F.when(qualifies, F.col("behaviour_cluster")).otherwise(-largest["neg"])
+    return blocks.select("account_id", "ds", "group_size",
+                         F.concat_ws(":", "linked_group", cluster.cast("string")).alias("syndicate_key"))
+
+
+def describe_syndicates(
+    members: DataFrame,
+    features: DataFrame,
+    scores: DataFrame,
+    *,
+    signal_columns: list[str],
+    plain_words: dict[str, str],
+    min_size: int,
+    enforce_min_score: float,
+    review_min_score: float,
+) -> tuple[DataFrame, DataFrame]:
+    """(membership: account_id, ds, syndicate_id; syndicates: one row per syndicate, SYNDICATE_COLUMNS).
+
+    `scores`: account_id, ds, score, anomaly_score. Shared signals: link types, lockstep, and the three
+    behaviour features where the syndicate's mean log-value is furthest above the population's (in stds).
+    """
+    logs = features.select("account_id", "ds", "graph_link_types", "lockstep_group_id", *_log_features(signal_columns))
+    population = logs.groupBy("ds").agg(*[F.avg(c).alias(f"{c}__mu") for c in signal_columns],
+                                        *[F.stddev(c).alias(f"{c}__sd") for c in signal_columns])
+    rows = (members.join(logs, on=["account_id", "ds"], how="inner")
+            .join(scores.select("account_id", "ds", "score", "anomaly_score"), on=["account_id", "ds"], how="left"))
+    agg = rows.groupBy("ds", "syndicate_key").agg(
+        F.count(F.lit(1)).alias("size"),
+        F.array_sort(F.collect_list(F.col("account_id").cast("string"))).alias("members"),
+        F.avg("score").alias("mean_score"),
+        F.avg("anomaly_score").alias("mean_anomaly_score"),
+        F.array_sort(F.array_distinct(F.flatten(F.collect_list(F.coalesce("graph_link_types", F.array()))))).alias("links"),
+        F.max(F.col("lockstep_group_id").isNotNull().cast("int")).alias("has_lockstep"),
+        *[F.avg(c).alias(c) for c in signal_columns],
+    ).filter(F.col("size") >= min_size).join(population, on="ds", how="left")
+    lifts = [F.struct(((F.col(c) - F.col(f"{c}__mu")) / F.greatest(F.col(f"{c}__sd"), F.lit(1e-9))).alias("z"),
+                      F.lit(f"high {plain_words.get(c, c)}").alias("text")) for c in signal_columns]
+    top = F.slice(F.sort_array(F.array(*lifts), asc=False), 1, 3)
+    behaviour = F.transform(F.filter(top, lambda s: s["z"] > 1.0), lambda s: s["text"])
+    links = F.transform(F.col("links"), lambda t: F.concat(F.lit("shared "), t))
+    lockstep = F.when(F.col("has_lockstep") == 1, F.array(F.lit("lockstep engagement"))).otherwise(F.array())
+    action = (F.when(F.col("mean_score") >= enforce_min_score, "enforce: action every member after one review")
+              .when(F.col("mean_score") >= review_min_score, "review: queue all members together")
+              .otherwise("monitor"))
+    reported = (F.col("mean_score") >= review_min_score) | (F.col("has_lockstep") == 1)
+    syndicates = agg.filter(reported).select(
+        "ds", F.concat(F.lit("S-"), F.element_at("members", 1)).alias("syndicate_id"), F.col("size").cast("int"),
+        "members", F.concat(links, lockstep, behaviour).alias("shared_signals"), "mean_score", "mean_anomaly_score",
+        action.alias("suggested_action"), "syndicate_key",
+    )
+    membership = members.join(syndicates.select("ds", "syndicate_key", "syndicate_id"), on=["ds", "syndicate_key"],
+                              how="inner").select(*MEMBERSHIP_COLUMNS)
+    return membership, syndicates.select(*SYNDICATE_COLUMNS)

@@ -1,0 +1,96 @@
+"""The violation model's estimators: distributed (xgboost.spark) and single-node with the same parameters."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+KEY_COLUMNS = ("account_id", "ds", "ds_index")
+NUMERIC_TYPES = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType,
+                 T.BooleanType)
+
+
+@dataclass(frozen=True)
+class BoosterParams:
+    """Booster parameters shared by the distributed and the single-node estimator."""
+
+    n_estimators: int = 300
+    max_depth: int = 6
+    learning_rate: float = 0.1
+    subsample: float = 0.9
+    colsample_bytree: float = 0.9
+    min_child_weight: float = 1.0
+    early_stopping_rounds: int = 20
+    scale_pos_weight: float = 1.0
+    seed: int = 7
+
+    def xgb_kwargs(self) -> dict:
+        """Keyword arguments understood by both xgboost.XGBClassifier and SparkXGBClassifier."""
+        kwargs = {k: v for k, v in asdict(self).items() if k != "seed"}
+        return {**kwargs, "tree_method": "hist", "eval_metric": "aucpr",
+                "random_state": self.seed}
+
+
+def numeric_feature_columns(schema: T.StructType, *, exclude: tuple[str, ...] = ()) -> list[str]:
+    """Numeric (and boolean) columns of `schema` except keys, ids and `exclude`, in schema order."""
+    skip = set(KEY_COLUMNS) | set(exclude)
+    return [f.name for f in schema.fields
+            if isinstance(f.dataType, NUMERIC_TYPES) and f.name not in skip and not f.name.endswith("_id")]
+
+
+def auto_scale_pos_weight(training: DataFrame, *, cap: float, label_col: str = "label",
+                          weight_col: str = "weight") -> float:
+    """Weighted negatives / weighted positives of the training rows, within [1, cap]."""
+    row = training.agg(
+        F.sum(F.when(F.col(label_col) == 1, F.col(weight_col)).otherwise(0.0)).alias("pos"),
+        F.sum(F.when(F.col(label_col) == 0, F.col(weight_col)).otherwise(0.0)).alias("neg"),
+    ).first()
+    pos, neg = float(row["pos"] or 0.0), float(row["neg"] or 0.0)
+    if pos <= 0.0:
+        return 1.0
+    return float(min(max(neg / pos, 1.0), cap))
+
+
+def make_spark_classifier(
+    feature_columns: list[str],
+    params: BoosterParams,
+    *,
+    num_workers: int,
+    label_col: str = "label",
+    weight_col: str | None = "weight",
+    validation_indicator_col: str | None = "is_validation",
+):
+    """An unfitted SparkXGBClassifier over the feature columns (nulls are missing values).
+
+    With `validation_indicator_col`, rows where it is true are the evaluation set of early stopping.
+    """
+    from xgboost.spark import SparkXGBClassifier
+
+    kwargs = params.xgb_kwargs()
+    if validation_indicator_col is None:
+        kwargs.pop("early_stopping_rounds")
+    extra = {"weight_col": weight_col} if weight_col else {}
+    if validation_indicator_col:
+        extra["validation_indicator_col"] = validation_indicator_col
+    return SparkXGBClassifier(
+        features_col=list(feature_columns), label_col=label_col, num_workers=num_workers, verbose=False,
+        missing=math.nan, **extra, **kwargs,
+    )
+
+
+def make_local_classifier(params: BoosterParams, *, n_jobs: int = 1):
+    """The single-node xgboost.XGBClassifier with the same parameters (for comparison and tests)."""
+    from xgboost import XGBClassifier
+
+    kwargs = params.xgb_kwargs()
+    return XGBClassifier(n_jobs=n_jobs, missing=math.nan, **kwargs)
+
+
+def margin_offset(scale_pos_weight: float) -> float:
+    """Log-odds shift that turns scores of a model trained with positives up-weighted by `scale_pos_weight`
+    back into probabilities (the prior correction: odds / scale_pos_weight)."""
+    return -math.log(scale_pos_weight) if scale_pos_weight > 0 else 0.0

@@ -1,0 +1,97 @@
+"""Syndicate recovery on a hand-made graph, and the anomaly scores' shape and ordering."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from pyspark.sql import types as T
+
+from models.anomaly.isolation import fit_isolation_forest, isolation_scores
+from models.anomaly.peer import peer_deviation_scores
+from models.syndicates.discover import assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups
+
+D = dt.date(2026, 1, 10)
+SCHEMA = T.StructType([
+    T.StructField("account_id", T.StringType()), T.StructField("ds", T.DateType()),
+    T.StructField("graph_cluster_id", T.StringType()), T.StructField("graph_cluster_size", T.LongType()),
+    T.StructField("graph_link_types", T.ArrayType(T.StringType())),
+    T.StructField("lockstep_group_id", T.StringType()), T.StructField("posts_7d", T.LongType()),
+    T.StructField("engagements_given_1d", T.LongType()), T.StructField("is_seller", T.BooleanType()),
+])
+BEHAVIOUR = ["posts_7d", "engagements_given_1d"]
+
+
+def world(spark):
+    """ring: r1..r4 share a device (graph component r1) and r5, r6 join it through a lockstep group with r4;
+    farm: f1..f3 only in lockstep; household: h1..h3 share a device, ordinary behaviour and low scores;
+    pair: p1, p2 linked (too small); 20 unlinked ordinary accounts."""
+    rows = [(f"r{i}", D, "r1", 4, ["device"], "r4" if i == 4 else None, 40, 300, False) for i in range(1, 5)]
+    rows += [(f"r{i}", D, f"r{i}", 1, None, "r4", 40, 300, False) for i in (5, 6)]
+    rows += [(f"f{i}", D, f"f{i}", 1, None, "f1", 0, 500, False) for i in (1, 2, 3)]
+    rows += [(f"h{i}", D, "h1", 3, ["device", "ip"], None, 2, 10, False) for i in (1, 2, 3)]
+    rows += [(f"p{i}", D, "p1", 2, ["ip"], None, 1, 5, False) for i in (1, 2)]
+    rows += [(f"u{i:02d}", D, f"u{i:02d}", 1, None, None, i % 3, 5 + i % 7, i % 5 == 0) for i in range(20)]
+    return spark.createDataFrame(rows, SCHEMA)
+
+
+def scores_of(spark, features):
+    risky = {"r1", "r2", "r3", "r4", "r5", "r6", "f1", "f2", "f3"}
+    return spark.createDataFrame(
+        [(r["account_id"], D, 0.9 if r["account_id"] in risky else 0.05, 0.5) for r in features.collect()],
+        "account_id string, ds date, score double, anomaly_score double")
+
+
+def test_linked_groups_merge_graph_components_through_lockstep(spark):
+    groups = {r["account_id"]: r["linked_group"] for r in linked_groups(world(spark)).collect()}
+    assert {a for a, g in groups.items() if g == "r1"} == {"r1", "r2", "r3", "r4", "r5", "r6"}
+    assert {a for a, g in groups.items() if g == "f1"} == {"f1", "f2", "f3"}
+    assert groups["h2"] == "h1" and groups["p2"] == "p1"
+    assert not any(a.startswith("u") for a in groups)
+
+
+def test_syndicates_recovered_with_signals_and_actions(spark):
+    features = world(spark)
+    clusters = behaviour_clusters(features, features, columns=BEHAVIOUR, k=3, seed=1)
+    members = assign_syndicates(linked_groups(features), clusters, min_size=3, min_member_share=0.2)
+    membership, syndicates = describe_syndicates(
+        members, features, scores_of(spark, features), signal_columns=BEHAVIOUR,
+        plain_words={"engagements_given_1d": "engagements made today"}, min_size=3, enforce_min_score=0.5,
+        review_min_score=0.2)
+    found = {r["syndicate_id"]: r for r in syndicates.collect()}
+    assert set(found) == {"S-r1", "S-f1"}  # the low-score household and the pair are not reported
+    assert found["S-r1"]["members"] == ["r1", "r2", "r3", "r4", "r5", "r6"]
+    assert found["S-r1"]["size"] == 6
+    assert "shared device" in found["S-r1"]["shared_signals"]
+    assert "lockstep engagement" in found["S-f1"]["shared_signals"]
+    assert "high engagements made today" in found["S-f1"]["shared_signals"]
+    assert found["S-f1"]["suggested_action"].startswith("enforce")
+    by_account = {r["account_id"]: r["syndicate_id"] for r in membership.collect()}
+    assert by_account["r5"] == "S-r1" and by_account["f3"] == "S-f1" and "h1" not in by_account
+
+
+def test_anomaly_scores_rank_the_outliers_first(spark):
+    features = world(spark)
+    sample = features.select(*BEHAVIOUR).toPandas()
+    forest = fit_isolation_forest(sample, columns=BEHAVIOUR, n_trees=50, max_samples=64, seed=0)
+    iso = {r["account_id"]: r["anomaly_score"] for r in isolation_scores(features, forest=forest, columns=BEHAVIOUR).collect()}
+    peer = {r["account_id"]: r["anomaly_score"] for r in
+            peer_deviation_scores(features, columns=BEHAVIOUR, peer_columns=("is_seller",)).collect()}
+    for scores in (iso, peer):
+        assert len(scores) == features.count()
+        assert all(0.0 <= v <= 1.0 for v in scores.values())
+        assert min(scores["f1"], scores["r1"]) > pd.Series({k: v for k, v in scores.items() if k.startswith("u")}).median()
+
+
+def test_order_links_join_a_seller_to_its_buyer_ring(spark):
+    from models.syndicates.discover import order_links
+
+    ts = dt.datetime(2026, 1, 9, 12)
+    orders = spark.createDataFrame(
+        [(f"o{i}", ts, f"b{i % 3}", "seller", 10.0) for i in range(9)]      # 3 orders from each of 3 buyers
+        + [("x1", ts, "b9", "shop", 5.0), ("x2", ts, "b9", "shop", 5.0)]     # 2 orders: below the minimum
+        + [(f"old{i}", dt.datetime(2025, 11, 1), "b8", "shop", 5.0) for i in range(5)],  # outside the window
+        "order_id string, created_at timestamp, buyer_id string, seller_id string, amount double")
+    links = order_links(orders, ds=D, lookback_days=28, min_orders=3)
+    assert {(r["account_id"], r["link_key"]) for r in links.collect()} == {
+        ("b0", "o|seller"), ("b1", "o|seller"), ("b2", "o|seller"), ("seller", "o|seller")}
