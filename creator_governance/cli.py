@@ -93,7 +93,8 @@ def _register(app: typer.Typer, command: str, summary: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
-    logging.getLogger("py4j").setLevel(logging.WARNING)
+    for chatty in ("py4j", "XGBoost-PySpark"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     build_app()(args=argv, prog_name="govern")
 
 

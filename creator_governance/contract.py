@@ -42,6 +42,12 @@ class Entity:
     columns: tuple[Column, ...]
     ds_from: str  # the timestamp whose UTC date is `ds`
     version_column: str | None = None  # re-delivered keys: the greatest value wins; None = latest delivery
+    key_columns: tuple[str, ...] = ()  # a composite key (e.g. assignments: experiment, unit_id); () = (key,)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The columns that identify a row: `key_columns`, else the single `key`."""
+        return self.key_columns or (self.key,)
 
     @property
     def column_names(self) -> list[str]:
@@ -150,5 +156,22 @@ ENTITIES: dict[str, Entity] = {
         ),
     )
 }
+
+# Landing entities beyond CONTRACT.md section 1 (docs/contract-extensions.md): ingested when their folder
+# exists, absent otherwise. Kept out of ENTITIES, which the simulator and its tests treat as the contract's seven.
+OPTIONAL_ENTITIES: dict[str, Entity] = {
+    e.name: e
+    for e in (
+        # Experiment assignments (issue 10): a unit can be in several experiments; latest delivery wins.
+        Entity(
+            "assignments", "unit_id",
+            (_id("unit_id"), _id("experiment"), _id("variant"), Column("assigned_at", "timestamp", required=True)),
+            ds_from="assigned_at", key_columns=("experiment", "unit_id"),
+        ),
+    )
+}
+
+# Every entity ingestion knows: the contract's seven, then the optional ones.
+LANDING_ENTITIES: dict[str, Entity] = {**ENTITIES, **OPTIONAL_ENTITIES}
 
 FORMATS = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".csv": "csv"}

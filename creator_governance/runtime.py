@@ -105,4 +105,5 @@ def setup_logging(verbose: bool = False) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("py4j").setLevel(logging.WARNING)
+    for chatty in ("py4j", "XGBoost-PySpark"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

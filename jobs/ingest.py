@@ -20,11 +20,11 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from creator_governance.contract import ENTITIES
+from creator_governance.contract import LANDING_ENTITIES
 from creator_governance.ingest import discover as D
 from creator_governance.ingest.dedupe import SOURCE, build_bronze_rows, with_classes
 from creator_governance.ingest.quality import INGEST_ORDER, METRICS_SCHEMA, REFERENCES, quality_metrics
-from creator_governance.ingest.read import read_raw
+from creator_governance.ingest.read import file_lookup, read_raw
 from creator_governance.ingest.records import (
     COUNTS, DATA_QUALITY, INGEST_LOG, LOG_SCHEMA, QUARANTINE, QUARANTINE_KEYS, QUARANTINE_SCHEMA,
     build_quarantine, file_counts,
@@ -47,6 +47,10 @@ def run(ctx: JobContext, landing: str) -> dict:
     """Ingest the new files of `landing`; returns a summary (files, rows per outcome, seconds, rows/s)."""
     started = time.time()
     spark, tables = ctx.spark, ctx.tables
+    # The table layer reads bronze as explicit file lists; listing a few hundred local files in a Spark job
+    # (the default above 32 paths) costs more than listing them on the driver.
+    spark.conf.set("spark.sql.sources.parallelPartitionDiscovery.threshold",
+                   str(ctx.cfg.ingest.driver_listing_max_paths))
     run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
     at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     previous = tables.read(INGEST_LOG).collect() if tables.exists(INGEST_LOG) else []
@@ -58,6 +62,7 @@ def run(ctx: JobContext, landing: str) -> dict:
     plan = D.plan(files, logged, {(r["source_file"], r["sha256"]) for r in previous})
     batch = Batch(run_id, at, [f.sha256 for f in plan.new], {f.relative: i for i, f in enumerate(plan.new)})
     entries, metrics, quarantines, cached = [], [], [], []
+    references = ReferenceKeys(ctx, cached)
     by_entity = defaultdict(list)
     for f in plan.new:
         by_entity[f.entity].append(f)
@@ -65,7 +70,7 @@ def run(ctx: JobContext, landing: str) -> dict:
         for name in INGEST_ORDER:
             if by_entity[name]:
                 latest = max((r["max_ds"] for r in previous if r["entity"] == name and r["max_ds"]), default=None)
-                out = _ingest_entity(ctx, name, by_entity[name], batch, latest_before=latest)
+                out = _ingest_entity(ctx, name, by_entity[name], batch, latest_before=latest, references=references)
                 entries += out.entries
                 metrics += out.metrics
                 quarantines += out.quarantine
@@ -112,12 +117,32 @@ class EntityResult:
     cached: list[DataFrame]
 
 
-def _ingest_entity(ctx: JobContext, name: str, files: list, batch: Batch, *, latest_before) -> EntityResult:
+class ReferenceKeys:
+    """Keys of the referenced bronze tables (accounts, content), read once per run and cached until a later
+    entity of the run writes that table."""
+
+    def __init__(self, ctx: JobContext, cached: list[DataFrame]):
+        self.ctx, self.cached, self.frames = ctx, cached, {}
+
+    def of(self, name: str) -> DataFrame:
+        if name not in self.frames:
+            self.frames[name] = _keys(self.ctx, name).persist(StorageLevel.MEMORY_AND_DISK)
+            self.cached.append(self.frames[name])
+        return self.frames[name]
+
+    def changed(self, name: str) -> None:
+        stale = self.frames.pop(name, None)
+        if stale is not None:
+            stale.unpersist()
+
+
+def _ingest_entity(ctx: JobContext, name: str, files: list, batch: Batch, *, latest_before,
+                   references: ReferenceKeys) -> EntityResult:
     """Read, validate and classify one entity's new files, upsert its bronze winners; the quarantine rows are
     returned for one upsert per run."""
     spark, tables, settings = ctx.spark, ctx.tables, ctx.cfg.ingest
-    entity = ENTITIES[name]
-    raw = read_raw(spark, entity, files)
+    entity = LANDING_ENTITIES[name]
+    raw = read_raw(spark, entity, files, whole_file_max_bytes=settings.whole_file_max_mb << 20)
     out = EntityResult([_entry(f, status="unreadable", error=err) for f, err in raw.unreadable], [], [], [])
     if raw.unreadable:
         out.quarantine.append(spark.createDataFrame(
@@ -127,13 +152,15 @@ def _ingest_entity(ctx: JobContext, name: str, files: list, batch: Batch, *, lat
         return out
     broken = {f.relative for f, _ in raw.unreadable}
     readable = [f for f in files if f.relative not in broken]
-    sources = spark.createDataFrame([(f.relative, batch.delivery[f.relative], f.sha256) for f in readable],
-                                    f"_file string, _delivery int, {SOURCE} string")
+    # Per-file attributes as literal map lookups: no join, no broadcast job.
     validated = (raw.frame.transform(with_validated, entity, true_values=settings.true_values,
                                      false_values=settings.false_values)
-                 .join(F.broadcast(sources), on="_file", how="left"))
+                 .withColumn("_delivery", file_lookup({f.relative: batch.delivery[f.relative] for f in readable},
+                                                      F.col("_file")).cast("int"))
+                 .withColumn(SOURCE, file_lookup({f.relative: f.sha256 for f in readable}, F.col("_file"))))
     existing = None
-    if tables.exists(name):
+    first_load = not tables.exists(name)
+    if not first_load:
         # Only the days this batch touches can hold an identical row (ds derives from the row's own values).
         validated = validated.persist(StorageLevel.MEMORY_AND_DISK)
         out.cached.append(validated)
@@ -154,16 +181,19 @@ def _ingest_entity(ctx: JobContext, name: str, files: list, batch: Batch, *, lat
         out.quarantine.append(build_quarantine(classified, name, run_id=batch.run_id, at=batch.at))
     winners = build_bronze_rows(classified, entity)
     if any(c["rows_accepted"] for c in counts.values()):
-        tables.upsert(name, winners, keys=[entity.key], order_by=entity.version_column, run_id=batch.run_id)
-    references = {t: _keys(ctx, t) for t in {t for _, t, _ in REFERENCES[name]}}
-    out.metrics = quality_metrics(winners, entity, references=references, latest_ds_before=latest_before,
+        # A new table is a plain append: one file per day instead of one per day and shuffle partition.
+        rows = winners.repartition("ds") if first_load else winners
+        tables.upsert(name, rows, keys=list(entity.keys), order_by=entity.version_column, run_id=batch.run_id)
+        references.changed(name)
+    refs = {t: references.of(t) for t in {t for _, t, _ in REFERENCES[name]}}
+    out.metrics = quality_metrics(winners, entity, references=refs, latest_ds_before=latest_before,
                                   late_after_days=settings.late_after_days)
     log.info("ingest %s: %d files", name, len(files))
     return out
 
 
 def _keys(ctx: JobContext, name: str):
-    key = ENTITIES[name].key
+    key = LANDING_ENTITIES[name].key
     if ctx.tables.exists(name):
         return ctx.tables.read(name).select(key)
     return ctx.spark.createDataFrame([], f"{key} string")

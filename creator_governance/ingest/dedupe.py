@@ -25,27 +25,33 @@ def row_hash(entity: Entity) -> SparkColumn:
 
 
 def with_classes(df: DataFrame, entity: Entity, *, existing: DataFrame | None = None) -> DataFrame:
-    """Adds `_duplicate` and `_winner` (both false for invalid rows).
+    """Adds `_duplicate` and `_winner` (both false for invalid rows); `raw_record` is kept for invalid rows only
+    (the quarantine's), so valid rows do not carry their text through the shuffle.
 
     `df` is the validated frame with `_delivery` and `_line`; `existing` the bronze rows (key and contract
     columns) this batch could duplicate, already stripped of rows that came from the batch's own files.
+    One pass over `df`: invalid rows ride along in windows of their own (`_valid` is part of the partition).
     """
-    key = entity.key
-    valid = df.filter(is_valid()).withColumn("_row_hash", row_hash(entity))
+    keys = list(entity.keys)
+    valid = is_valid()
+    rows = df.select(*[F.when(~valid, F.col(c)).alias(c) if c == "raw_record" else F.col(c) for c in df.columns],
+                     valid.alias("_valid"), F.when(valid, row_hash(entity)).alias("_row_hash"))
     if existing is not None:
-        known = (existing.select(key, row_hash(entity).alias("_row_hash")).distinct()
+        known = (existing.select(*keys, row_hash(entity).alias("_row_hash")).distinct()
                  .withColumn("_in_bronze", F.lit(True)))
-        valid = valid.join(known, on=[key, "_row_hash"], how="left")
+        rows = rows.join(known, on=[*keys, "_row_hash"], how="left")
     else:
-        valid = valid.withColumn("_in_bronze", F.lit(None).cast("boolean"))
-    by_content = W.partitionBy(key).orderBy("_row_hash", "_delivery", "_line")
+        rows = rows.withColumn("_in_bronze", F.lit(None).cast("boolean"))
+    by_content = W.partitionBy("_valid", *keys).orderBy("_row_hash", "_delivery", "_line")
     is_repeat = F.lag("_row_hash").over(by_content) == F.col("_row_hash")
-    valid = valid.withColumn("_duplicate", F.coalesce(is_repeat, F.lit(False)) | F.coalesce("_in_bronze", F.lit(False)))
-    version = [F.col(entity.version_column).desc_nulls_last()] if entity.version_column else []
-    latest = W.partitionBy(key).orderBy(F.col("_duplicate").asc(), *version, F.col("_delivery").desc(), F.col("_line").desc())
-    valid = valid.withColumn("_winner", ~F.col("_duplicate") & (F.row_number().over(latest) == 1))
-    invalid = (df.filter(~is_valid()).withColumn("_duplicate", F.lit(False)).withColumn("_winner", F.lit(False)))
-    return valid.drop("_row_hash", "_in_bronze").unionByName(invalid)
+    is_duplicate = F.col("_valid") & (F.coalesce(is_repeat, F.lit(False)) | F.coalesce("_in_bronze", F.lit(False)))
+    rows = rows.withColumn("_duplicate", is_duplicate)
+    # The winner is the greatest (version, delivery, line) of the key's non-duplicates: an unordered window over
+    # the same partition reuses the sort above (a row_number over another order would sort every row again).
+    rank = F.struct(*([F.col(entity.version_column)] if entity.version_column else []), "_delivery", "_line")
+    best = F.max(F.when(~F.col("_duplicate"), rank)).over(W.partitionBy("_valid", *keys))
+    is_winner = F.col("_valid") & ~F.col("_duplicate") & (rank == best)
+    return rows.withColumn("_winner", is_winner).select(*df.columns, "_duplicate", "_winner")
 
 
 def build_bronze_rows(classified: DataFrame, entity: Entity) -> DataFrame:

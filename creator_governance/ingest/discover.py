@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from creator_governance.contract import ENTITIES, FORMATS
+from creator_governance.contract import FORMATS, LANDING_ENTITIES
 
 CHUNK = 1 << 20
 
@@ -38,7 +38,7 @@ class Plan:
     redelivered: list[tuple[LandingFile, str]]  # (file, the already ingested path with the same checksum)
 
 
-def discover(landing: str, entities: Iterable[str] = ENTITIES) -> list[LandingFile]:
+def discover(landing: str, entities: Iterable[str] = LANDING_ENTITIES) -> list[LandingFile]:
     """Every data file under `landing/<entity>/` (nested folders too), in delivery order, not yet hashed.
 
     Hidden and bookkeeping files (names starting with '.' or '_', e.g. `_SUCCESS`, `.crc`) are not data.

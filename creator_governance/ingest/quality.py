@@ -26,8 +26,10 @@ REFERENCES: dict[str, list[tuple[str, str, str]]] = {
     "reports": [("reporter_id", "accounts", "account_id"), ("target_id", "accounts", "account_id"),
                 ("content_id", "content", "content_id")],
     "decisions": [("target_id", "accounts", "account_id"), ("content_id", "content", "content_id")],
+    "assignments": [("unit_id", "accounts", "account_id")],
 }
-INGEST_ORDER = ["accounts", "content", "sessions", "engagements", "orders", "reports", "decisions"]
+# The optional `assignments` comes last: a landing zone without it ingests exactly as before.
+INGEST_ORDER = ["accounts", "content", "sessions", "engagements", "orders", "reports", "decisions", "assignments"]
 
 METRICS_SCHEMA = T.StructType([
     T.StructField("run_id", T.StringType()),

@@ -23,6 +23,8 @@ from creator_governance.ingest.discover import LandingFile
 
 CORRUPT = "_corrupt_record_"
 RAW_COLUMNS = ["_file", "_line", "raw_record", "_malformed"]
+# Text files up to this size are read whole and split into numbered lines (no extra Spark job per read).
+WHOLE_FILE_MAX_BYTES = 64 << 20
 
 
 @dataclass
@@ -33,16 +35,18 @@ class RawRead:
     unreadable: list[tuple[LandingFile, str]]
 
 
-def read_raw(spark: SparkSession, entity: Entity, files: list[LandingFile]) -> RawRead:
-    """All `files` of one entity as one raw frame (see module doc)."""
+def read_raw(spark: SparkSession, entity: Entity, files: list[LandingFile], *,
+             whole_file_max_bytes: int = WHOLE_FILE_MAX_BYTES) -> RawRead:
+    """All `files` of one entity as one raw frame (see module doc); text files up to `whole_file_max_bytes` are
+    numbered in place (see `_numbered_lines`)."""
     unreadable = [(f, f.error) for f in files if f.error]
     files = [f for f in files if not f.error]
     frames = []
     json_files = [f for f in files if f.format == "json"]
     if json_files:
-        frames.append(_read_json(spark, entity, json_files))
+        frames.append(_read_json(spark, entity, json_files, whole_file_max_bytes))
     for header, group in _csv_groups(files, unreadable).items():
-        frames.append(_read_csv(spark, entity, group, list(header)))
+        frames.append(_read_csv(spark, entity, group, list(header), whole_file_max_bytes))
     for group in _parquet_groups(files, unreadable).values():
         frames.append(_read_parquet(spark, entity, group))
     frame = None
@@ -52,11 +56,11 @@ def read_raw(spark: SparkSession, entity: Entity, files: list[LandingFile]) -> R
 
 
 # ---- JSON Lines ---------------------------------------------------------------------------------------------
-def _read_json(spark: SparkSession, entity: Entity, files: list[LandingFile]) -> DataFrame:
+def _read_json(spark: SparkSession, entity: Entity, files: list[LandingFile], whole_max: int) -> DataFrame:
     schema = T.StructType([T.StructField(c, T.StringType()) for c in entity.column_names]
                           + [T.StructField(CORRUPT, T.StringType())])
     options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
-    lines = _numbered_lines(spark, files).filter(F.trim("value") != "")
+    lines = _numbered_lines(spark, files, whole_file_max_bytes=whole_max).filter(F.trim("value") != "")
     parsed = lines.withColumn("_parsed", F.from_json("value", schema, options))
     is_object = F.ltrim("value").startswith("{")
     malformed = (F.when(~is_object, F.lit("not a JSON object"))
@@ -85,11 +89,13 @@ def _csv_groups(files: list[LandingFile], unreadable: list) -> dict[tuple[str, .
     return groups
 
 
-def _read_csv(spark: SparkSession, entity: Entity, files: list[LandingFile], header: list[str]) -> DataFrame:
+def _read_csv(spark: SparkSession, entity: Entity, files: list[LandingFile], header: list[str],
+              whole_max: int) -> DataFrame:
     names = _unique_names(header)
     ddl = ", ".join(f"`{n.replace('`', '``')}` STRING" for n in [*names, CORRUPT])
     options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, "escape": '"'}
-    lines = _numbered_lines(spark, files).filter((F.col("_line") > 1) & (F.trim("value") != ""))
+    lines = (_numbered_lines(spark, files, whole_file_max_bytes=whole_max)
+             .filter((F.col("_line") > 1) & (F.trim("value") != "")))
     parsed = lines.withColumn("_parsed", F.from_csv(F.col("value"), F.lit(ddl), options))
     malformed = F.when(F.col(f"_parsed.{CORRUPT}").isNotNull(),
                        F.lit(f"malformed CSV row: expected {len(names)} fields as in the header"))
@@ -160,17 +166,37 @@ def _read_parquet(spark: SparkSession, entity: Entity, group: list) -> DataFrame
         *[(as_text(named[c.lower()]) if c.lower() in named else F.lit(None).cast("string")).alias(c)
           for c in entity.column_names],
     )
-    return _with_file(spark, out, files).select(*RAW_COLUMNS, *entity.column_names)
+    return _with_file(out, files).select(*RAW_COLUMNS, *entity.column_names)
 
 
 # ---- shared -------------------------------------------------------------------------------------------------
-def _numbered_lines(spark: SparkSession, files: list[LandingFile]) -> DataFrame:
+def _numbered_lines(spark: SparkSession, files: list[LandingFile], *,
+                    whole_file_max_bytes: int = WHOLE_FILE_MAX_BYTES) -> DataFrame:
     """Lines of text files with `_file` and their physical 1-based `_line`, without a shuffle of the data.
 
-    Spark splits big files into blocks; a line belongs to the block where it starts, and within a block the
-    monotonically increasing id counts up by one per line. One small aggregate (a row per block) gives each
-    block's first id and the number of lines before it, so `_line` = id - first id + lines before + 1.
+    A file up to `whole_file_max_bytes` is read as one value and split into numbered lines in place: no extra
+    Spark job. Bigger files are read line by line (Spark may split them into blocks) and numbered by block.
+    Lines end at LF, CR LF or a lone CR, as in Spark's text reader.
     """
+    whole = [f for f in files if f.size <= whole_file_max_bytes]
+    big = [f for f in files if f.size > whole_file_max_bytes]
+    frames = []
+    if whole:
+        exploded = spark.read.text([f.path for f in whole], wholetext=True).select(
+            F.col("_metadata.file_path").alias("_uri"),
+            F.posexplode(F.split("value", r"\r\n|\r|\n")).alias("_pos", "value"),
+        )
+        frames.append(exploded.select("_uri", (F.col("_pos") + 1).cast("long").alias("_line"), "value"))
+    if big:
+        frames.append(_numbered_by_block(spark, big))
+    numbered = frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
+    return _with_file(numbered, files)
+
+
+def _numbered_by_block(spark: SparkSession, files: list[LandingFile]) -> DataFrame:
+    """Line numbers of big files: within a Spark block the monotonically increasing id counts up by one per
+    line, and a line belongs to the block where it starts. One small aggregate (a row per block) gives each
+    block's first id and the number of lines before it, so `_line` = id - first id + lines before + 1."""
     lines = spark.read.text([f.path for f in files]).select(
         F.col("_metadata.file_path").alias("_uri"),
         F.col("_metadata.file_block_start").alias("_block"),
@@ -188,9 +214,8 @@ def _numbered_lines(spark: SparkSession, files: list[LandingFile]) -> DataFrame:
             rows.append((uri, int(b["_block"]), int(b["first"]), before))
             before += int(b["n"])
     offsets = spark.createDataFrame(rows, "_uri string, _block long, _first long, _before long")
-    numbered = lines.join(F.broadcast(offsets), ["_uri", "_block"], "inner").select(
+    return lines.join(F.broadcast(offsets), ["_uri", "_block"], "inner").select(
         "_uri", (F.col("_mono") - F.col("_first") + F.col("_before") + 1).alias("_line"), "value")
-    return _with_file(spark, numbered, files)
 
 
 def local_path(uri: SparkColumn) -> SparkColumn:
@@ -198,9 +223,12 @@ def local_path(uri: SparkColumn) -> SparkColumn:
     return F.url_decode(F.regexp_replace(F.regexp_replace(uri, r"\+", "%2B"), "^file:/+", "/"))
 
 
-def _with_file(spark: SparkSession, df: DataFrame, files: list[LandingFile]) -> DataFrame:
+def file_lookup(values: dict[str, object], key: SparkColumn) -> SparkColumn:
+    """`values[key]` as a literal map lookup (null when absent): a per-file attribute without a join."""
+    return F.create_map(*[F.lit(x) for item in values.items() for x in item])[key]
+
+
+def _with_file(df: DataFrame, files: list[LandingFile]) -> DataFrame:
     """Replace Spark's file URI by the landing-relative path (matched on the local absolute path)."""
-    mapping = spark.createDataFrame([(os.path.abspath(f.path), f.relative) for f in files],
-                                    "_path string, _file string")
-    return (df.withColumn("_path", local_path(F.col("_uri")))
-            .join(F.broadcast(mapping), "_path", "left").drop("_uri", "_path"))
+    relative = file_lookup({os.path.abspath(f.path): f.relative for f in files}, local_path(F.col("_uri")))
+    return df.withColumn("_file", relative).drop("_uri")
