@@ -29,7 +29,7 @@ def get_spark(settings: SparkSettings | None = None) -> SparkSession:
     active = SparkSession.getActiveSession()
     if active is not None:
         _apply_sql_conf(active, settings)
-        _quiet_duplicate_errors(active)
+        _quiet_duplicate_errors()
         return active
     builder = SparkSession.builder.appName(settings.app_name)
     if "PYSPARK_GATEWAY_PORT" not in os.environ:
@@ -53,18 +53,14 @@ def get_spark(settings: SparkSettings | None = None) -> SparkSession:
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(settings.log_level)
-    _quiet_duplicate_errors(spark)
+    _quiet_duplicate_errors()
     return spark
 
 
-def _quiet_duplicate_errors(spark: SparkSession) -> None:
-    """Spark logs every failed query once more on stderr; the CLI already reports it in one line."""
-    try:
-        jvm = spark._jvm
-        level = jvm.org.apache.logging.log4j.Level.OFF
-        jvm.org.apache.logging.log4j.core.config.Configurator.setLevel("SQLQueryContextLogger", level)
-    except Exception:  # noqa: BLE001 - Spark Connect has no JVM handle; the duplicate line is harmless
-        log.debug("could not silence SQLQueryContextLogger")
+def _quiet_duplicate_errors() -> None:
+    """pyspark logs every failed query once more on stderr (logger SQLQueryContextLogger); the CLI already
+    reports it in one line."""
+    logging.getLogger("SQLQueryContextLogger").disabled = True
 
 
 def _apply_sql_conf(spark: SparkSession, settings: SparkSettings) -> None:
