@@ -26,6 +26,7 @@ class DashboardData:
     score_hist: pd.DataFrame | None = None  # bin, share_today, share_reference
     psi: float | None = None
     syndicates: pd.DataFrame | None = None  # syndicate_id, size, mean_score, shared_signals, suggested_action
+    experiments: pd.DataFrame | None = None  # experiment, metric, variant, rel_lift [lo, hi], p_adjusted, flags
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -50,6 +51,7 @@ def render(data: DashboardData) -> str:
     parts.append(_section("Strategy precision and recall", _strategy_chart(data, chart), data.notes.get("strategies")))
     parts.append(_section("Score distribution and drift", _score_chart(data, chart), data.notes.get("scores")))
     parts.append(_section("Top syndicates", _syndicate_table(data), data.notes.get("syndicates")))
+    parts.append(_section("Experiments", _experiment_table(data), data.notes.get("experiments")))
     return _page(data.ds, "\n".join(parts))
 
 
@@ -120,6 +122,14 @@ def _syndicate_table(data: DashboardData) -> str | None:
     if data.syndicates.empty:
         return "<p>No syndicates found.</p>"
     return _table(data.syndicates.head(20))
+
+
+def _experiment_table(data: DashboardData) -> str | None:
+    if data.experiments is None:
+        return None
+    if data.experiments.empty:
+        return "<p>No experiment analysed yet.</p>"
+    return _table(data.experiments)
 
 
 def _table(df: pd.DataFrame, colour_col: str | None = None) -> str:

@@ -66,7 +66,22 @@ def gather(ctx: JobContext, ds: dt.date) -> DashboardData:
         data.syndicates = _small(syndicates.orderBy(*[F.col(c).desc() for c in order]).drop(*drop).limit(20))
     else:
         data.notes["syndicates"] = "run govern score first"
+    if tables.exists("experiment_results"):
+        data.experiments = _experiments(tables.read("experiment_results"))
+    else:
+        data.notes["experiments"] = "run govern experiment first"
     return data
+
+
+def _experiments(results: DataFrame) -> pd.DataFrame:
+    """The latest analysis of each experiment: one row per metric and variant (a small table)."""
+    latest = results.groupBy("experiment").agg(F.max("run_at").alias("run_at"))
+    rows = results.join(latest, ["experiment", "run_at"], "inner").filter(F.col("abs_lift").isNotNull())
+    interval = F.format_string("%+.1f%% [%+.1f%%, %+.1f%%]", F.col("rel_lift") * 100, F.col("rel_lift_lo") * 100,
+                               F.col("rel_lift_hi") * 100)
+    return _small(rows.select("experiment", "analysis", "metric", "variant", "units", interval.alias("relative_lift"),
+                              "p_adjusted", "guardrail_status", "srm_flag", "pretrend_flag")
+                  .orderBy("experiment", "metric", "variant"))
 
 
 def _strategies(ctx: JobContext) -> pd.DataFrame | None:

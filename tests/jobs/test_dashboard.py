@@ -47,6 +47,14 @@ def build_lakehouse(spark, tables):
         [(DS, "syn-1", 12, 0.91, "shared device", "ban", ["a1", "a2"])],
         "ds date, syndicate_id string, size int, mean_score double, shared_signals string, "
         "suggested_action string, members array<string>"))
+    tables.append("experiment_results", spark.createDataFrame(
+        [("review_nudge", "ab", "reports", "treatment", 1000, 0.02, -0.3, -0.45, -0.15, 0.001, "pass", False, None,
+          dt.datetime(2026, 1, 20, 5)),
+         ("review_nudge", "ab", "reports", "control", 1000, None, None, None, None, None, None, False, None,
+          dt.datetime(2026, 1, 20, 5))],
+        "experiment string, analysis string, metric string, variant string, units long, abs_lift double, "
+        "rel_lift double, rel_lift_lo double, rel_lift_hi double, p_adjusted double, guardrail_status string, "
+        "srm_flag boolean, pretrend_flag boolean, run_at timestamp"))
 
 
 def test_dashboard_renders_every_section_from_the_tables(spark, tables, lakehouse):
@@ -61,6 +69,8 @@ def test_dashboard_renders_every_section_from_the_tables(spark, tables, lakehous
     assert data.score_hist["share_today"].sum() == pytest.approx(1.0)
     assert data.score_hist["share_today"].iloc[-1] > 0 and data.score_hist["share_reference"].iloc[-1] == 0
     assert data.psi is not None and data.psi > 0.5  # the whole distribution moved
+    assert data.experiments.to_dict("records")[0]["relative_lift"] == "-30.0% [-45.0%, -15.0%]"
+    assert len(data.experiments) == 1  # the control row carries no lift
     page = open(path, encoding="utf-8").read()
     assert "Not available" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
@@ -70,7 +80,7 @@ def test_dashboard_renders_every_section_from_the_tables(spark, tables, lakehous
 def test_missing_tables_render_as_notes(spark, tables, lakehouse):
     ctx = open_context(config_of(parse_args(["--lakehouse", str(lakehouse)])))
     page = open(dashboard.run(ctx, DS), encoding="utf-8").read()
-    assert page.count("Not available") == 5 and "run govern metrics first" in page
+    assert page.count("Not available") == 6 and "run govern metrics first" in page
 
 
 def test_dashboard_draws_in_headless_chromium(spark, tables, lakehouse, tmp_path):
