@@ -36,7 +36,8 @@ def conf_dir() -> Path:
     source_tree = Path(__file__).resolve().parent.parent / "conf"
     if (source_tree / "base").is_dir():  # a checkout or an editable install
         return source_tree
-    packaged = importlib.resources.files("creator_governance.conf")
+    # The package, not creator_governance.conf: a folder without __init__.py is not importable from a zip.
+    packaged = importlib.resources.files("creator_governance") / "conf"
     if Path(str(packaged), "base").is_dir():  # an installed wheel
         return Path(str(packaged))
     return _extracted(packaged)  # a zipped wheel on sys.path (spark-submit --py-files)

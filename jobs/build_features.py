@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 
+from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, open_context, setup_logging
 from creator_governance.settings import FeaturesSettings
@@ -38,10 +39,14 @@ def params_of(settings: FeaturesSettings) -> FeatureParams:
 def read_sources(ctx: JobContext, days: list[dt.date]) -> Sources:
     """Bronze frames the days need: events of the lookback, accounts and content up to the last day."""
     first, last = lookback_bounds(days, LOOKBACK_DAYS)
-    frames = {name: ctx.tables.read(name, ds_from=first, ds_to=last) for name in EVENTS}
-    frames["accounts"] = ctx.tables.read("accounts", ds_to=last)
+    def bronze(name: str, **filters):
+        return ctx.tables.read_or_empty(name, ENTITIES[name].bronze_schema(), **filters).select(
+            *ENTITIES[name].bronze_schema().fieldNames())
+
+    frames = {name: bronze(name, ds_from=first, ds_to=last) for name in EVENTS}
+    frames["accounts"] = bronze("accounts", ds_to=last)
     # Old content still collects views: its owner is needed whatever its age.
-    frames["content"] = ctx.tables.read("content", ds_to=last)
+    frames["content"] = bronze("content", ds_to=last)
     return Sources(**frames)
 
 
@@ -63,8 +68,8 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
         ctx.tables.overwrite_partitions("creator_features", creator, part, job="features")
         ctx.tables.overwrite_partitions("content_features", content, part, job="features")
         log.info("features: wrote %s..%s", part[0], part[-1])
-    summary["creator_features"] = ctx.tables.read("creator_features", ds=days).count()
-    summary["content_features"] = ctx.tables.read("content_features", ds=days).count()
+    for table in ("creator_features", "content_features"):
+        summary[table] = sum(ctx.tables.partition_rows(table, d) for d in days)
     summary["seconds"] = round(time.monotonic() - start, 1)
     return summary
 

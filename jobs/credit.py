@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, open_context, setup_logging
 from creator_governance.settings.strategies import CreditSettings
@@ -30,8 +31,8 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     params = params_of(ctx.cfg.strategies.credit)
     first, last = min(days), max(days)
     features = ctx.tables.read("creator_features", ds=days)
-    accounts = ctx.tables.read("accounts", ds_to=last)
-    decisions = ctx.tables.read("decisions", ds_from=first - dt.timedelta(days=params.lookback_days), ds_to=last)
+    accounts = ctx.tables.read_or_empty("accounts", ENTITIES["accounts"].bronze_schema(), ds_to=last)
+    decisions = ctx.tables.read_or_empty("decisions", ENTITIES["decisions"].bronze_schema(), ds_from=first - dt.timedelta(days=params.lookback_days), ds_to=last)
     # A decision counts from its own day on: those made later on the last day are still that day's.
     credit = build_creator_credit(features, accounts, decisions, params=params)
     ctx.tables.overwrite_partitions("creator_credit", credit, days, job="credit")

@@ -15,6 +15,7 @@ import time
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, NotReady, open_context, setup_logging
 from features.catalog import by_name
@@ -88,7 +89,7 @@ def syndicates_of(features: DataFrame, scored: DataFrame, columns: list[str], ct
     s = ctx.cfg.model.syndicates
     extra = None
     if s.order_link_min_orders and ctx.tables.exists("orders"):
-        orders = ctx.tables.read("orders", ds_from=ds - dt.timedelta(days=s.order_link_days), ds_to=ds)
+        orders = ctx.tables.read_or_empty("orders", ENTITIES["orders"].bronze_schema(), ds_from=ds - dt.timedelta(days=s.order_link_days), ds_to=ds)
         extra = order_links(orders, ds=ds, lookback_days=s.order_link_days, min_orders=s.order_link_min_orders)
     groups = linked_groups(features, extra_links=extra)
     sample = bounded_sample(features.select(*columns), rows=s.sample_rows, seed=s.seed)

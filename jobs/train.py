@@ -16,6 +16,7 @@ import time
 
 from pyspark.sql import functions as F
 
+from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import UsageError, config_of, job_parser, parse_date
 from creator_governance.runtime import JobContext, NotReady, open_context, setup_logging
 from creator_governance.settings import ModelSettings
@@ -70,7 +71,7 @@ def training_rows(ctx: JobContext, settings: ModelSettings, as_of: dt.date, firs
     """(rows with is_validation, feature columns, validation start): the point-in-time training set."""
     dates = label_dates(first, last, stride_days=settings.labels.stride_days)
     features = ctx.tables.read("creator_features", ds=dates)
-    decisions = ctx.tables.read("decisions", ds_from=first, ds_to=as_of)
+    decisions = ctx.tables.read_or_empty("decisions", ENTITIES["decisions"].bronze_schema(), ds_from=first, ds_to=as_of)
     t = settings.training
     columns = list(t.features) or numeric_feature_columns(features.schema, exclude=t.exclude_features)
     labels = build_labels(decisions, features, horizon_days=settings.labels.horizon_days, as_of=as_of,

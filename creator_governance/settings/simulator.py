@@ -165,6 +165,7 @@ def _default_formats() -> dict[str, tuple[FileFormat, ...]]:
         "orders": ("csv", "jsonl"),
         "reports": ("jsonl", "csv"),
         "decisions": ("parquet", "jsonl"),
+        "assignments": ("parquet", "jsonl"),
     }
 
 
@@ -175,6 +176,18 @@ class DeliverySettings(Section):
     duplicate_share: float = Field(0.002, ge=0.0, le=1.0)
     account_update_share: float = Field(0.01, ge=0.0, le=1.0)
     rows_per_partition: int = Field(3_000_000, ge=1000)
+
+
+class ExperimentSettings(Section):
+    """A planted A/B experiment (issue #10): randomised on accounts, with a known effect on one metric."""
+
+    enabled: bool = True
+    name: str = Field("review_nudge", pattern=r"^[A-Za-z0-9_.-]+$")
+    day: int = Field(14, ge=0)
+    enrol_share: float = Field(0.5, ge=0.0, le=1.0)
+    treatment_share: float = Field(0.5, ge=0.0, le=1.0)
+    metric: Literal["reports"] = "reports"
+    relative_effect: float = Field(-0.3, gt=-1.0)
 
 
 class SimulatorSettings(Section):
@@ -190,5 +203,4 @@ class SimulatorSettings(Section):
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     labels: LabelSettings = Field(default_factory=LabelSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
-    # Reserved for the planted A/B experiment (issue #10); must stay null until that lands.
-    experiment: None = None
+    experiment: ExperimentSettings = Field(default_factory=ExperimentSettings)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from creator_governance.contract import ENTITIES
+from creator_governance.contract import LANDING_ENTITIES
 from creator_governance.simulator import rng
 from creator_governance.simulator.population import CATEGORIES
 from creator_governance.simulator.world import World
@@ -19,7 +19,7 @@ ENGAGEMENT_LAGS = 4  # an engagement targets an item posted on the same day or u
 
 def contract_select(df: DataFrame, entity: str) -> DataFrame:
     """The entity's contract columns in contract order, then the delivery `day`."""
-    return df.select(*ENTITIES[entity].column_names, "day")
+    return df.select(*LANDING_ENTITIES[entity].column_names, "day")
 
 
 def build_accounts(w: World) -> DataFrame:

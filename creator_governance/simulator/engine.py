@@ -10,12 +10,12 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from creator_governance.settings import SimulatorSettings
-from creator_governance.simulator import abuse, behaviour, labels, truth
-from creator_governance.simulator.incidents import plant_experiment, planted_incidents
+from creator_governance.simulator import abuse, behaviour, experiment, labels, truth
+from creator_governance.simulator.incidents import planted_incidents
 from creator_governance.simulator.world import World
 from creator_governance.simulator.writer import write_entity
 
-ENTITY_ORDER = ("accounts", "sessions", "content", "engagements", "orders", "reports", "decisions")
+ENTITY_ORDER = ("accounts", "sessions", "content", "engagements", "orders", "reports", "decisions", "assignments")
 
 
 def truth_location(out: str) -> str:
@@ -45,7 +45,9 @@ def build_frames(w: World) -> tuple[dict[str, DataFrame], DataFrame]:
         "reports": behaviour.contract_select(reports, "reports"),
         "decisions": labels.build_decisions(w, reports),
     }
-    return plant_experiment(frames, w.s), reports
+    if experiment.is_planted(w.s):
+        frames["assignments"] = experiment.build_assignments(w)
+    return frames, reports
 
 
 def simulate(spark: SparkSession, s: SimulatorSettings, out: str) -> dict:
@@ -58,14 +60,17 @@ def simulate(spark: SparkSession, s: SimulatorSettings, out: str) -> dict:
     frames, reports = build_frames(w)
     counts = {}
     try:
-        for entity in ENTITY_ORDER:
-            counts[entity] = write_entity(w, entity, frames[entity], out)
+        for entity in (e for e in ENTITY_ORDER if e in frames):
+            days = [s.experiment.day] if entity == "assignments" else None  # delivered on one day
+            counts[entity] = write_entity(w, entity, frames[entity], out, days)
     finally:
         reports.unpersist()
     bad = truth.build_bad_accounts(w)
     truth.write_single_file(bad, "parquet", f"{truth_dir}/bad_accounts.parquet")
     truth.write_single_file(bad, "csv", f"{truth_dir}/bad_accounts.csv")
     incidents = planted_incidents(s)
+    if experiment.is_planted(s):
+        incidents += experiment.experiment_truth(s, *experiment.arm_sizes(frames["assignments"]))
     truth.write_json(spark, f"{truth_dir}/incidents.json", incidents)
     manifest = {
         "landing": out,

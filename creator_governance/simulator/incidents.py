@@ -100,9 +100,3 @@ def planted_incidents(s: SimulatorSettings) -> list[dict]:
                     "dimension": "all", "dimension_value": "all", "magnitude": h.multiplier})
     return out
 
-
-def plant_experiment(frames: dict, s: SimulatorSettings) -> dict:
-    """Hook for the planted A/B experiment (issue #10): returns the entity frames unchanged for now."""
-    if s.experiment is not None:  # pragma: no cover - the settings forbid it until issue #10
-        raise NotImplementedError("simulator.experiment is planned in issue #10")
-    return frames

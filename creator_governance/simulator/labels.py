@@ -7,7 +7,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from creator_governance.simulator import rng
+from creator_governance.simulator import experiment, rng
 from creator_governance.simulator.abuse import spam_bursts
 from creator_governance.simulator.behaviour import contract_select
 from creator_governance.simulator.population import PATTERNS
@@ -35,6 +35,7 @@ def build_reports(w: World) -> DataFrame:
     v, day = F.col("v"), F.col("day")
     rates = w.s.labels.report_rates
     rate = _by_pattern(w, {p: getattr(rates, p) for p in PATTERNS}, F.lit(rates.normal))
+    rate = rate * experiment.report_multiplier(w, v, day)  # the planted A/B effect, before the draw
     honest_reason = rng.pick(w.u("reason_pick", v, day), REASONS)
     reason = F.when(w.u("reason_noise", v, day) < 0.8, _by_pattern(w, PATTERN_REASON, honest_reason)) \
         .otherwise(honest_reason)
@@ -90,7 +91,9 @@ def build_decisions(w: World, reports: DataFrame) -> DataFrame:
     v, day = F.col("v"), F.col("day")
     c, fx = w.s.labels, w.fx
     delay = rng.between(w.u("review_delay", v), 3600, c.review_delay_hours_max * 3600)
-    first = reports.groupBy("v").agg(F.min("epoch").alias("first"), F.count(F.lit(1)).alias("n"),
+    # The only shuffle: as many partitions as the report grid has tasks (1 for a small simulation), not the
+    # session's spark.sql.shuffle.partitions (200 by default on a cluster).
+    first = reports.repartition(w.partitions(w.s.accounts * w.s.days), "v").groupBy("v").agg(F.min("epoch").alias("first"), F.count(F.lit(1)).alias("n"),
                                      F.min("day").alias("first_day"))
     p = F.least(F.lit(c.review_after_report) * fx.review_multiplier(F.col("first_day")), F.lit(1.0))
     reviewed = first.filter(w.u("review", v) < 1 - F.pow(1 - p, F.col("n")))

@@ -25,6 +25,10 @@ class World:
     def u(self, purpose: str, *coords) -> Column:
         return rng.uniform(self.s.seed, purpose, *coords)
 
+    def partitions(self, rows: int) -> int:
+        """Spark tasks for `rows` grid rows: `delivery.rows_per_partition` each, at least one."""
+        return max(1, math.ceil(rows / self.s.delivery.rows_per_partition))
+
     def grid(self, *block_names: str) -> DataFrame:
         """One row per (v, day) over the range covering the named blocks (callers filter what they need),
         day-major so that each task covers few days and writes few files per day."""
@@ -32,7 +36,7 @@ class World:
         lo, hi = (min(b.lo for b in blocks), max(b.hi for b in blocks)) if blocks else (0, 0)
         size = hi - lo
         total = size * self.s.days
-        parts = max(1, math.ceil(total / self.s.delivery.rows_per_partition))
+        parts = self.partitions(total)
         if size == 0:
             return self.spark.range(0).select(F.col("id").alias("v"), F.lit(0).alias("day"))
         return self.spark.range(0, total, 1, parts).select(
@@ -42,7 +46,7 @@ class World:
 
     def accounts_range(self) -> DataFrame:
         """One row per account: its virtual index `v`."""
-        parts = max(1, math.ceil(self.s.accounts / self.s.delivery.rows_per_partition))
+        parts = self.partitions(self.s.accounts)
         return self.spark.range(0, self.s.accounts, 1, parts).select(F.col("id").alias("v"))
 
     def after_creation(self, v: Column, day: Column) -> Column:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as F
 
-from creator_governance.contract import ENTITIES, Entity
+from creator_governance.contract import LANDING_ENTITIES, Entity
 from creator_governance.simulator import rng
 from creator_governance.simulator.world import World
 
@@ -22,11 +23,11 @@ BAD_KINDS = {"parquet": ("missing", "out_of_rule"),
 _PART = re.compile(r"part-(\d+)-.*?(c\d+)?\.[a-z.]+$")
 
 
-def formats_by_day(w: World, entity: str) -> dict[str, list[int]]:
-    """Which days of an entity land in which format (a deterministic hash of seed, entity and day)."""
+def formats_by_day(w: World, entity: str, days: list[int] | None = None) -> dict[str, list[int]]:
+    """Which days (all, or those given) of an entity land in which format (a hash of seed, entity and day)."""
     formats = tuple(w.s.delivery.formats.get(entity) or ("parquet",))
     out: dict[str, list[int]] = {}
-    for day in range(w.s.days):
+    for day in range(w.s.days) if days is None else days:
         index = _stable_hash(f"{w.s.seed}/{entity}/{day}") % len(formats)
         out.setdefault(formats[index], []).append(day)
     return out
@@ -99,18 +100,28 @@ def c_type(e: Entity, name: str) -> str:
 
 def shape(w: World, df: DataFrame, entity: str, fmt: str) -> DataFrame:
     """The rows of one format as written: (`value` for JSON Lines, else the contract columns) and `day`."""
-    e = ENTITIES[entity]
+    e = LANDING_ENTITIES[entity]
     key = F.col(e.key)
     kinds = BAD_KINDS[fmt]
-    kind_col = F.when(F.col("_bad"), rng.pick(w.u("bad_kind", key), kinds))
-    style = rng.below(w.u("ts_style", key), len(TS_STYLES))
+    clean = w.s.bad_row_share <= 0.0
+    # Draws used by several columns are computed once: inlining them per column makes the generated code,
+    # and so the compile and JIT time that dominate small simulations, many times larger.
+    df = df.withColumn("_style", rng.below(w.u("ts_style", key), len(TS_STYLES)))
+    if not clean:
+        df = df.withColumn("_kind", F.when(F.col("_bad"), rng.pick(w.u("bad_kind", key), kinds)))
+    kind_col, style = F.col("_kind"), F.col("_style")
     day = F.date_format(F.date_add(F.lit(w.s.start), F.col("day")), "yyyy-MM-dd").alias("day")
     if fmt == "parquet":
-        return df.select(*_corrupt(e, [F.col(n) for n in e.column_names], kind_col, kinds, False), day)
-    text_cols = _corrupt(e, _as_text(e, style), kind_col, kinds, True)
+        typed_cols = [F.col(n) for n in e.column_names]
+        return df.select(*(typed_cols if clean else _corrupt(e, typed_cols, kind_col, kinds, False)), day)
+    text_cols = _as_text(e, style)
+    typed = [F.col(c.name) if c.type != "timestamp" else t for c, t in zip(e.columns, text_cols)]
+    if not clean:
+        text_cols = _corrupt(e, text_cols, kind_col, kinds, True)
     if fmt == "csv":
         return df.select(*text_cols, day)
-    typed = [F.col(c.name) if c.type != "timestamp" else t for c, t in zip(e.columns, _as_text(e, style))]
+    if clean:
+        return df.select(F.to_json(F.struct(*typed)).alias("value"), day)
     line = F.when(F.col("_bad"), F.to_json(F.struct(*text_cols))).otherwise(F.to_json(F.struct(*typed)))
     line = (F.when(kind_col == "malformed", F.substring(line, 1, 25))
             .when(kind_col == "not_object", F.to_json(F.array(key, F.lit("not an object"))))
@@ -118,18 +129,30 @@ def shape(w: World, df: DataFrame, entity: str, fmt: str) -> DataFrame:
     return df.select(line.alias("value"), day)
 
 
-def write_entity(w: World, entity: str, frame: DataFrame, out: str) -> dict[str, dict[str, int]]:
-    """Write one entity under `<out>/<entity>/`; return rows, bad rows and duplicates written per format."""
-    e = ENTITIES[entity]
+def write_entity(w: World, entity: str, frame: DataFrame, out: str,
+                 days: list[int] | None = None) -> dict[str, dict[str, int]]:
+    """Write one entity under `<out>/<entity>/` (only `days` if the rows are known to fall on them); return
+    rows, bad rows and duplicates written per format."""
+    e = LANDING_ENTITIES[entity]
     key = F.col(e.key)
     d = w.s.delivery
-    marked = frame.withColumn("_dup", F.lit(False))
+    # Generated once: the first write fills the cache (every day), the other formats and the re-delivered
+    # duplicates read it, so the generator's plan is optimised, compiled and run once per entity, not 2-6 times.
+    cached = frame.persist(StorageLevel.MEMORY_AND_DISK)
+    marked = cached.withColumn("_dup", F.lit(False))
     marked = marked.unionAll(marked.filter(w.u("duplicate", key, F.col("day")) < F.lit(d.duplicate_share))
                              .withColumn("_dup", F.lit(True)))
     marked = marked.withColumn("_bad", w.u("bad_row", key, F.col("day")) < F.lit(w.s.bad_row_share))
-    root = f"{out}/{entity}"
+    try:
+        return _write_formats(w, entity, marked, f"{out}/{entity}", days)
+    finally:
+        cached.unpersist()
+
+
+def _write_formats(w: World, entity: str, marked: DataFrame, root: str,
+                   only: list[int] | None) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
-    for fmt, days in formats_by_day(w, entity).items():
+    for fmt, days in formats_by_day(w, entity, only).items():
         observation = Observation(f"{entity}_{fmt}")
         part = marked.filter(F.col("day").isin(days)).observe(
             observation, F.count(F.lit(1)).alias("rows"), F.sum(F.col("_bad").cast("long")).alias("bad_rows"),

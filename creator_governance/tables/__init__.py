@@ -151,6 +151,13 @@ class Tables:
             df = df.filter(S.as_filter(column, op, value))
         return df
 
+    def read_or_empty(self, name: str, schema, **filters) -> DataFrame:
+        """`read(name, **filters)`, or an empty frame of `schema` when the table does not exist yet (an entity
+        with no rows delivered so far, such as decisions in a young landing zone)."""
+        if self.exists(name):
+            return self.read(name, **filters)
+        return self.spark.createDataFrame([], schema)
+
     def register_views(self) -> list[str]:
         """A temporary view per table, under its own name, for `govern sql` and notebooks."""
         names = self.names()

@@ -1,5 +1,6 @@
-"""End-to-end tests of the simulator: one small landing zone, read back and checked against the contract,
-the planted patterns, incidents and labels, plus determinism and contract-breaking rows."""
+"""End-to-end tests of the simulator: one small landing zone (simulated once for the module), read back and
+checked against the contract, the planted patterns, incidents, labels and A/B experiment, plus determinism
+and contract-breaking rows."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import yaml
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from creator_governance.contract import ENTITIES
+from creator_governance.contract import ENTITIES, LANDING_ENTITIES
 from creator_governance.settings import SimulatorSettings
 from creator_governance.simulator import truth_location
 from creator_governance.simulator.world import World
@@ -31,7 +32,9 @@ OVERRIDES = {
                   "holiday_lull": {"day": 10, "duration_days": 2, "multiplier": 0.5}},
     "labels": {"accuracy_on_bad": 0.8, "accuracy_on_good": 0.8, "review_after_report": 0.7,
                "proactive_review_share": 0.01, "report_rates": {"normal": 0.002}},
+    "experiment": {"day": 6},
 }
+EXPERIMENT_DAY = "2026-01-11"
 
 
 def _simulate_cli(spark, tmp_path_factory, name: str, overrides: dict) -> str:
@@ -56,7 +59,7 @@ def landing(spark, tmp_path_factory) -> str:
 
 def read_raw(spark, root: str, entity: str):
     """Every file of an entity as strings (whatever its format), with `file` and `day_folder`."""
-    e = ENTITIES[entity]
+    e = LANDING_ENTITIES[entity]
     schema = T.StructType([T.StructField(c, T.StringType()) for c in e.column_names])
     frames = []
     for ext, reader in (("parquet", lambda fs: spark.read.parquet(*fs)),
@@ -75,7 +78,7 @@ def read_raw(spark, root: str, entity: str):
 
 def read_typed(spark, root: str, entity: str):
     """An entity's rows with contract types (try_cast: a bad value becomes null)."""
-    e = ENTITIES[entity]
+    e = LANDING_ENTITIES[entity]
     raw = read_raw(spark, root, entity)
     cols = [F.col(c.name).try_cast(c.type).alias(c.name) for c in e.columns]
     return raw.select(*cols, "day_folder", "file", *[F.col(c).alias(f"raw_{c}") for c in e.column_names])
@@ -83,7 +86,7 @@ def read_typed(spark, root: str, entity: str):
 
 @pytest.fixture(scope="module")
 def data(spark, landing):
-    frames = {name: read_typed(spark, landing, name).cache() for name in ENTITIES}
+    frames = {name: read_typed(spark, landing, name).cache() for name in LANDING_ENTITIES}
     yield frames
     for df in frames.values():
         df.unpersist()
@@ -100,13 +103,14 @@ def _members(bad, pattern: str):
 
 def test_layout_and_truth_beside_the_landing_zone(landing):
     truth = truth_location(landing)
-    assert sorted(os.listdir(landing)) == sorted(ENTITIES)
+    assert sorted(os.listdir(landing)) == sorted([*ENTITIES, "assignments"])
     assert not [f for f in glob.glob(f"{landing}/**/.*", recursive=True)]  # no .crc side files
     assert sorted(os.listdir(truth)) == ["bad_accounts.csv", "bad_accounts.parquet", "incidents.json", "manifest.json"]
     incidents = json.loads(open(f"{truth}/incidents.json").read())
     assert {(i["kind"], i["day"], i["dimension_value"]) for i in incidents} == {
         ("registration_spike", "2026-01-09", "DE"), ("quality_supply_drop", "2026-01-11", "gaming"),
-        ("enforcement_intervention", "2026-01-13", "integrity_v2"), ("holiday_lull", "2026-01-15", "all")}
+        ("enforcement_intervention", "2026-01-13", "integrity_v2"), ("holiday_lull", "2026-01-15", "all"),
+        ("experiment", EXPERIMENT_DAY, "review_nudge")}
     extensions = {os.path.splitext(f)[1] for f in glob.glob(f"{landing}/**/*.*", recursive=True)}
     assert extensions == {".parquet", ".jsonl", ".csv"}  # mixed formats, no .crc or _SUCCESS
     manifest = json.loads(open(f"{truth}/manifest.json").read())
@@ -115,7 +119,7 @@ def test_layout_and_truth_beside_the_landing_zone(landing):
 
 def test_every_row_meets_the_contract_when_bad_row_share_is_zero(data):
     for name, df in data.items():
-        e = ENTITIES[name]
+        e = LANDING_ENTITIES[name]
         problems = []
         for c in e.columns:
             value, raw = F.col(c.name), F.col(f"raw_{c.name}")
@@ -323,3 +327,71 @@ def test_bad_row_share_writes_contract_breaking_rows(spark, tmp_path):
         except json.JSONDecodeError:
             unparseable += 1
     assert unparseable > 0
+
+
+def test_experiment_assignments_split_enrolled_accounts_created_before_its_day(data, landing):
+    assignments = data["assignments"]
+    distinct_rows = assignments.select("unit_id", "experiment", "variant", "assigned_at").distinct().count()
+    units = assignments.dropDuplicates(["experiment", "unit_id"])
+    assert distinct_rows > 0 and units.count() == distinct_rows  # re-deliveries are exact duplicates only
+    assert {r.experiment for r in units.select("experiment").distinct().collect()} == {"review_nudge"}
+    assert {r.day_folder for r in assignments.select("day_folder").distinct().collect()} == {EXPERIMENT_DAY}
+    assert units.filter(F.to_date("assigned_at") != F.lit(EXPERIMENT_DAY)).count() == 0
+    split = {r.variant: r["count"] for r in units.groupBy("variant").count().collect()}
+    assert set(split) == {"control", "treatment"}
+    assert 0.42 < split["treatment"] / sum(split.values()) < 0.58  # treatment_share 0.5
+    accounts = data["accounts"].dropDuplicates(["account_id"])
+    created = units.join(accounts.select(F.col("account_id").alias("unit_id"), "created_at"), on="unit_id",
+                         how="left")
+    assert created.filter(F.col("created_at").isNull() | (F.to_date("created_at") >= F.lit(EXPERIMENT_DAY))) \
+        .count() == 0  # every unit is a known account registered before the day
+    eligible = accounts.filter(F.to_date("created_at") < F.lit(EXPERIMENT_DAY)).count()
+    assert 0.42 < units.count() / eligible < 0.58  # enrol_share 0.5
+    truth = json.loads(open(f"{truth_location(landing)}/incidents.json").read())
+    planted = next(i for i in truth if i["kind"] == "experiment")
+    assert planted["name"] == "review_nudge" and planted["metric"] == "reports"
+    assert planted["relative_effect"] == -0.3 and planted["day"] == EXPERIMENT_DAY
+    assert planted["enrolled"] == units.count() and planted["treated"] == split["treatment"]
+
+
+def test_experiment_effect_on_reports_matches_the_planted_ratio(spark):
+    """Treated units are reported (1 + relative_effect) times as often as control units from the day on.
+
+    A high honest report rate makes the ratio measurable on 2,000 accounts without writing anything."""
+    from creator_governance.simulator import experiment
+    from creator_governance.simulator.labels import build_reports
+
+    s = SimulatorSettings.model_validate({**OVERRIDES, "days": 10, "labels": {"report_rates": {"normal": 0.5}},
+                                          "experiment": {"day": 3, "relative_effect": -0.3}})
+    w = World(spark, s)
+    v, day = F.col("v"), F.col("day")
+    arm = F.when(experiment.is_treated(w, v), "treatment").otherwise("control")
+    honest_units = w.accounts_range().filter(experiment.is_enrolled(w, v) & ~w.pop.is_bad(v)) \
+        .select("v", arm.alias("arm"))
+    reports = build_reports(w).filter(day >= 3).join(honest_units, on="v", how="inner")
+    per_arm = {r.arm: r["count"] for r in reports.groupBy("arm").count().collect()}
+    units = {r.arm: r["count"] for r in honest_units.groupBy("arm").count().collect()}
+    ratio = (per_arm["treatment"] / units["treatment"]) / (per_arm["control"] / units["control"])
+    assert 0.62 < ratio < 0.78  # planted 0.7
+    before = build_reports(w).filter(day < 3).join(honest_units, on="v", how="inner")
+    pre = {r.arm: r["count"] for r in before.groupBy("arm").count().collect()}
+    pre_ratio = (pre["treatment"] / units["treatment"]) / (pre["control"] / units["control"])
+    assert 0.85 < pre_ratio < 1.15  # no effect before the day
+
+
+def test_experiment_beyond_the_window_or_disabled_is_not_planted(spark):
+    from creator_governance.simulator import experiment
+    from creator_governance.simulator.engine import build_frames
+
+    for override in ({"day": 12}, {"enabled": False}):
+        s = SimulatorSettings.model_validate({**OVERRIDES, "experiment": override})
+        assert not experiment.is_planted(s) and experiment.experiment_truth(s, 1, 1) == []
+        w = World(spark, s)
+        assert str(experiment.report_multiplier(w, F.col("v"), F.col("day"))) == str(F.lit(1.0))
+    frames, reports = build_frames(World(spark, s))
+    reports.unpersist()
+    assert "assignments" not in frames
+    with pytest.raises(ValueError):
+        SimulatorSettings.model_validate({"experiment": {"relative_effect": -1.0}})
+    with pytest.raises(ValueError):
+        SimulatorSettings.model_validate({"experiment": {"enrol_shares": 0.5}})
