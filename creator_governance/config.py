@@ -44,13 +44,17 @@ def conf_dir() -> Path:
 
 
 def _extracted(packaged) -> Path:
-    """Copy the packaged conf/ out of a zip once per version, so it can be read as plain files."""
-    from creator_governance import __version__
+    """Copy the packaged conf/ out of a zip, once per distinct content, so it can be read as plain files."""
+    import hashlib
 
-    target = Path(tempfile.gettempdir()) / f"creator_governance_conf_{__version__}"
+    files = dict(_yaml_files(packaged, ""))
+    digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(files.items()))).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / f"creator_governance_conf_{digest}"
     if not (target / "base").is_dir():
         staging = Path(tempfile.mkdtemp(prefix="conf-", dir=tempfile.gettempdir()))
-        _copy_tree(packaged, staging)
+        for relative, body in files.items():
+            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+            (staging / relative).write_bytes(body)
         try:
             os.replace(staging, target)
         except OSError:  # another process extracted it first
@@ -58,13 +62,13 @@ def _extracted(packaged) -> Path:
     return target
 
 
-def _copy_tree(node, target: Path) -> None:
+def _yaml_files(node, prefix: str):
+    """(relative path, bytes) of every YAML file below a Traversable."""
     for child in node.iterdir():
         if child.is_dir():
-            (target / child.name).mkdir(exist_ok=True)
-            _copy_tree(child, target / child.name)
+            yield from _yaml_files(child, f"{prefix}{child.name}/")
         elif child.name.endswith(".yaml"):
-            (target / child.name).write_bytes(child.read_bytes())
+            yield f"{prefix}{child.name}", child.read_bytes()
 
 
 def load_config(

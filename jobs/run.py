@@ -25,6 +25,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from rich.console import Console
 
+from creator_governance.cli import one_line
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, NotReady, open_context
 
@@ -181,9 +182,9 @@ def _run_step(ctx: JobContext, run_id: str, name: str, module: str, argv: list[s
     except NotReady:
         raise
     except Exception as exc:
-        _record(ctx, run_id, name, days, "failed", time.monotonic() - start, 0, str(exc).splitlines()[0][:500],
-                started_at)
-        raise RuntimeError(f"step {name} failed for {_label(days)}: {exc}") from exc
+        reason = one_line(exc)
+        _record(ctx, run_id, name, days, "failed", time.monotonic() - start, 0, reason[:500], started_at)
+        raise RuntimeError(f"step {name} failed for {_label(days)}: {reason}") from exc
     if name == "ingest":
         rows = _ingested_rows(ctx)
     elif output and ctx.tables.exists(output):

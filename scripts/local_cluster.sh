@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=.spark/cluster
-spark_home=$(python -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
-export SPARK_LOCAL_IP=127.0.0.1 SPARK_HOME="$spark_home"
 case "${1:-}" in
   start)
+    spark_home=$(python -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
+    export SPARK_LOCAL_IP=127.0.0.1 SPARK_HOME="$spark_home"
     port=${2:-7077}
     mkdir -p "$state"
     "$spark_home/bin/spark-class" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$port" \
