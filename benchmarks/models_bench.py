@@ -142,25 +142,61 @@ def anomaly(args) -> None:
 
 
 def syndicates(args) -> None:
-    """Recovery of planted groups (matrix, farm_ring, fake_seller) by the syndicates of one day."""
-    import pandas as pd
+    """Recovery of planted groups (matrix, farm_ring, fake_seller) by the syndicates of one day.
 
-    from jobs.score import latest_approved, load_model, plain_words, score_day
+    The syndicates are recomputed with the current models/syndicates code from the day's creator_features and
+    the scores already in creator_scores (score, anomaly_score), as jobs/score.py composes them; with
+    --from-table the `syndicates` table the pipeline wrote is read instead."""
+    from pyspark.sql import functions as F
+
+    from creator_governance.contract import ENTITIES
+    from jobs.score import behaviour_columns, latest_approved, load_model, plain_words
+    from models.anomaly.isolation import bounded_sample
+    from models.syndicates.discover import (assign_syndicates, behaviour_clusters, describe_syndicates,
+                                            linked_groups, order_links)
+    from models.training.xgb import numeric_feature_columns
 
     ctx = context(args)
     ds = dt.date.fromisoformat(args.ds)
-    raw, meta = load_model(latest_approved(ctx))
     t0 = time.monotonic()
-    scores, synd, cached = score_day(ctx, ds, raw, meta, plain_words())
-    members = synd.select("syndicate_id", "size", "members", "mean_score").toPandas()
+    if args.from_table:
+        synd = ctx.tables.read("syndicates", ds=[ds])
+    else:
+        s = ctx.cfg.model.syndicates
+        features = ctx.tables.read("creator_features", ds=[ds]).persist()
+        if ctx.tables.exists("creator_scores") and ctx.tables.exists("model_registry"):
+            _, meta = load_model(latest_approved(ctx))
+            model_features = meta["features"]
+            scored = ctx.tables.read("creator_scores", ds=[ds]).select("account_id", "ds", "score", "anomaly_score")
+        else:
+            # No model yet: every numeric feature, and score 0 for all, so only coordination reports a group.
+            model_features = numeric_feature_columns(features.schema)
+            scored = features.select("account_id", "ds", F.lit(0.0).alias("score"),
+                                     F.lit(None).cast("double").alias("anomaly_score"))
+        columns = behaviour_columns(features, model_features)
+        extra = None
+        if s.order_link_min_orders and ctx.tables.exists("orders"):
+            orders = ctx.tables.read_or_empty("orders", ENTITIES["orders"].bronze_schema(),
+                                              ds_from=ds - dt.timedelta(days=s.order_link_days), ds_to=ds)
+            extra = order_links(orders, ds=ds, lookback_days=s.order_link_days, min_orders=s.order_link_min_orders)
+        groups = linked_groups(features, extra_links=extra)
+        sample = bounded_sample(features.select(*columns), rows=s.sample_rows, seed=s.seed)
+        clusters = behaviour_clusters(features, sample, columns=columns, k=s.behaviour_clusters, seed=s.seed)
+        members = assign_syndicates(groups, clusters, min_size=s.min_size, min_member_share=s.min_member_share)
+        _, synd = describe_syndicates(members, features, scored, signal_columns=columns, plain_words=plain_words(),
+                                      min_size=s.min_size, enforce_min_score=s.enforce_min_score,
+                                      review_min_score=s.review_min_score)
+    members = synd.select("syndicate_id", "size", "members", "mean_score", "suggested_action").toPandas()
     seconds = time.monotonic() - t0
-    cached.unpersist()
     truth = truth_frame(ctx.spark, args.truth).toPandas()
     truth = truth[truth["group_id"].notna()]
     exploded = members.explode("members").rename(columns={"members": "account_id"})
     joined = exploded.merge(truth[["account_id", "pattern", "group_id"]], on="account_id", how="left")
     bad_share = joined.groupby("syndicate_id")["pattern"].apply(lambda s: s.notna().mean())
-    out = {"bench": "syndicates", "ds": args.ds, "syndicates": int(len(members)), "seconds": round(seconds, 1),
+    scored_by = "table" if args.from_table else ("model" if ctx.tables.exists("creator_scores") else "none (score 0)")
+    out = {"bench": "syndicates", "ds": args.ds, "source": "table" if args.from_table else "recomputed",
+           "scores": scored_by,
+           "lakehouse": args.lakehouse, "syndicates": int(len(members)), "seconds": round(seconds, 1),
            "members": int(len(exploded)),
            "purity_bad_members": float(joined["pattern"].notna().mean()) if len(joined) else None,
            "syndicates_majority_bad": float((bad_share > 0.5).mean()) if len(bad_share) else None}
@@ -243,6 +279,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--model-dir")
+    parser.add_argument("--from-table", action="store_true", help="syndicates: read the syndicates table")
     parser.add_argument("--exact-min-score", type=float, default=0.5)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "models_results.jsonl"))
     args = parser.parse_args(argv)

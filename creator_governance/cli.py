@@ -1,11 +1,14 @@
 """`govern`: one console command whose subcommands are the jobs registered in `jobs.JOBS`.
 
 Each subcommand hands its arguments to the job's own `main(argv)` (which owns `--help` and validation), so
-the CLI, spark-submit and notebooks run exactly the same entry points. Failures print one line and exit 1.
+the CLI, spark-submit and notebooks run exactly the same entry points. Failures print one line and exit 1
+(75 when another job holds the lakehouse lock past `tables.lock_timeout_s`). Every command that changes
+tables runs in a writer scope: its `open_context` takes the lakehouse lock (creator_governance.lock).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import sys
@@ -14,7 +17,14 @@ import traceback
 import typer
 
 from creator_governance import __version__
+from creator_governance.lock import LakehouseBusy, writer_scope
 
+# Commands that change no table: they run beside a writer without the lakehouse lock (creator_governance.lock).
+READ_ONLY = {"simulate", "tables", "sql", "detect", "serve-sql"}
+# Exit code when another job held the lakehouse lock too long (EX_TEMPFAIL: try again later).
+EXIT_BUSY = 75
+# Packages whose exceptions may wrap a filesystem fault in their own words (Java, Rust).
+FOREIGN_ERRORS = {"py4j", "pyspark", "deltalake"}
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
 
@@ -34,13 +44,18 @@ def dispatch(command: str, argv: list[str]) -> int:
         print(f"govern {command}: not built yet (planned in issue #{jobs.PLANNED[command]})", file=sys.stderr)
         return 2
     verbose = "-v" in argv or "--verbose" in argv
+    scope = writer_scope(command) if command not in READ_ONLY else contextlib.nullcontext()
     try:
-        return int(importlib.import_module(module).main(argv) or 0)
+        with scope:
+            return int(importlib.import_module(module).main(argv) or 0)
     except SystemExit as exc:  # argparse --help
         return int(exc.code or 0)
     except KeyboardInterrupt:
         print(f"govern {command}: interrupted", file=sys.stderr)
         return 130
+    except LakehouseBusy as exc:
+        print(f"govern {command}: error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except Exception as exc:  # noqa: BLE001 - the contract wants one line, not a traceback
         if verbose:
             traceback.print_exc()
@@ -49,7 +64,11 @@ def dispatch(command: str, argv: list[str]) -> int:
 
 
 def one_line(exc: BaseException) -> str:
-    """The first meaningful line of an exception, with its type when that helps."""
+    """The first meaningful line of an exception, with its type when that helps; a filesystem fault (disk
+    full, read-only, not permitted, not a folder) as the path, the fault and what to do."""
+    fault = _foreign_storage_fault(exc)
+    if fault is not None:
+        return f"{fault.path or 'a path'}: {fault.what} ({fault.code}); {fault.todo}, then re-run"
     text = str(exc).strip()
     name = type(exc).__name__
     if name in {"Py4JJavaError", "AnalysisException", "PySparkException"} or not text:
@@ -58,6 +77,17 @@ def one_line(exc: BaseException) -> str:
     if "\n" in text and not text.startswith("config error"):
         text = text.splitlines()[0]
     return text
+
+
+def _foreign_storage_fault(exc: BaseException):
+    """The filesystem fault behind an OSError or a Spark, Py4J or delta-rs error; not behind our own errors,
+    whose message already says what failed (the table layer's `StorageError`, a pipeline step's summary)."""
+    from creator_governance.tables.errors import storage_fault
+
+    module = type(exc).__module__.split(".")[0]
+    if isinstance(exc, OSError) or module in FOREIGN_ERRORS:
+        return storage_fault(exc)
+    return None
 
 
 def build_app() -> typer.Typer:

@@ -87,11 +87,23 @@ class JobContext:
 
 
 def open_context(cfg: Config) -> JobContext:
-    """Start (or join) the session and open the lakehouse named in the config."""
+    """Start (or join) the session and open the lakehouse named in the config. Inside a state-changing
+    `govern` command (a writer scope) the lakehouse's lock is taken first, waiting up to
+    `tables.lock_timeout_s` for another job (see creator_governance.lock)."""
+    from creator_governance.lock import hold
     from creator_governance.tables import Tables
 
+    hold(cfg.tables.lakehouse, cfg.tables.lock_timeout_s)
     spark = get_spark(cfg.spark)
     return JobContext(spark=spark, tables=Tables.from_config(spark, cfg.tables), cfg=cfg)
+
+
+def pseudonym_key(cfg: Config) -> bytes:
+    """The secret key of the keyed pseudonyms (creator_governance.privacy), from the environment variable
+    named by `tables.pseudonym_key_env`; the public development key, with a warning, when it is unset."""
+    from creator_governance.privacy import key_from_env
+
+    return key_from_env(cfg.tables.pseudonym_key_env)
 
 
 def setup_logging(verbose: bool = False) -> None:

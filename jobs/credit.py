@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from pyspark.sql import functions as F
+
 from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, open_context, setup_logging
@@ -32,13 +34,14 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     first, last = min(days), max(days)
     features = ctx.tables.read("creator_features", ds=days)
     accounts = ctx.tables.read_or_empty("accounts", ENTITIES["accounts"].bronze_schema(), ds_to=last)
-    decisions = ctx.tables.read_or_empty("decisions", ENTITIES["decisions"].bronze_schema(), ds_from=first - dt.timedelta(days=params.lookback_days), ds_to=last)
+    decisions = ctx.tables.read_or_empty("decisions", ENTITIES["decisions"].bronze_schema(),
+                                         ds_from=first - dt.timedelta(days=params.lookback_days), ds_to=last)
     # A decision counts from its own day on: those made later on the last day are still that day's.
     credit = build_creator_credit(features, accounts, decisions, params=params)
     ctx.tables.overwrite_partitions("creator_credit", credit, days, job="credit")
-    out = ctx.tables.read("creator_credit", ds=days)
-    rows = out.count()
-    rated = out.filter("credit_score IS NOT NULL").count()
+    counts = ctx.tables.read("creator_credit", ds=days).agg(F.count(F.lit(1)).alias("rows"),
+                                                             F.count("credit_score").alias("rated")).first()
+    rows, rated = int(counts["rows"]), int(counts["rated"])
     log.info("credit: %s rows, %s rated", rows, rated)
     return {"rows": rows, "rated": rated}
 

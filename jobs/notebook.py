@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from creator_governance.lock import writer_scope
+
 # widget name -> the job option it fills; empty widgets are left out.
 WIDGET_OPTIONS = {"ds": "--ds", "landing": "--landing", "env": "--env", "conf": "--conf", "lakehouse": "--lakehouse"}
 
@@ -21,6 +23,8 @@ def argv_from_widgets(values: dict[str, str]) -> list[str]:
 def launch(job: ModuleType, dbutils, widgets: tuple[str, ...]) -> None:
     """Run `job.main` with the notebook's widget values; raise so the task fails when the job does."""
     values = {name: dbutils.widgets.get(name) for name in widgets}
-    code = job.main(argv_from_widgets(values))
+    # The same lakehouse lock as the CLI, so a notebook task and a `govern` run never write at once.
+    with writer_scope(job.__name__.rsplit(".", 1)[-1]):
+        code = job.main(argv_from_widgets(values))
     if code:
         raise RuntimeError(f"{job.__name__} exited with code {code}")

@@ -1,7 +1,9 @@
 """`govern score --ds D` (or `--from A --to B`): score every account with the latest approved model.
 
 Per day: creator_scores (score, model_version, risk_tier, reason codes in plain words, anomaly_score,
-syndicate_id) and syndicates, each replacing exactly that day's partition.
+syndicate_id) and syndicates, each replacing exactly the days' partitions. A range is scored in one pass: one
+read of the features, the isolation forest and the k-means fitted once on a sample of all the days, connected
+components of every day in one iteration (nodes carry their day), one write per table.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import time
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, NotReady, open_context, setup_logging
 from features.catalog import by_name
@@ -75,6 +76,7 @@ def behaviour_columns(features: DataFrame, model_features: list[str]) -> list[st
 
 
 def anomaly_of(features: DataFrame, columns: list[str], ctx: JobContext) -> DataFrame:
+    """account_id, ds, anomaly_score: the forest is fitted once on a sample of all the days, then applied."""
     a = ctx.cfg.model.anomaly
     if a.method == "peer_deviation":
         return peer_deviation_scores(features, columns=columns, peer_columns=a.peer_columns)
@@ -83,28 +85,55 @@ def anomaly_of(features: DataFrame, columns: list[str], ctx: JobContext) -> Data
     return isolation_scores(features, forest=forest, columns=columns)
 
 
-def syndicates_of(features: DataFrame, scored: DataFrame, columns: list[str], ctx: JobContext, words: dict,
-                  ds: dt.date):
-    """(membership, syndicates) of one day."""
+def order_links_of(ctx: JobContext, days: list[dt.date]) -> DataFrame | None:
+    """Buyer-seller links of every day (account_id, ds, link_key) in one aggregation.
+
+    `order_links` counts the pairs of one day; a union of one call per day compiles and shuffles once per day
+    (minutes for a month on 2 cores). Instead each order is repeated for every scored day whose window holds
+    it, with the day prefixed to both parties, so that one call counts every (day, buyer, seller) pair.
+    """
     s = ctx.cfg.model.syndicates
-    extra = None
-    if s.order_link_min_orders and ctx.tables.exists("orders"):
-        orders = ctx.tables.read_or_empty("orders", ENTITIES["orders"].bronze_schema(), ds_from=ds - dt.timedelta(days=s.order_link_days), ds_to=ds)
-        extra = order_links(orders, ds=ds, lookback_days=s.order_link_days, min_orders=s.order_link_min_orders)
-    groups = linked_groups(features, extra_links=extra)
+    if not s.order_link_min_orders or not ctx.tables.exists("orders"):
+        return None
+    lookback, last = s.order_link_days, days[-1]
+    orders = ctx.tables.read("orders", ds_from=days[0] - dt.timedelta(days=lookback), ds_to=last)
+    scored_days = F.array(*[F.lit(d) for d in days])
+    created = F.to_date("created_at")
+    # The scored days whose window (ds - lookback, ds] holds the order's creation date.
+    counted_on = F.filter(scored_days, lambda d: (created <= d) & (created > F.date_sub(d, lookback)))
+    tagged = (orders.select("order_id", "buyer_id", "seller_id", F.explode(counted_on).alias("day"))
+              .select("order_id", F.concat_ws("|", "day", "buyer_id").alias("buyer_id"),
+                      F.concat_ws("|", "day", "seller_id").alias("seller_id"),
+                      F.lit(dt.datetime.combine(last, dt.time(12))).alias("created_at")))
+    links = order_links(tagged, ds=last, lookback_days=lookback, min_orders=s.order_link_min_orders)
+    account = F.split("account_id", r"\|", 2)
+    seller = F.element_at(F.split("link_key", r"\|", 3), 3)
+    return links.select(F.element_at(account, 2).alias("account_id"),
+                        F.element_at(account, 1).cast("date").alias("ds"),
+                        F.concat(F.lit("o|"), seller).alias("link_key"))
+
+
+def syndicates_of(features: DataFrame, scored: DataFrame, columns: list[str], ctx: JobContext, words: dict,
+                  days: list[dt.date]):
+    """(members, membership, syndicates) of every day: components of all days in one pass, k-means fitted once;
+    `members` is persisted (release it after writing)."""
+    s = ctx.cfg.model.syndicates
+    groups = linked_groups(features, extra_links=order_links_of(ctx, days))
     sample = bounded_sample(features.select(*columns), rows=s.sample_rows, seed=s.seed)
     clusters = behaviour_clusters(features, sample, columns=columns, k=s.behaviour_clusters, seed=s.seed)
-    members = assign_syndicates(groups, clusters, min_size=s.min_size, min_member_share=s.min_member_share)
-    return describe_syndicates(members, features, scored, signal_columns=columns, plain_words=words,
+    # Read twice (syndicate rows, then membership): keep it rather than redo the k-means assignment.
+    members = assign_syndicates(groups, clusters, min_size=s.min_size, min_member_share=s.min_member_share).persist()
+    return members, *describe_syndicates(members, features, scored, signal_columns=columns, plain_words=words,
                                min_size=s.min_size, enforce_min_score=s.enforce_min_score,
                                review_min_score=s.review_min_score)
 
 
-def score_day(ctx: JobContext, ds: dt.date, raw: bytes, meta: dict, words: dict):
-    """(creator_scores rows, syndicates rows, the persisted scores to release after writing) of one day."""
+def score_days(ctx: JobContext, days: list[dt.date], raw: bytes, meta: dict, words: dict):
+    """(creator_scores rows, syndicates rows, the frames to release after writing) of `days`, in one pass."""
     sc = ctx.cfg.model.scoring
-    features = ctx.tables.read("creator_features", ds=[ds])
+    features = ctx.tables.read("creator_features", ds=days)
     check_features(meta["features"], features.columns, model_version=meta["version"])
+    features = features.persist()
     scores = score_accounts(features, booster_raw=raw, feature_columns=meta["features"],
                             model_version=meta["version"], plain_words=words, tiers=sc.tiers,
                             reason_count=sc.reason_count, exact_min_score=sc.exact_reasons_min_score,
@@ -112,28 +141,32 @@ def score_day(ctx: JobContext, ds: dt.date, raw: bytes, meta: dict, words: dict)
     columns = behaviour_columns(features, meta["features"])
     anomaly = anomaly_of(features, columns, ctx)
     scored = scores.join(anomaly, on=["account_id", "ds"], how="left").persist()
-    membership, syndicates = syndicates_of(features, scored, columns, ctx, words, ds)
+    members, membership, syndicates = syndicates_of(features, scored, columns, ctx, words, days)
     out = scored.join(membership, on=["account_id", "ds"], how="left").select(*SCORES_COLUMNS)
-    return out, syndicates, scored
+    return out, syndicates, [members, scored, features]
 
 
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
-    """Score each day; returns rows per table, the model version and seconds."""
+    """Score the days in one pass (one read, one fit of each unsupervised model, one write per table); returns
+    rows per table, the model version and seconds."""
     entry = latest_approved(ctx)
     raw, meta = load_model(entry)
     words = plain_words()
     summary = {"model_version": meta["version"], "days": [d.isoformat() for d in days], "creator_scores": 0,
                "syndicates": 0, "high_or_critical": 0}
     start = time.monotonic()
-    for ds in days:
-        scores, syndicates, cached = score_day(ctx, ds, raw, meta, words)
-        ctx.tables.overwrite_partitions("creator_scores", scores, [ds], job="score", model_version=meta["version"])
-        ctx.tables.overwrite_partitions("syndicates", syndicates, [ds], job="score", model_version=meta["version"])
-        cached.unpersist()
-        log.info("score: wrote %s", ds)
+    scores, syndicates, cached = score_days(ctx, days, raw, meta, words)
+    log.info("score: models fitted and components found in %.1f s", time.monotonic() - start)
+    ctx.tables.overwrite_partitions("syndicates", syndicates, days, job="score", model_version=meta["version"])
+    ctx.tables.overwrite_partitions("creator_scores", scores, days, job="score", model_version=meta["version"])
+    for frame in cached:
+        frame.unpersist()
+    log.info("score: wrote %s..%s in %.1f s", days[0], days[-1], time.monotonic() - start)
     written = ctx.tables.read("creator_scores", ds=days)
-    summary["creator_scores"] = written.count()
-    summary["high_or_critical"] = written.filter(F.col("risk_tier").isin("high", "critical")).count()
+    counts = written.agg(F.count(F.lit(1)).alias("n"),
+                         F.sum(F.col("risk_tier").isin("high", "critical").cast("int")).alias("high")).first()
+    summary["creator_scores"] = int(counts["n"])
+    summary["high_or_critical"] = int(counts["high"] or 0)
     summary["syndicates"] = ctx.tables.read("syndicates", ds=days).count()
     summary["seconds"] = round(time.monotonic() - start, 1)
     return summary

@@ -3,8 +3,10 @@
 `govern strategies check`: check every condition without running anything;
 `govern strategies lists add|remove|show`: change the allow and deny lists (every change is recorded).
 
-Daily (`--ds D` or `--from A --to B`), per day: creator_credit (when enabled), then strategy_hits, then
-strategy_registry + governance_events, then review_sample. Tables: see docs/strategies.md.
+Daily (`--ds D` or `--from A --to B`): creator_credit (when enabled), then strategy_hits, then
+strategy_registry + governance_events, then review_sample. A range is done in one pass (one read of the
+inputs, one write per table) and gives each day what a run of that day alone gives: lists as of the day's end,
+events against the snapshot of the day before. Tables: see docs/strategies.md.
 """
 
 from __future__ import annotations
@@ -125,8 +127,9 @@ def _with_optional(ctx: JobContext, frame: DataFrame, table: str, days, on_left:
         for name, kind in columns.items():
             frame = frame.withColumn(name, F.lit(None).cast(kind))
         return frame
-    right = ctx.tables.read(table, ds=days).select(F.col("account_id").alias(on_left), "ds",
-                                                   *[c for c in columns if c not in frame.columns])
+    right = ctx.tables.read(table, ds=days)
+    right = right.select(F.col("account_id").alias(on_left), "ds",
+                         *[c for c in columns if c not in frame.columns and c in right.columns])
     for name, kind in columns.items():
         if name not in right.columns and name not in frame.columns:
             right = right.withColumn(name, F.lit(None).cast(kind))
@@ -155,19 +158,29 @@ def list_members(ctx: JobContext, as_of: dt.datetime | None) -> DataFrame:
     return current_members(ctx.spark.createDataFrame([], CHANGE_SCHEMA))
 
 
-def evaluate(ctx: JobContext, days: list[dt.date], specs: list[StrategySpec], *, as_of=None):
-    """Checked strategies and their hits over `days` (list membership as of `as_of`)."""
-    frames, missing = frames_for(ctx, days)
-    schemas = {t: f.schema for t, f in frames.items()}
-    schemas.setdefault("content", T.StructType([T.StructField("content_id", T.StringType())]))
-    checked, skipped = check_library(ctx, specs, schemas, missing)
-    members = list_members(ctx, as_of).cache()
+def hits_of(ctx: JobContext, frames: dict[str, DataFrame], checked: list[CheckedStrategy],
+            members: DataFrame) -> DataFrame:
+    """Hits of the checked strategies over the evaluation frames, with list membership `members`."""
     parts = [build_strategy_hits(frames[t], [c for c in checked if c.spec.target == t], members)
              for t in frames if any(c.spec.target == t for c in checked)]
     hits = parts[0] if parts else ctx.spark.createDataFrame([], HITS_SCHEMA)
     for part in parts[1:]:
         hits = hits.unionByName(part)
+    return hits
+
+
+def evaluate(ctx: JobContext, days: list[dt.date], specs: list[StrategySpec], *, as_of=None):
+    """Checked strategies and their hits over `days` (list membership as of `as_of`)."""
+    frames, missing = frames_for(ctx, days)
+    checked, skipped = check_library(ctx, specs, schemas_of(frames), missing)
+    hits = hits_of(ctx, frames, checked, list_members(ctx, as_of).cache())
     return checked, skipped, hits, frames
+
+
+def schemas_of(frames: dict[str, DataFrame]) -> dict[str, T.StructType]:
+    schemas = {t: f.schema for t, f in frames.items()}
+    schemas.setdefault("content", T.StructType([T.StructField("content_id", T.StringType())]))
+    return schemas
 
 
 # ---- daily run ------------------------------------------------------------------------------------------------
@@ -175,70 +188,145 @@ def _end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59, 999999))
 
 
-def write_events(ctx: JobContext, day: dt.date, specs: list[StrategySpec], hits_today: DataFrame) -> int:
-    """Snapshot the library for `day` and write the day's governance events (idempotent per day)."""
-    previous: list[dict] = []
+def list_epochs(ctx: JobContext, days: list[dt.date]) -> list[list[dt.date]]:
+    """`days` in order, cut into runs over which list membership (as of each day's end) does not change:
+    a run ends before a day on or before which a list changed since the previous day."""
+    changed: list[dt.date] = []
+    if len(days) > 1 and ctx.tables.exists("governance_lists"):
+        in_range = ((F.col("changed_at") > F.lit(_end_of(days[0])))
+                    & (F.col("changed_at") <= F.lit(_end_of(days[-1]))))
+        changed = [r[0] for r in ctx.tables.read("governance_lists").filter(in_range)
+                   .select(F.to_date("changed_at")).distinct().collect()]
+    epochs = [[days[0]]]
+    for before, day in zip(days, days[1:]):
+        if any(before < c <= day for c in changed):
+            epochs.append([])
+        epochs[-1].append(day)
+    return epochs
+
+
+def evaluate_days(ctx: JobContext, days: list[dt.date], checked: list[CheckedStrategy],
+                  frames: dict[str, DataFrame]) -> tuple[DataFrame, list[DataFrame]]:
+    """Hits over `days`, each day with the lists as of its end; and the cached member frames to release."""
+    epochs = list_epochs(ctx, days)
+    parts, cached = [], []
+    for epoch in epochs:
+        members = list_members(ctx, _end_of(epoch[-1])).cache()
+        cached.append(members)
+        scope = frames if len(epochs) == 1 else {t: f.filter(F.col("ds").isin(epoch)) for t, f in frames.items()}
+        parts.append(hits_of(ctx, scope, checked, members))
+    hits = parts[0]
+    for part in parts[1:]:
+        hits = hits.unionByName(part)
+    return hits, cached
+
+
+def registry_rows(rows) -> list[dict]:
+    """Registry rows as a read of strategy_registry gives them back (its columns, in order)."""
+    return [{f.name: r.get(f.name) for f in REGISTRY_SCHEMA.fields} for r in rows]
+
+
+def write_events(ctx: JobContext, days: list[dt.date], specs: list[StrategySpec], counts: dict) -> int:
+    """Snapshot the library for each of `days` and write their governance events (idempotent per day).
+
+    Each day is compared with the latest snapshot before it: one of `days` (this run's) or a stored one.
+    `counts` maps (ds, strategy_id, status) to the day's hits (see `hit_counts`).
+    """
+    stored: dict[dt.date, list[dict] | None] = {}
     if ctx.tables.exists("strategy_registry"):
-        before = ctx.tables.read("strategy_registry").filter(F.col("ds") < F.lit(day))
-        last = before.agg(F.max("ds")).first()[0]
-        if last is not None:
-            previous = [r.asDict() for r in before.filter(F.col("ds") == F.lit(last)).collect()]
-    snapshot = registry_snapshot(specs, previous, day)
-    events = governance_events(previous, snapshot, day) + enforcement_jumps(ctx, day, specs, hits_today)
+        table = ctx.tables.read("strategy_registry").filter(
+            (F.col("ds") < F.lit(days[-1])) & ~F.col("ds").isin(days))
+        stored = dict.fromkeys(r[0] for r in table.select("ds").distinct().collect())
+    snapshots: dict[dt.date, list[dict]] = {}
+    events: list[dict] = []
+    for day in days:
+        last = max((d for d in [*stored, *snapshots] if d < day), default=None)
+        if last in snapshots:
+            previous = snapshots[last]
+        elif last is not None:
+            if stored[last] is None:
+                stored[last] = [r.asDict() for r in table.filter(F.col("ds") == F.lit(last)).collect()]
+            previous = stored[last]
+        else:
+            previous = []
+        snapshots[day] = registry_rows(registry_snapshot(specs, previous, day))
+        events += governance_events(previous, snapshots[day], day)
+    events += enforcement_jumps(ctx, days, specs, counts)
     ctx.tables.overwrite_partitions("strategy_registry", ctx.spark.createDataFrame(
-        [tuple(r.get(f.name) for f in REGISTRY_SCHEMA.fields) for r in snapshot], REGISTRY_SCHEMA), [day])
+        [tuple(r[f.name] for f in REGISTRY_SCHEMA.fields) for d in days for r in snapshots[d]], REGISTRY_SCHEMA),
+        days)
     ctx.tables.overwrite_partitions("governance_events", ctx.spark.createDataFrame(
-        [tuple(e.get(f.name) for f in EVENT_SCHEMA.fields) for e in events], EVENT_SCHEMA), [day])
+        [tuple(e.get(f.name) for f in EVENT_SCHEMA.fields) for e in events], EVENT_SCHEMA), days)
     return len(events)
 
 
-def enforcement_jumps(ctx: JobContext, day: dt.date, specs: list[StrategySpec], hits_today: DataFrame) -> list[dict]:
-    """An enforcing active strategy whose hits today exceed factor x its trailing daily mean."""
+def hit_counts(hits: DataFrame) -> dict[tuple, int]:
+    """(ds, strategy_id, status) -> hits: a row per strategy and day, collected."""
+    return {(r["ds"], r["strategy_id"], r["status"]): r["n"]
+            for r in hits.groupBy("ds", "strategy_id", "status").agg(F.count(F.lit(1)).alias("n")).collect()}
+
+
+def enforcement_jumps(ctx: JobContext, days: list[dt.date], specs: list[StrategySpec], counts: dict) -> list[dict]:
+    """An enforcing active strategy whose hits on a day exceed factor x its trailing daily mean (active hits of
+    the days before: this run's `counts` for `days`, strategy_hits for the others)."""
     s = ctx.cfg.strategies.enforcement_jump
     enforcing = {x.id: x for x in specs if x.status == "active" and x.action in ENFORCING_ACTIONS}
-    if not enforcing or not ctx.tables.exists("strategy_hits"):
+    if not enforcing:
         return []
-    today = {r["strategy_id"]: r["n"] for r in hits_today.filter(F.col("strategy_id").isin(list(enforcing)))
-             .groupBy("strategy_id").agg(F.count(F.lit(1)).alias("n")).collect()}
-    past = ctx.tables.read("strategy_hits", ds_from=day - dt.timedelta(days=s.trailing_days),
-                           ds_to=day - dt.timedelta(days=1))
-    before = {r["strategy_id"]: r["n"] / s.trailing_days for r in past.filter(F.col("status") == "active")
-              .groupBy("strategy_id").agg(F.count(F.lit(1)).alias("n")).collect()}
+    active = {(d, sid): n for (d, sid, status), n in counts.items() if status == "active"}
+    if ctx.tables.exists("strategy_hits"):
+        past = (ctx.tables.read("strategy_hits", ds_from=days[0] - dt.timedelta(days=s.trailing_days),
+                                ds_to=days[-1] - dt.timedelta(days=1))
+                .filter((F.col("status") == "active") & ~F.col("ds").isin(days)))
+        active |= {(r["ds"], r["strategy_id"]): r["n"]
+                   for r in past.groupBy("ds", "strategy_id").agg(F.count(F.lit(1)).alias("n")).collect()}
     out = []
-    for sid, n in sorted(today.items()):
-        mean = before.get(sid, 0.0)
-        if n >= s.min_hits and mean > 0 and n >= s.factor * mean:
-            x = enforcing[sid]
-            out.append({"ds": day, "event_id": f"jump-{sid}-{day}", "kind": "enforcement_jump", "strategy_id": sid,
-                        "version": x.version, "status": x.status, "description":
-                        f"{n} hits vs a trailing mean of {mean:.1f}/day", "target_type": x.target,
-                        "action": x.action, "scope": f"{x.target} strategy, action {x.action}, when {x.condition}"})
+    for day in days:
+        today: dict[str, int] = {}
+        for (d, sid, _), n in counts.items():
+            if d == day and sid in enforcing:
+                today[sid] = today.get(sid, 0) + n
+        window = {day - dt.timedelta(days=i) for i in range(1, s.trailing_days + 1)}
+        for sid, n in sorted(today.items()):
+            mean = sum(m for (d, x), m in active.items() if x == sid and d in window) / s.trailing_days
+            if n >= s.min_hits and mean > 0 and n >= s.factor * mean:
+                x = enforcing[sid]
+                out.append({"ds": day, "event_id": f"jump-{sid}-{day}", "kind": "enforcement_jump",
+                            "strategy_id": sid, "version": x.version, "status": x.status, "description":
+                            f"{n} hits vs a trailing mean of {mean:.1f}/day", "target_type": x.target,
+                            "action": x.action,
+                            "scope": f"{x.target} strategy, action {x.action}, when {x.condition}"})
     return out
 
 
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
-    """Credit, hits, events and review sample for each day; returns a summary."""
+    """Credit, hits, events and review sample of `days` in one pass (one read of the inputs, one write per
+    table); each day gives what a run of that day alone gives. Returns a summary."""
+    days = sorted(set(days))
     specs = specs_of(ctx.cfg)
     if ctx.cfg.strategies.credit.enabled:
         credit_job.run(ctx, days)
-    summary = {"hits": 0, "events": 0, "sampled": 0, "skipped": []}
-    for day in sorted(days):
-        checked, skipped, hits, frames = evaluate(ctx, [day], specs, as_of=_end_of(day))
-        summary["skipped"] = skipped
-        ctx.tables.overwrite_partitions("strategy_hits", hits, [day], job="strategies")
-        written = ctx.tables.read("strategy_hits", ds=[day]).cache()
-        summary["hits"] += written.count()
-        summary["events"] += write_events(ctx, day, specs, written)
-        if ctx.cfg.strategies.sampling.enabled:
-            sm = ctx.cfg.strategies.sampling
-            population = with_flag_stratum(frames["account"].select("account_id", "ds", "score"),
-                                           written.filter(F.col("target_type") == "account"))
-            sample = build_review_sample(population, band_edges=sm.score_band_edges, per_stratum=sm.per_stratum,
-                                         seed=sm.seed)
-            ctx.tables.overwrite_partitions("review_sample", sample, [day], job="strategies")
-            summary["sampled"] += ctx.tables.read("review_sample", ds=[day]).count()
-        written.unpersist()
-        log.info("strategies %s: %d strategies evaluated", day, len(checked))
+    frames, missing = frames_for(ctx, days)
+    checked, skipped = check_library(ctx, specs, schemas_of(frames), missing)
+    hits, cached = evaluate_days(ctx, days, checked, frames)
+    ctx.tables.overwrite_partitions("strategy_hits", hits, days, job="strategies")
+    for frame in cached:
+        frame.unpersist()
+    # Read back once: counts, events and the sample use the stored hits, not a second evaluation.
+    written = ctx.tables.read("strategy_hits", ds=days).cache()
+    counts = hit_counts(written)
+    summary = {"hits": sum(counts.values()), "events": write_events(ctx, days, specs, counts), "sampled": 0,
+               "skipped": skipped}
+    if ctx.cfg.strategies.sampling.enabled:
+        sm = ctx.cfg.strategies.sampling
+        population = with_flag_stratum(frames["account"].select("account_id", "ds", "score"),
+                                       written.filter(F.col("target_type") == "account"))
+        sample = build_review_sample(population, band_edges=sm.score_band_edges, per_stratum=sm.per_stratum,
+                                     seed=sm.seed)
+        summary["sampled"] = ctx.tables.overwrite_partitions("review_sample", sample, days,
+                                                             job="strategies").rows_written
+    written.unpersist()
+    log.info("strategies %s..%s: %d strategies evaluated", days[0], days[-1], len(checked))
     summary["strategies"] = len([s for s in specs if s.status != "retired"])
     return summary
 
@@ -367,9 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.mode == "check":
         frames, missing = frames_for(ctx, [dt.date(1970, 1, 1)])
-        schemas = {t: f.schema for t, f in frames.items()}
-        schemas.setdefault("content", T.StructType([T.StructField("content_id", T.StringType())]))
-        checked, skipped = check_library(ctx, specs_of(ctx.cfg), schemas, missing)
+        checked, skipped = check_library(ctx, specs_of(ctx.cfg), schemas_of(frames), missing)
         print(f"strategies: {len(checked)} condition(s) pass" + (f"; skipped until tables exist: "
                                                                  f"{', '.join(skipped)}" if skipped else ""))
         return 0

@@ -12,4 +12,4 @@ python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -e '.[dev]'
 export PYSPARK_PYTHON="$PWD/.venv/bin/python"
 lint-imports
-python -m pytest "$@"
+python -m pytest --durations=25 "$@"

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from pyspark.errors import AnalysisException
 from pyspark.sql import Column as SparkColumn
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -39,8 +41,9 @@ def read_raw(spark: SparkSession, entity: Entity, files: list[LandingFile], *,
              whole_file_max_bytes: int = WHOLE_FILE_MAX_BYTES) -> RawRead:
     """All `files` of one entity as one raw frame (see module doc); text files up to `whole_file_max_bytes` are
     numbered in place (see `_numbered_lines`)."""
-    unreadable = [(f, f.error) for f in files if f.error]
-    files = [f for f in files if not f.error]
+    problems = {f.relative: f.error or _unreadable_name(f) for f in files}
+    unreadable = [(f, problems[f.relative]) for f in files if problems[f.relative]]
+    files = [f for f in files if not problems[f.relative]]
     frames = []
     json_files = [f for f in files if f.format == "json"]
     if json_files:
@@ -48,11 +51,28 @@ def read_raw(spark: SparkSession, entity: Entity, files: list[LandingFile], *,
     for header, group in _csv_groups(files, unreadable).items():
         frames.append(_read_csv(spark, entity, group, list(header), whole_file_max_bytes))
     for group in _parquet_groups(files, unreadable).values():
-        frames.append(_read_parquet(spark, entity, group))
+        try:
+            frames.append(_read_parquet(spark, entity, group))
+        except AnalysisException as exc:  # a column type Spark cannot read (e.g. TIME): the files are unreadable
+            unreadable += [(f, f"Spark cannot read this Parquet schema: {str(exc).splitlines()[0][:200]}")
+                           for f, _ in group]
     frame = None
     for df in frames:
         frame = df if frame is None else frame.unionByName(df)
+    broken = {f.relative for f, _ in unreadable}
+    if frame is None and any(f.relative not in broken for f in files):
+        # Readable files without rows (an empty CSV) are still ingested: logged with zero counts.
+        frame = spark.createDataFrame([], T.StructType(
+            [T.StructField("_file", T.StringType()), T.StructField("_line", T.LongType())]
+            + [T.StructField(c, T.StringType()) for c in RAW_COLUMNS[2:] + entity.column_names]))
     return RawRead(frame, unreadable)
+
+
+def _unreadable_name(f: LandingFile) -> str | None:
+    """Hadoop's local file system cannot open a file whose name holds ':' (its checksum path is parsed as a URI)."""
+    if ":" in os.path.basename(f.path):
+        return "the file name contains ':', which Spark's file system cannot read; rename the file"
+    return None
 
 
 # ---- JSON Lines ---------------------------------------------------------------------------------------------
@@ -60,9 +80,11 @@ def _read_json(spark: SparkSession, entity: Entity, files: list[LandingFile], wh
     schema = T.StructType([T.StructField(c, T.StringType()) for c in entity.column_names]
                           + [T.StructField(CORRUPT, T.StringType())])
     options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
-    lines = _numbered_lines(spark, files, whole_file_max_bytes=whole_max).filter(F.trim("value") != "")
-    parsed = lines.withColumn("_parsed", F.from_json("value", schema, options))
-    is_object = F.ltrim("value").startswith("{")
+    # A byte order mark (Windows tools write one) opens the file's first line; it is not part of the JSON.
+    text = F.regexp_replace("value", "^\ufeff", "")
+    lines = _numbered_lines(spark, files, whole_file_max_bytes=whole_max).filter(F.trim(text) != "")
+    parsed = lines.withColumn("_parsed", F.from_json(text, schema, options))
+    is_object = F.ltrim(text).startswith("{")
     malformed = (F.when(~is_object, F.lit("not a JSON object"))
                  .when(F.col(f"_parsed.{CORRUPT}").isNotNull() | F.col("_parsed").isNull(), F.lit("malformed JSON line")))
     return parsed.select(
@@ -86,38 +108,45 @@ def _csv_groups(files: list[LandingFile], unreadable: list) -> dict[tuple[str, .
             continue
         if header:
             groups[tuple(h.strip() for h in header)].append(f)
+        elif _has_text(f.path):
+            unreadable.append((f, "no CSV header row: the first line is blank"))
     return groups
+
+
+def _has_text(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return any(line.strip() for line in handle)
 
 
 def _read_csv(spark: SparkSession, entity: Entity, files: list[LandingFile], header: list[str],
               whole_max: int) -> DataFrame:
-    names = _unique_names(header)
-    ddl = ", ".join(f"`{n.replace('`', '``')}` STRING" for n in [*names, CORRUPT])
+    # Fields get positional names (any header text works: duplicates, backticks, names differing only in case);
+    # a contract column takes the first header field of its exact name, else of its name in another case.
+    ddl = ", ".join([f"_c{i} STRING" for i in range(len(header))] + [f"{CORRUPT} STRING"])
+    position = {}
+    for i, name in reversed(list(enumerate(header))):
+        position[name.lower()] = i
+    for i, name in reversed(list(enumerate(header))):
+        position[name] = i
     options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, "escape": '"'}
     lines = (_numbered_lines(spark, files, whole_file_max_bytes=whole_max)
              .filter((F.col("_line") > 1) & (F.trim("value") != "")))
     parsed = lines.withColumn("_parsed", F.from_csv(F.col("value"), F.lit(ddl), options))
-    malformed = F.when(F.col(f"_parsed.{CORRUPT}").isNotNull(),
-                       F.lit(f"malformed CSV row: expected {len(names)} fields as in the header"))
-    present = {n for n in names}
+    # Records are line-based: an odd number of quotes means a quoted field runs on past the line (or a stray
+    # quote); the parser would accept the cut-off start of the field, so the row is rejected instead.
+    unbalanced = (F.length("value") - F.length(F.regexp_replace("value", '"', ""))) % 2 == 1
+    malformed = (F.when(unbalanced, F.lit("malformed CSV row: unbalanced quotes (a quoted field cannot span lines)"))
+                 .when(F.col(f"_parsed.{CORRUPT}").isNotNull(),
+                       F.lit(f"malformed CSV row: expected {len(header)} fields as in the header")))
+
+    def field(c: str):
+        i = position.get(c, position.get(c.lower()))
+        return F.col(f"_parsed._c{i}") if i is not None else F.lit(None).cast("string")
+
     return parsed.select(
         "_file", "_line", F.col("value").alias("raw_record"), malformed.alias("_malformed"),
-        *[(F.col(f"_parsed.`{c}`") if c in present else F.lit(None).cast("string")).alias(c)
-          for c in entity.column_names],
+        *[field(c).alias(c) for c in entity.column_names],
     )
-
-
-def _unique_names(header: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for i, name in enumerate(header):
-        name = name or f"_column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}_{seen[name]}"
-        seen.setdefault(name, 0)
-        out.append(name)
-    return out
 
 
 # ---- Parquet ------------------------------------------------------------------------------------------------
@@ -134,6 +163,11 @@ def _parquet_groups(files: list[LandingFile], unreadable: list) -> dict[str, lis
         except Exception as exc:  # noqa: BLE001 - any footer fault means the whole file is unreadable
             unreadable.append((f, f"not a readable Parquet file: {str(exc).splitlines()[0][:200]}"))
             continue
+        names = [n.lower() for n in schema.names]
+        clashes = sorted({n for n in schema.names if names.count(n.lower()) > 1})
+        if clashes:
+            unreadable.append((f, f"columns whose names differ only in case: {', '.join(clashes)}"))
+            continue
         groups[str(schema)].append((f, schema))
     return groups
 
@@ -146,11 +180,11 @@ def _read_parquet(spark: SparkSession, entity: Entity, group: list) -> DataFrame
     nanos = {fld.name for fld in schema if pa.types.is_timestamp(fld.type) and fld.type.unit == "ns"}
     if nanos:  # Spark refuses TIMESTAMP(NANOS) unless read as a long; converted to micros below
         spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
-    df = spark.read.parquet(*[f.path for f in files])
+    df = spark.read.parquet(*[_hadoop_path(f.path) for f in files])
     types = dict(df.dtypes)
 
     def as_text(name: str):
-        col = F.col(f"`{name}`")
+        col = F.col(_quoted_name(name))
         if name in nanos:
             col = F.timestamp_micros(F.floor(col / 1000))
         elif types[name].startswith(("struct", "array", "map")):
@@ -159,9 +193,10 @@ def _read_parquet(spark: SparkSession, entity: Entity, group: list) -> DataFrame
 
     named = {c.lower(): c for c in df.columns}
     out = df.select(
-        F.col("_metadata.file_path").alias("_uri"),
-        (F.col("_metadata.row_index") + 1).alias("_line"),
-        F.to_json(F.struct(*[F.col(f"`{c}`") for c in df.columns])).alias("raw_record"),
+        # metadataColumn: a data column may itself be called `_metadata`
+        df.metadataColumn("_metadata").getField("file_path").alias("_uri"),
+        (df.metadataColumn("_metadata").getField("row_index") + 1).alias("_line"),
+        F.to_json(F.struct(*[F.col(_quoted_name(c)) for c in df.columns])).alias("raw_record"),
         F.lit(None).cast("string").alias("_malformed"),
         *[(as_text(named[c.lower()]) if c.lower() in named else F.lit(None).cast("string")).alias(c)
           for c in entity.column_names],
@@ -182,7 +217,7 @@ def _numbered_lines(spark: SparkSession, files: list[LandingFile], *,
     big = [f for f in files if f.size > whole_file_max_bytes]
     frames = []
     if whole:
-        exploded = spark.read.text([f.path for f in whole], wholetext=True).select(
+        exploded = spark.read.text([_hadoop_path(f.path) for f in whole], wholetext=True).select(
             F.col("_metadata.file_path").alias("_uri"),
             F.posexplode(F.split("value", r"\r\n|\r|\n")).alias("_pos", "value"),
         )
@@ -197,7 +232,7 @@ def _numbered_by_block(spark: SparkSession, files: list[LandingFile]) -> DataFra
     """Line numbers of big files: within a Spark block the monotonically increasing id counts up by one per
     line, and a line belongs to the block where it starts. One small aggregate (a row per block) gives each
     block's first id and the number of lines before it, so `_line` = id - first id + lines before + 1."""
-    lines = spark.read.text([f.path for f in files]).select(
+    lines = spark.read.text([_hadoop_path(f.path) for f in files]).select(
         F.col("_metadata.file_path").alias("_uri"),
         F.col("_metadata.file_block_start").alias("_block"),
         F.monotonically_increasing_id().alias("_mono"),
@@ -216,6 +251,15 @@ def _numbered_by_block(spark: SparkSession, files: list[LandingFile]) -> DataFra
     offsets = spark.createDataFrame(rows, "_uri string, _block long, _first long, _before long")
     return lines.join(F.broadcast(offsets), ["_uri", "_block"], "inner").select(
         "_uri", (F.col("_mono") - F.col("_first") + F.col("_before") + 1).alias("_line"), "value")
+
+
+def _hadoop_path(path: str) -> str:
+    """A local path as Spark reads it literally: Hadoop expands glob characters in paths ({}, [], *, ?)."""
+    return re.sub(r"([{}\[\]*?\\])", r"\\\1", path)
+
+
+def _quoted_name(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
 
 
 def local_path(uri: SparkColumn) -> SparkColumn:

@@ -16,6 +16,9 @@ from creator_governance.contract import SPARK_TYPES, Column, Entity
 # ISO-8601: a date, optionally a time (T or space) with optional fraction, optionally Z or a +hh:mm offset.
 # Spark's own cast is laxer ("2026", "yesterday", "now" parse), so the shape is checked first.
 ISO_TIMESTAMP = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$"
+# Timestamps must fall in the years 1000 to 9999 (UTC): an offset can push a 4-digit year out of that range, and
+# PySpark cannot even collect a timestamp of year 1 (datetime.fromtimestamp fails near datetime.min).
+EARLIEST, LATEST = "1000-01-01 00:00:00", "9999-12-31 23:59:59.999999"
 TRUE_VALUES = ("true", "1")
 FALSE_VALUES = ("false", "0")
 VALIDATED_META = ["_file", "_line", "raw_record", "reasons"]
@@ -43,6 +46,10 @@ def cast_and_check(col: Column, *, true_values=TRUE_VALUES, false_values=FALSE_V
     if col.type == "timestamp":
         typed = F.when(raw.rlike(ISO_TIMESTAMP), F.expr(f"try_cast(upper(trim(`{col.name}`)) as timestamp)"))
         checks.append(F.when(present & typed.isNull(), _message(col.name, F.concat(_quoted(raw), F.lit(" is not a timestamp")))))
+        in_range = typed.between(F.lit(EARLIEST).cast("timestamp"), F.lit(LATEST).cast("timestamp"))
+        checks.append(F.when(~in_range, _message(
+            col.name, F.concat(_quoted(raw), F.lit(" is outside the years 1000 to 9999 (UTC)")))))
+        typed = F.when(in_range, typed)
     elif col.type == "double":
         typed = F.expr(f"try_cast(trim(`{col.name}`) as double)")
         typed = F.when(~F.isnan(typed) & (F.abs(typed) != F.lit(float("inf"))), typed)

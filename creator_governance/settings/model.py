@@ -63,7 +63,7 @@ class ScoringSettings(Section):
 class AnomalySettings(Section):
     """The unsupervised anomaly score of each account."""
 
-    method: Literal["isolation_forest", "peer_deviation"] = "isolation_forest"
+    method: Literal["isolation_forest", "peer_deviation"] = "peer_deviation"
     sample_rows: int = Field(50_000, ge=100)
     n_trees: int = Field(100, ge=10)
     max_samples: int = Field(256, ge=16)

@@ -14,3 +14,5 @@ class TablesSettings(Section):
     engine: Literal["auto", "delta-spark", "delta-rs"] = "auto"
     commit_retries: int = Field(5, ge=0)
     vacuum_retention_hours: int = Field(168, ge=0)
+    lock_timeout_s: float = Field(300, ge=0)
+    pseudonym_key_env: str = Field("GOVERN_PSEUDONYM_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")

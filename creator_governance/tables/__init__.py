@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
@@ -23,15 +24,17 @@ from creator_governance.tables.errors import (
     ConcurrentWrite,
     PartitionViolation,
     SchemaMismatch,
+    StorageError,
     TableError,
     TableNotFound,
+    storage_fault,
 )
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 __all__ = [
-    "ConcurrentWrite", "PartitionViolation", "SchemaMismatch", "TableError", "TableInfo", "TableNotFound",
-    "Tables", "WriteResult",
+    "ConcurrentWrite", "PartitionViolation", "SchemaMismatch", "StorageError", "TableError", "TableInfo",
+    "TableNotFound", "Tables", "WriteResult",
 ]
 
 
@@ -168,15 +171,17 @@ class Tables:
     # ---- write ----------------------------------------------------------------------------------------------
     def append(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None, **meta) -> WriteResult:
         """Add rows; creates the table (partitioned by `ds` when it has one) on first write."""
-        path, df, partition_by = self._prepare(name, df, partition_by)
-        return self.engine.write(path, df, mode="append", partition_by=partition_by,
-                                 metadata={"operation": "append", **meta})
+        with self._writing(name):
+            path, df, partition_by = self._prepare(name, df, partition_by)
+            return self.engine.write(path, df, mode="append", partition_by=partition_by,
+                                     metadata={"operation": "append", **meta})
 
     def overwrite(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None, **meta) -> WriteResult:
         """Replace the whole table atomically (readers see the old or the new version, nothing between)."""
-        path, df, partition_by = self._prepare(name, df, partition_by)
-        return self.engine.write(path, df, mode="overwrite", partition_by=partition_by,
-                                 metadata={"operation": "overwrite", **meta})
+        with self._writing(name):
+            path, df, partition_by = self._prepare(name, df, partition_by)
+            return self.engine.write(path, df, mode="overwrite", partition_by=partition_by,
+                                     metadata={"operation": "overwrite", **meta})
 
     def overwrite_partitions(self, name: str, df: DataFrame, ds_values: Iterable[object], **meta) -> WriteResult:
         """Replace exactly the `ds` partitions listed, atomically; a listed day with no rows ends up empty."""
@@ -185,11 +190,12 @@ class Tables:
             raise TableError(f"table '{name}': overwrite_partitions needs at least one ds value")
         if "ds" not in df.columns:
             raise SchemaMismatch(f"table '{name}': a partition overwrite needs a ds column")
-        path, df, partition_by = self._prepare(name, df, ["ds"])
-        if partition_by != ["ds"]:
-            raise TableError(f"table '{name}' is partitioned by {partition_by}, not ds")
-        return self.engine.write(path, df, mode="overwrite", partition_by=partition_by, replace=values,
-                                 metadata={"operation": "overwrite_partitions", "ds": ",".join(values), **meta})
+        with self._writing(name):
+            path, df, partition_by = self._prepare(name, df, ["ds"])
+            if partition_by != ["ds"]:
+                raise TableError(f"table '{name}' is partitioned by {partition_by}, not ds")
+            return self.engine.write(path, df, mode="overwrite", partition_by=partition_by, replace=values,
+                                     metadata={"operation": "overwrite_partitions", "ds": ",".join(values), **meta})
 
     def upsert(self, name: str, df: DataFrame, *, keys: list[str], order_by: str | None = None, **meta) -> WriteResult:
         """Merge by `keys`: new keys are inserted; for a known key the row with the greatest `order_by` wins
@@ -199,15 +205,50 @@ class Tables:
             raise SchemaMismatch(f"table '{name}': upsert columns {missing} are not in the incoming data")
         if not self.exists(name):
             return self.append(name, df, **meta)
-        path, df, _ = self._prepare(name, df, None)
-        return self.engine.upsert(path, df, keys=keys, order_by=order_by, metadata=meta)
+        with self._writing(name):
+            path, df, _ = self._prepare(name, df, None)
+            return self.engine.upsert(path, df, keys=keys, order_by=order_by, metadata=meta)
 
     def vacuum(self, name: str, retention_hours: int | None = None) -> list[str]:
         """Delete unreferenced files older than the retention (default from config)."""
         hours = self.vacuum_retention_hours if retention_hours is None else retention_hours
-        return self.engine.vacuum(self._existing(name), hours)
+        with self._writing(name):
+            return self.engine.vacuum(self._existing(name), hours)
 
     # ---- internals ------------------------------------------------------------------------------------------
+    @contextmanager
+    def _writing(self, name: str) -> Iterator[None]:
+        """Turn a filesystem fault during a write (disk full, read-only, not permitted, not a folder; raised by
+        Python, Spark or delta-rs) into a `StorageError` naming the table, the path, what to do and the version
+        the table is left at: a failed write commits nothing."""
+        path = self.path(name)
+        before = self._version_or_none(path)
+        try:
+            yield
+        except TableError:
+            raise
+        except Exception as exc:
+            fault = storage_fault(exc)
+            if fault is None:
+                raise
+            after = self._version_or_none(path)
+            if after is None:
+                state = "nothing was written" if before is None else "the table can no longer be read"
+            elif after == before:
+                state = f"the table is unchanged at version {after}"
+            else:
+                state = f"the table is at version {after} (it was at {before})"
+            raise StorageError(
+                f"cannot write table '{name}' at {fault.path or path}: {fault.what} ({fault.code}); "
+                f"{fault.todo}, then re-run; {state}"
+            ) from exc
+
+    def _version_or_none(self, path: str) -> int | None:
+        try:
+            return self.engine.version(path) if self.engine.exists(path) else None
+        except Exception:  # noqa: BLE001 - an unreadable table has no version to report
+            return None
+
     def _existing(self, name: str) -> str:
         path = self.path(name)
         if not self.engine.exists(path):

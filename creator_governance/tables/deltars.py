@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from creator_governance.tables import schema as S
-from creator_governance.tables.errors import ConcurrentWrite, PartitionViolation, TableNotFound
+from creator_governance.tables.errors import ConcurrentWrite, PartitionViolation, TableNotFound, storage_fault
 
 STAGING = "_staging"
 
@@ -138,13 +138,15 @@ class DeltaRsEngine:
     ) -> WriteResult:
         """Append (`mode="append"`), replace the whole table (`"overwrite"`) or the `ds` values in `replace`."""
         run = _run_id()
-        staged = self._stage(path, df, partition_by, run)
+        staged: list[StagedFile] = []
         try:
+            self._stage(path, df, partition_by, run, staged)
             if replace is not None:
                 _check_partitions(path, staged, replace)
             version = self._commit(path, df.schema, staged, [], mode, partition_by, replace, {**(metadata or {}), "run_id": run})
         except BaseException:
-            _discard(path, staged)
+            if not self._committed(path, run):
+                _discard(path, staged)
             raise
         finally:
             shutil.rmtree(os.path.join(path, STAGING, run), ignore_errors=True)
@@ -172,15 +174,17 @@ class DeltaRsEngine:
         ]
         merged = _latest_per_key(df, keys, order_by, touched, self.spark, path, schema)
         run = _run_id()
-        staged = self._stage(path, merged, partition_by, run)
-        removes = _remove_actions(self._table(path, base_version), touched)
+        staged: list[StagedFile] = []
         try:
+            self._stage(path, merged, partition_by, run, staged)
+            removes = _remove_actions(self._table(path, base_version), touched)
             version = self._commit(
                 path, schema, staged, removes, "append", partition_by, None,
                 {**(metadata or {}), "run_id": run, "operation": "upsert"}, base_version=base_version,
             )
         except BaseException:
-            _discard(path, staged)
+            if not self._committed(path, run):
+                _discard(path, staged)
             raise
         finally:
             shutil.rmtree(os.path.join(path, STAGING, run), ignore_errors=True)
@@ -202,16 +206,26 @@ class DeltaRsEngine:
         return deleted
 
     # ---- internals ------------------------------------------------------------------------------------------
-    def _stage(self, path: str, df: DataFrame, partition_by: list[str], run: str) -> list[StagedFile]:
+    def _committed(self, path: str, run: str) -> bool:
+        """Whether the run's commit landed (a failure after the commit must not delete the files it added)."""
+        try:
+            return self.exists(path) and any(c.get("govern.run_id") == run for c in self._table(path).history(5))
+        except Exception:  # noqa: BLE001 - an unreadable log: nothing of ours can be live in it
+            return False
+
+    def _stage(self, path: str, df: DataFrame, partition_by: list[str], run: str, staged: list[StagedFile]) -> None:
+        """Write `df` under the run's staging folder and move its files into the table, appending each to
+        `staged` as it lands (so a failure part-way can remove exactly what it moved)."""
         staging = os.path.join(path, STAGING, run)
+        # Created here so a refusing filesystem fails with its errno and path, not Hadoop's "Mkdirs failed".
+        os.makedirs(staging)
         writer = df.write.mode("overwrite")
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         writer.parquet(staging)
         _checkpoint("staged")
-        staged = _move_into_table(path, staging, run)
+        _move_into_table(path, staging, run, staged)
         _checkpoint("moved")
-        return staged
 
     def _commit(
         self,
@@ -254,6 +268,8 @@ class DeltaRsEngine:
                 )
                 return self._table(path).version()
             except CommitFailedError as exc:
+                if storage_fault(exc) is not None:  # a refusing filesystem, not a lost race: retrying won't help
+                    raise
                 if attempt == self.commit_retries:
                     raise ConcurrentWrite(f"table at {path}: commit failed after {attempt + 1} tries: {exc}") from exc
                 time.sleep(0.05 * (2 ** attempt))
@@ -274,11 +290,11 @@ def _relative(root: str, file_uri: str) -> str:
     return os.path.relpath(urllib.parse.unquote(_local_path(file_uri).replace("file:", "", 1)), os.path.abspath(root))
 
 
-def _move_into_table(root: str, staging: str, run: str) -> list[StagedFile]:
-    """Move every staged Parquet file under its partition folder; returns them, uncommitted."""
+def _move_into_table(root: str, staging: str, run: str, staged: list[StagedFile]) -> None:
+    """Move every staged Parquet file under its partition folder, appending each to `staged` (uncommitted);
+    empty files are deleted instead."""
     import pyarrow.parquet as pq
 
-    staged = []
     for folder, _dirs, files in os.walk(staging):
         rel_dir = os.path.relpath(folder, staging)
         parts = [] if rel_dir == "." else rel_dir.split(os.sep)
@@ -289,18 +305,16 @@ def _move_into_table(root: str, staging: str, run: str) -> list[StagedFile]:
             target_dir = os.path.join(root, *parts)
             os.makedirs(target_dir, exist_ok=True)
             target_name = f"part-{run}-{name.removeprefix('part-')}"
-            os.rename(os.path.join(folder, name), os.path.join(target_dir, target_name))
-            _checkpoint("moving")
             full = os.path.join(target_dir, target_name)
+            os.rename(os.path.join(folder, name), full)
+            moved = StagedFile(os.path.join(*parts, target_name), os.path.getsize(full), 0, values)
+            staged.append(moved)  # tracked at once, so a failure from here on still removes it
+            _checkpoint("moving")
             rows = pq.read_metadata(full).num_rows
-            staged.append(StagedFile(os.path.join(*parts, target_name), os.path.getsize(full), rows, values))
-    return [s for s in staged if s.rows > 0] + _drop_empty(root, [s for s in staged if s.rows == 0])
-
-
-def _drop_empty(root: str, empty: list[StagedFile]) -> list[StagedFile]:
-    for s in empty:
-        os.remove(os.path.join(root, s.path))
-    return []
+            staged[-1] = StagedFile(moved.path, moved.size, rows, values)
+            if rows == 0:
+                os.remove(full)
+                staged.pop()
 
 
 def _discard(root: str, staged: list[StagedFile]) -> None:

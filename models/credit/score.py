@@ -9,7 +9,7 @@ Accounts below `min_volume` (posts + orders sold in 28 days) get no score: tier 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, functions as F
 
@@ -18,29 +18,29 @@ TIER_ORDER = ("excellent", "good", "fair", "at_risk", "critical", "unrated")
 
 @dataclass(frozen=True)
 class CreditParams:
-    """Points and thresholds of the credit score (conf/base/strategies.yaml, section credit)."""
+    """Points and thresholds of the credit score: the fields of `strategies.credit` in conf/base/strategies.yaml
+    (the defaults live there and in creator_governance/settings/strategies.py only; jobs/credit.py passes them)."""
 
-    base_points: float = 700.0
-    lookback_days: int = 90
-    violation_points: dict[str, float] = field(default_factory=dict)
-    default_violation_points: float = 120.0
-    cleared_review_points: float = 15.0
-    cleared_review_cap: float = 45.0
-    report_points: float = 3.0
-    report_cap: float = 60.0
-    quality_points: float = 300.0
-    quality_cap: float = 90.0
-    refund_points: float = 500.0
-    cancel_points: float = 300.0
-    commerce_cap: float = 150.0
-    min_orders: int = 5
-    tenure_points: float = 60.0
-    tenure_full_days: int = 365
-    volume_points: float = 40.0
-    volume_full_activity: int = 100
-    min_volume: int = 3
-    tiers: dict[str, float] = field(default_factory=lambda: {
-        "excellent": 850.0, "good": 700.0, "fair": 550.0, "at_risk": 400.0})
+    base_points: float
+    lookback_days: int
+    violation_points: dict[str, float]
+    default_violation_points: float
+    cleared_review_points: float
+    cleared_review_cap: float
+    report_points: float
+    report_cap: float
+    quality_points: float
+    quality_cap: float
+    refund_points: float
+    cancel_points: float
+    commerce_cap: float
+    min_orders: int
+    tenure_points: float
+    tenure_full_days: int
+    volume_points: float
+    volume_full_activity: int
+    min_volume: int
+    tiers: dict[str, float]
 
 
 OUTPUT = ("account_id", "ds", "category", "is_merchant", "credit_score", "credit_tier", "violation_points",

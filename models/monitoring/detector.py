@@ -9,7 +9,8 @@ range at once gives exactly what scoring day by day would have given. For a poin
   centered rolling median (a robust STL-like split);
 - level = median of the last p (or 7) deseasonalized points, trend = (median of the last p − median of the
   p before) / p, extrapolated to t; expected = level + trend · (p + 1) / 2 + seasonal index of t's phase;
-- scale = 1.4826 · MAD of first differences / √2 (noise, insensitive to trend and level shifts), inflated for
+- scale = max(1.4826 · MAD, √(π/2) · mean absolute deviation) of first differences / √2 (noise, insensitive to
+  trend and level shifts; the mean-deviation term keeps sparse or overdispersed series from a zero MAD), inflated for
   the uncertainty of the medians, floored at `relative_floor` · |expected| and, when given, at the
   Poisson (counts) or binomial (ratios with a denominator) noise;
 - band = expected ± max(threshold · scale, min_relative_change · |expected|); with less than two cycles the
@@ -75,10 +76,17 @@ def find_season(values, *, max_season: int = 60, min_acf: float = 0.3) -> int | 
 
 
 def _noise(y: np.ndarray) -> float:
+    """Noise sigma from first differences: the larger of the MAD and the mean absolute deviation estimates.
+
+    The MAD alone collapses on short, sparse or overdispersed series (many equal differences, a few large
+    ones: e.g. a small slice's rate with clustered events), which made quiet days alert; the mean absolute
+    deviation (x √(π/2), unbiased for normal noise) still sees those moves and is steadier on short windows.
+    """
     if len(y) < 3:
         return 0.0
     d = np.diff(y)
-    return float(np.median(np.abs(d - np.median(d)))) * MAD_TO_SIGMA / np.sqrt(2.0)
+    dev = np.abs(d - np.median(d))
+    return max(float(np.median(dev)) * MAD_TO_SIGMA, float(np.mean(dev)) * np.sqrt(np.pi / 2.0)) / np.sqrt(2.0)
 
 
 def _seasonal(h: np.ndarray, phases: np.ndarray, p: int) -> np.ndarray:

@@ -8,7 +8,13 @@ by behaviour clusters, and described by what they share.
 3. A (linked group, behaviour cluster) block holding at least `min_member_share` of its group and
    `min_size` accounts is a syndicate of its own; the rest of the group joins its largest block, so a
    camouflaged member that behaves differently stays with its ring.
-4. Groups below `min_size`, and groups that are neither scored as risky nor in lockstep, are not reported.
+4. Groups below `min_size` are not reported, nor groups that are neither scored as risky nor coordinated.
+   Coordinated: lockstep engagement, or at least half of the members each hold both a behavioural link
+   (shared content fingerprint, repeat orders) and a shared-infrastructure link (device, IP). Matrix accounts
+   (same devices, same content) and fake-order rings (buyers on one IP feeding a seller) are caught whatever
+   their mean score; an honest household (device and IP only), creators re-posting one popular item
+   (fingerprint only), or households merged through one member's re-post are not.
+   A coordinated group's suggested action is at least a review.
 """
 
 from __future__ import annotations
@@ -21,6 +27,15 @@ from pyspark.sql import functions as F
 from features.graph import connected_components
 
 MEMBERSHIP_COLUMNS = ["account_id", "ds", "syndicate_id"]
+# Links that show coordinated behaviour (same content, repeat orders) and links that show shared means.
+BEHAVIOUR_LINKS = ("fingerprint", "orders")
+INFRASTRUCTURE_LINKS = ("device", "ip")
+# Share of members holding both kinds of link from which a group is coordinated.
+COORDINATED_MEMBER_SHARE = 0.5
+# Kind of an extra link, from the prefix of its link_key (`order_links` writes "o|<seller>").
+EXTRA_LINK_KINDS = {"o": "orders"}
+# shared_signals wording of link kinds (others: "shared <kind>").
+LINK_WORDS = {"orders": "repeat orders between members"}
 SYNDICATE_COLUMNS = ["ds", "syndicate_id", "size", "members", "shared_signals", "mean_score", "mean_anomaly_score",
                      "suggested_action"]
 
@@ -39,26 +54,36 @@ def order_links(orders: DataFrame, *, ds, lookback_days: int, min_orders: int) -
 
 
 def linked_groups(features: DataFrame, *, extra_links: DataFrame | None = None, max_iterations: int = 30) -> DataFrame:
-    """account_id, ds_text, linked_group (smallest account id of the merged graph/lockstep component), for
-    linked accounts only. Components are computed per ds (nodes carry the day). `extra_links` (account_id, ds,
+    """account_id, ds_text, linked_group (smallest account id of the merged graph/lockstep component),
+    link_kinds (the kinds of the account's own links: device, ip, fingerprint, lockstep, orders), for linked
+    accounts only. Components are computed per ds (nodes carry the day). `extra_links` (account_id, ds,
     link_key) adds links of other kinds (e.g. `order_links`); only accounts present in `features` count."""
     day = F.col("ds").cast("string")
     account = F.concat(F.lit("a|"), day, F.lit("|"), F.col("account_id"))
     graph = (features.filter(F.col("graph_cluster_size") >= 2)
-             .select(account.alias("src"), F.concat(F.lit("g|"), day, F.lit("|"), F.col("graph_cluster_id")).alias("dst")))
+             .select(account.alias("src"), F.concat(F.lit("g|"), day, F.lit("|"), F.col("graph_cluster_id")).alias("dst"),
+                     F.coalesce(F.col("graph_link_types"), F.array().cast("array<string>")).alias("kinds")))
     lockstep = (features.filter(F.col("lockstep_group_id").isNotNull())
-                .select(account.alias("src"), F.concat(F.lit("l|"), day, F.lit("|"), F.col("lockstep_group_id")).alias("dst")))
+                .select(account.alias("src"), F.concat(F.lit("l|"), day, F.lit("|"), F.col("lockstep_group_id")).alias("dst"),
+                        F.array(F.lit("lockstep")).alias("kinds")))
     edges = graph.unionByName(lockstep)
     if extra_links is not None:
         known = features.select("account_id", "ds")
         extra = extra_links.join(known, on=["account_id", "ds"], how="inner")
+        prefix = F.split(F.col("link_key"), r"\|", 2).getItem(0)
+        kind = F.coalesce(F.element_at(F.create_map(*[F.lit(x) for kv in EXTRA_LINK_KINDS.items() for x in kv]),
+                                       prefix), prefix)
         edges = edges.unionByName(extra.select(account.alias("src"),
-                                               F.concat(F.lit("x|"), day, F.lit("|"), F.col("link_key")).alias("dst")))
-    components = connected_components(edges, max_iterations=max_iterations)
+                                               F.concat(F.lit("x|"), day, F.lit("|"), F.col("link_key")).alias("dst"),
+                                               F.array(kind).alias("kinds")))
+    kinds = edges.groupBy(F.col("src").alias("node")).agg(
+        F.array_sort(F.array_distinct(F.flatten(F.collect_list("kinds")))).alias("link_kinds"))
+    components = connected_components(edges.select("src", "dst"), max_iterations=max_iterations)
     parts = F.split(F.col("node"), r"\|", 3)
-    return (components.filter(F.col("node").startswith("a|"))
+    return (components.filter(F.col("node").startswith("a|")).join(kinds, on="node", how="left")
             .select(F.element_at(parts, 3).alias("account_id"), F.element_at(parts, 2).alias("ds_text"),
-                    F.element_at(F.split(F.col("component"), r"\|", 3), 3).alias("linked_group")))
+                    F.element_at(F.split(F.col("component"), r"\|", 3), 3).alias("linked_group"),
+                    F.coalesce(F.col("link_kinds"), F.array().cast("array<string>")).alias("link_kinds")))
 
 
 def _log_features(columns: list[str]) -> list["F.Column"]:
@@ -79,7 +104,8 @@ def behaviour_clusters(features: DataFrame, sample: DataFrame, *, columns: list[
 
 
 def assign_syndicates(groups: DataFrame, clusters: DataFrame, *, min_size: int, min_member_share: float) -> DataFrame:
-    """account_id, ds, syndicate_key: the account's block within its linked group (see module docstring)."""
+    """account_id, ds, group_size, syndicate_key (the account's block within its linked group, see the module
+    docstring), link_kinds (from `linked_groups`; empty when `groups` has no such column)."""
     rows = groups.join(clusters.withColumn("ds_text", F.col("ds").cast("string")), on=["account_id", "ds_text"],
                        how="inner")
     by_group = Window.partitionBy("ds", "linked_group")
@@ -90,8 +116,10 @@ def assign_syndicates(groups: DataFrame, clusters: DataFrame, *, min_size: int, 
     largest = F.max(F.struct(F.col("block_size").alias("n"), (-F.col("behaviour_cluster")).alias("neg"))).over(by_group)
     qualifies = (F.col("block_size") >= min_size) & (F.col("block_size") >= F.col("group_size") * min_member_share)
     cluster = F.when(qualifies, F.col("behaviour_cluster")).otherwise(-largest["neg"])
+    kinds = F.col("link_kinds") if "link_kinds" in groups.columns else F.array().cast("array<string>")
     return blocks.select("account_id", "ds", "group_size",
-                         F.concat_ws(":", "linked_group", cluster.cast("string")).alias("syndicate_key"))
+                         F.concat_ws(":", "linked_group", cluster.cast("string")).alias("syndicate_key"),
+                         kinds.alias("link_kinds"))
 
 
 def describe_syndicates(
@@ -111,16 +139,24 @@ def describe_syndicates(
     behaviour features where the syndicate's mean log-value is furthest above the population's (in stds).
     """
     logs = features.select("account_id", "ds", "graph_link_types", "lockstep_group_id", *_log_features(signal_columns))
+    if "link_kinds" not in members.columns:
+        members = members.withColumn("link_kinds", F.array().cast("array<string>"))
     population = logs.groupBy("ds").agg(*[F.avg(c).alias(f"{c}__mu") for c in signal_columns],
                                         *[F.stddev(c).alias(f"{c}__sd") for c in signal_columns])
     rows = (members.join(logs, on=["account_id", "ds"], how="inner")
-            .join(scores.select("account_id", "ds", "score", "anomaly_score"), on=["account_id", "ds"], how="left"))
+            .join(scores.select("account_id", "ds", "score", "anomaly_score"), on=["account_id", "ds"], how="left")
+            .withColumn("own_links", F.array_union(
+                F.coalesce("graph_link_types", F.array().cast("array<string>")),
+                F.filter("link_kinds", lambda k: k.isin(*EXTRA_LINK_KINDS.values())))))
     agg = rows.groupBy("ds", "syndicate_key").agg(
         F.count(F.lit(1)).alias("size"),
         F.array_sort(F.collect_list(F.col("account_id").cast("string"))).alias("members"),
         F.avg("score").alias("mean_score"),
         F.avg("anomaly_score").alias("mean_anomaly_score"),
-        F.array_sort(F.array_distinct(F.flatten(F.collect_list(F.coalesce("graph_link_types", F.array()))))).alias("links"),
+        F.array_sort(F.array_distinct(F.flatten(F.collect_list("own_links")))).alias("links"),
+        F.avg((F.arrays_overlap("own_links", F.array(*[F.lit(k) for k in BEHAVIOUR_LINKS]))
+               & F.arrays_overlap("own_links", F.array(*[F.lit(k) for k in INFRASTRUCTURE_LINKS]))).cast("double"))
+        .alias("coordinated_share"),
         F.max(F.col("lockstep_group_id").isNotNull().cast("int")).alias("has_lockstep"),
         *[F.avg(c).alias(c) for c in signal_columns],
     ).filter(F.col("size") >= min_size).join(population, on="ds", how="left")
@@ -128,12 +164,14 @@ def describe_syndicates(
                       F.lit(f"high {plain_words.get(c, c)}").alias("text")) for c in signal_columns]
     top = F.slice(F.sort_array(F.array(*lifts), asc=False), 1, 3)
     behaviour = F.transform(F.filter(top, lambda s: s["z"] > 1.0), lambda s: s["text"])
-    links = F.transform(F.col("links"), lambda t: F.concat(F.lit("shared "), t))
+    words = F.create_map(*[F.lit(x) for kv in LINK_WORDS.items() for x in kv])
+    links = F.transform(F.col("links"), lambda t: F.coalesce(F.element_at(words, t), F.concat(F.lit("shared "), t)))
     lockstep = F.when(F.col("has_lockstep") == 1, F.array(F.lit("lockstep engagement"))).otherwise(F.array())
+    coordinated = (F.col("has_lockstep") == 1) | (F.coalesce("coordinated_share", F.lit(0.0)) >= COORDINATED_MEMBER_SHARE)
     action = (F.when(F.col("mean_score") >= enforce_min_score, "enforce: action every member after one review")
-              .when(F.col("mean_score") >= review_min_score, "review: queue all members together")
+              .when((F.col("mean_score") >= review_min_score) | coordinated, "review: queue all members together")
               .otherwise("monitor"))
-    reported = (F.col("mean_score") >= review_min_score) | (F.col("has_lockstep") == 1)
+    reported = (F.col("mean_score") >= review_min_score) | coordinated
     syndicates = agg.filter(reported).select(
         "ds", F.concat(F.lit("S-"), F.element_at("members", 1)).alias("syndicate_id"), F.col("size").cast("int"),
         "members", F.concat(links, lockstep, behaviour).alias("shared_signals"), "mean_score", "mean_anomaly_score",

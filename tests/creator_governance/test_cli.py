@@ -86,6 +86,36 @@ def test_sql_error_is_one_line(spark, lakehouse, tmp_path, capsys):
     assert len(err) == 1 and err[0].startswith("govern sql: error:") and "missing_table" in err[0]
 
 
+def test_writers_take_the_lakehouse_lock_and_readers_do_not(spark, tables, lakehouse, tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from creator_governance import lock
+    from creator_governance.cli import EXIT_BUSY
+
+    tables.append("orders", spark.createDataFrame([("a", 2.0)], "order_id string, amount double"))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom creator_governance import lock\n"
+         "with lock.writer_scope('run'):\n    lock.hold(sys.argv[1], 0)\n    print('held', flush=True)\n"
+         "    time.sleep(120)", str(lakehouse)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        impatient = tmp_path / "impatient.yaml"
+        impatient.write_text("tables:\n  lock_timeout_s: 0\n")
+        assert dispatch("tables", ["--lakehouse", str(lakehouse), "--conf", str(impatient)]) == 0
+        capsys.readouterr()
+        code = dispatch("features", ["--ds", "2026-01-01", "--lakehouse", str(lakehouse), "--conf", str(impatient)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == EXIT_BUSY and len(err) == 1
+        assert err[0].startswith(f"govern features: error: lakehouse {lakehouse} is busy: job 'run' "
+                                 f"(pid {holder.pid} on ")
+        assert err[0].endswith("gave up after 0s (tables.lock_timeout_s): re-run when it has finished")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not lock.in_writer_scope()  # dispatch left its scope
+
+
 def ns(**kw):
     return argparse.Namespace(**{"ds": None, "ds_from": None, "ds_to": None, **kw})
 

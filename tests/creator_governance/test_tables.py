@@ -72,6 +72,27 @@ def test_overwrite_partitions_rejects_rows_outside_the_listed_days(spark, tables
     assert [r.order_id for r in tables.read("orders").collect()] == ["a"]
 
 
+def test_a_write_that_fails_in_spark_leaves_no_files_behind(spark, tables, lakehouse):
+    """A failure while Spark computes the rows (here ANSI division by zero) commits nothing and removes the
+    run's staging folder; only the live version's files stay in the table folder."""
+    import os
+
+    from pyspark.sql import functions as F
+
+    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1)]))
+    failing = frame(spark, [("b", 2.0, ts(2), D2), ("c", 0.0, ts(2), D2)]).withColumn(
+        "amount", F.lit(1.0) / F.col("amount").cast("int"))
+
+    with pytest.raises(Exception, match="DIVIDE_BY_ZERO"):
+        tables.append("orders", failing)
+
+    assert tables.version("orders") == 0
+    staging = lakehouse / "orders" / "_staging"
+    assert not staging.exists() or os.listdir(staging) == []
+    parquet = [f for d, _, fs in os.walk(lakehouse / "orders") for f in fs if f.endswith(".parquet")]
+    assert len(parquet) == 1
+
+
 def test_upsert_inserts_new_keys_and_keeps_the_latest_version_of_known_ones(spark, tables):
     tables.append("orders", frame(spark, [("a", 1.0, ts(1, 5), D1), ("b", 2.0, ts(1, 5), D1), ("c", 3.0, ts(2), D2)]))
     file_of_c = _file_of(tables, "c")

@@ -1,5 +1,8 @@
 """spark-submit on a real Spark standalone cluster (master + worker from the installed pyspark, on 127.0.0.1):
-the packaged wheel and the thin entry script run the daily pipeline for one simulated day."""
+the packaged wheel and the thin entry script run the daily pipeline for one simulated day.
+
+Marked slow (a wheel build, a master, a worker and a submitted pipeline: ~3 minutes); .ci/run runs it on
+every CI build."""
 
 from __future__ import annotations
 
@@ -69,6 +72,7 @@ def cluster(tmp_path):
                 stop(process)
 
 
+@pytest.mark.slow
 def test_pipeline_runs_for_one_day_on_a_standalone_cluster(cluster, tmp_path):
     master, env = cluster
     dist = tmp_path / "dist"

@@ -1,4 +1,5 @@
-"""`govern train` then `govern score` on a tiny lakehouse: registry, evaluation, scores, syndicates, refusal."""
+"""`govern train` then `govern score` on a tiny lakehouse: registry, evaluation, scores (a day, a range), syndicates,
+refusal."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def ctx(spark, tables, lakehouse):
     return JobContext(spark=spark, tables=tables, cfg=cfg)
 
 
-def test_train_then_score_then_refuse_missing_features(ctx):
+def test_train_then_score_one_day_and_a_range_then_refuse_missing_features(ctx):
     from jobs import score as score_job
     from jobs import train as train_job
 
@@ -79,6 +80,18 @@ def test_train_then_score_then_refuse_missing_features(ctx):
     assert all(r["model_version"] == "v-test" and 0 <= r["score"] <= 1 for r in ring.values())
     syndicates = ctx.tables.read("syndicates", ds=[as_of]).collect()
     assert [s["members"] for s in syndicates] == [["a00", "a01", "a02", "a03"]]
+
+    # A range is scored in one pass (one fit of the unsupervised models): every account and the ring each day.
+    out = score_job.run(ctx, DAYS[-2:])
+    assert out["creator_scores"] == 2 * 60
+    scores = ctx.tables.read("creator_scores", ds=DAYS[-2:])
+    per_day = {r["ds"]: (r["n"], r["accounts"]) for r in scores.groupBy("ds").agg(
+        F.count(F.lit(1)).alias("n"), F.countDistinct("account_id").alias("accounts")).collect()}
+    assert per_day == {d: (60, 60) for d in DAYS[-2:]}
+    ring = scores.filter(F.col("account_id").isin("a00", "a01", "a02", "a03")).select("ds", "syndicate_id").collect()
+    assert sorted((r["ds"], r["syndicate_id"]) for r in ring) == [(d, "S-a00") for d in DAYS[-2:] for _ in range(4)]
+    syndicates = sorted((s["ds"], s["members"]) for s in ctx.tables.read("syndicates", ds=DAYS[-2:]).collect())
+    assert syndicates == [(d, ["a00", "a01", "a02", "a03"]) for d in DAYS[-2:]]
 
     meta["features"].append("views_28d")
     json.dump(meta, open(os.path.join(summary["path"], "metadata.json"), "w"))

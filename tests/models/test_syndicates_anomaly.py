@@ -95,3 +95,34 @@ def test_order_links_join_a_seller_to_its_buyer_ring(spark):
     links = order_links(orders, ds=D, lookback_days=28, min_orders=3)
     assert {(r["account_id"], r["link_key"]) for r in links.collect()} == {
         ("b0", "o|seller"), ("b1", "o|seller"), ("b2", "o|seller"), ("seller", "o|seller")}
+
+
+def test_coordinated_groups_are_reported_whatever_their_score(spark):
+    """matrix: m1..m3 share a device and post the same content; ring: seller s1 fed by b1..b3 (repeat orders),
+    the buyers on one IP; meme: c1..c3 only re-post one item (fingerprint, no shared means); merged: two
+    households k1..k4 (device, IP) joined through k1's re-post. All score low: the matrix and the order ring are
+    coordinated (reported, reviewed); the meme group, the merged households and the household are not."""
+    rows = [(f"m{i}", D, "m1", 3, ["device", "fingerprint"], None, 6, 2, False) for i in (1, 2, 3)]
+    rows += [(f"c{i}", D, "c1", 3, ["fingerprint"], None, 3, 20, False) for i in (1, 2, 3)]
+    rows += [("s1", D, "s1", 1, None, None, 1, 0, True)]
+    rows += [(f"b{i}", D, "b1", 3, ["ip"], None, 0, 3, False) for i in (1, 2, 3)]
+    rows += [("k1", D, "k1", 4, ["device", "fingerprint", "ip"], None, 2, 8, False)]
+    rows += [(f"k{i}", D, "k1", 4, ["device", "ip"], None, 2, 8, False) for i in (2, 3, 4)]
+    features = world(spark).unionByName(spark.createDataFrame(rows, SCHEMA))
+    orders = spark.createDataFrame([(f"b{i}", D, "o|s1") for i in (1, 2, 3)] + [("s1", D, "o|s1")],
+                                   "account_id string, ds date, link_key string")
+    groups = linked_groups(features, extra_links=orders)
+    kinds = {r["account_id"]: r["link_kinds"] for r in groups.collect()}
+    assert kinds["s1"] == ["orders"] and kinds["b2"] == ["ip", "orders"] and kinds["f1"] == ["lockstep"]
+    clusters = behaviour_clusters(features, features, columns=BEHAVIOUR, k=3, seed=1)
+    members = assign_syndicates(groups, clusters, min_size=3, min_member_share=0.2)
+    _, syndicates = describe_syndicates(
+        members, features, scores_of(spark, features), signal_columns=BEHAVIOUR, plain_words={}, min_size=3,
+        enforce_min_score=0.5, review_min_score=0.2)
+    found = {r["syndicate_id"]: r for r in syndicates.collect()}
+    assert set(found) == {"S-r1", "S-f1", "S-m1", "S-b1"}
+    assert found["S-b1"]["members"] == ["b1", "b2", "b3", "s1"]
+    assert "repeat orders between members" in found["S-b1"]["shared_signals"]
+    assert {"shared device", "shared fingerprint"} <= set(found["S-m1"]["shared_signals"])
+    for sid in ("S-m1", "S-b1"):
+        assert found[sid]["mean_score"] < 0.2 and found[sid]["suggested_action"].startswith("review")

@@ -42,12 +42,12 @@ def test_silent_edit_is_flagged():
 
 def test_rerunning_a_day_does_not_duplicate_events(spark, tables):
     ctx = JobContext(spark=spark, tables=tables, cfg=load_config(env="base"))
-    no_hits = spark.createDataFrame([], "strategy_id string, status string")
-    assert write_events(ctx, D1, [SPAM], no_hits) == 1
-    assert write_events(ctx, D1, [SPAM], no_hits) == 1
-    assert write_events(ctx, D2, [SPAM, FARM], no_hits) == 1
-    assert write_events(ctx, D2, [SPAM, FARM], no_hits) == 1
-    assert write_events(ctx, D3, [FARM], no_hits) == 1  # spam dropped from the library: retired once
-    assert write_events(ctx, D3, [FARM], no_hits) == 1
+    no_hits: dict = {}  # (ds, strategy_id, status) -> hits of the day
+    assert write_events(ctx, [D1], [SPAM], no_hits) == 1
+    assert write_events(ctx, [D1], [SPAM], no_hits) == 1
+    assert write_events(ctx, [D2], [SPAM, FARM], no_hits) == 1
+    assert write_events(ctx, [D2], [SPAM, FARM], no_hits) == 1
+    assert write_events(ctx, [D3], [FARM], no_hits) == 1  # spam dropped from the library: retired once
+    assert write_events(ctx, [D3], [FARM], no_hits) == 1
     got = sorted((r.ds, r.kind, r.strategy_id) for r in tables.read("governance_events").collect())
     assert got == [(D1, "strategy_launch", "spam"), (D2, "strategy_launch", "farm"), (D3, "strategy_retire", "spam")]
