@@ -7,7 +7,10 @@ same bronze Delta tables; check the two agree row for row, print both times and 
 markdown table to `--report`.
 
     python benchmarks/features_vs_duckdb.py --sizes 20000 100000 400000 --sim-days 35 --days-out 7
+    python benchmarks/features_vs_duckdb.py --lakehouse LH --from A --to B [--repeat 3] [--json-out F]
 
+The second form compares on an existing lakehouse (benchmarks/growth.py calls it on each size's bronze) and
+reports the median of `--repeat` runs of each side.
 Times exclude simulation and ingestion; each side reads the bronze tables and materialises its result as
 Parquet. Before the first size, Spark computes one day untimed (session start and JIT warm-up). DuckDB loads
 every live file of each table (no partition pruning), Spark only the lookback's partitions.
@@ -20,6 +23,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -120,8 +124,8 @@ def live_files(lakehouse: Path, table: str) -> list[str]:
 def run_duckdb(lakehouse: Path, days: list[dt.date], out: Path) -> tuple[float, int]:
     import duckdb
 
-    files = {t: live_files(lakehouse, t) for t in TABLES}  # the Delta log's live files, not the folder
     start = time.perf_counter()
+    files = {t: live_files(lakehouse, t) for t in TABLES}  # the Delta log's live files, not the folder
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for table, paths in files.items():
@@ -135,7 +139,7 @@ def run_duckdb(lakehouse: Path, days: list[dt.date], out: Path) -> tuple[float, 
     return seconds, rows
 
 
-def run_spark(lakehouse: Path, days: list[dt.date], out: Path, warm: bool) -> tuple[float, int]:
+def run_spark(lakehouse: Path, days: list[dt.date], out: Path, warm: bool, repeat: int = 1) -> tuple[float, int]:
     from creator_governance.runtime import get_spark
     from creator_governance.settings import SparkSettings
     from creator_governance.tables import Tables
@@ -143,7 +147,7 @@ def run_spark(lakehouse: Path, days: list[dt.date], out: Path, warm: bool) -> tu
     from features.creator import build_canonical_features
     from features.windows import lookback_bounds
 
-    spark = get_spark(SparkSettings(shuffle_partitions=8, driver_memory="6g", log_level="ERROR"))
+    spark = get_spark(SparkSettings(shuffle_partitions=8, driver_memory="4g", log_level="ERROR"))
     tables = Tables(spark, str(lakehouse), engine="delta-rs")
 
     def compute(ds_list, target):
@@ -156,10 +160,12 @@ def run_spark(lakehouse: Path, days: list[dt.date], out: Path, warm: bool) -> tu
 
     if warm:
         compute(days[:1], out.with_name(out.name + "_warmup"))
-    start = time.perf_counter()
-    compute(days, out)
-    seconds = time.perf_counter() - start
-    return seconds, spark.read.parquet(str(out)).count()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        compute(days, out)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), spark.read.parquet(str(out)).count(), times
 
 
 def compare(spark_out: Path, duck_out: Path) -> int:
@@ -176,6 +182,32 @@ def compare(spark_out: Path, duck_out: Path) -> int:
     return con.execute(sql).fetchone()[0]
 
 
+def on_lakehouse(args) -> int:
+    """Both sides on an existing lakehouse for --from..--to, `--repeat` times each; print and write JSON."""
+    lakehouse, work = Path(args.lakehouse), Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    first, last = dt.date.fromisoformat(args.ds_from), dt.date.fromisoformat(args.ds_to)
+    days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+    spark_out, duck_out = work / "spark_out", work / "duck_out.parquet"
+    spark_s, spark_rows, spark_all = run_spark(lakehouse, days, spark_out, warm=True, repeat=args.repeat)
+    duck_all = []
+    for _ in range(args.repeat):
+        seconds, duck_rows = run_duckdb(lakehouse, days, duck_out)
+        duck_all.append(seconds)
+    bad = compare(spark_out, duck_out)
+    result = {"days": len(days), "from": first.isoformat(), "to": last.isoformat(), "rows": spark_rows,
+              "duckdb_rows": duck_rows, "spark_s": spark_s, "duckdb_s": statistics.median(duck_all),
+              "spark_all": spark_all, "duckdb_all": duck_all, "mismatches": bad, "repeat": args.repeat}
+    result["ratio"] = result["spark_s"] / result["duckdb_s"]
+    print(f"Spark {spark_s:.1f} s (runs {', '.join(f'{t:.1f}' for t in spark_all)}), DuckDB "
+          f"{result['duckdb_s']:.1f} s (runs {', '.join(f'{t:.1f}' for t in duck_all)}), ratio "
+          f"{result['ratio']:.2f}; rows {spark_rows:,} vs {duck_rows:,}; mismatching rows: {bad}", flush=True)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result))
+    sys.stdout.flush()
+    os._exit(0 if bad == 0 and spark_rows == duck_rows else 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[20000, 100000, 400000])
@@ -184,7 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--work", default="/tmp/features_bench")
     p.add_argument("--report", default=str(ROOT / "benchmarks" / "features_vs_duckdb.md"))
+    p.add_argument("--lakehouse", help="compare on this ingested lakehouse instead of simulating")
+    p.add_argument("--from", dest="ds_from", help="with --lakehouse: first feature day")
+    p.add_argument("--to", dest="ds_to", help="with --lakehouse: last feature day")
+    p.add_argument("--repeat", type=int, default=1, help="with --lakehouse: runs of each side (median reported)")
+    p.add_argument("--json-out", help="with --lakehouse: write the result as JSON here")
     args = p.parse_args(argv)
+    if args.lakehouse:
+        return on_lakehouse(args)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     lines = ["| accounts | engagements | days | rows | Spark s | DuckDB s | Spark / DuckDB | mismatches |",
@@ -195,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         last = start + dt.timedelta(days=int(manifest["days"]) - 1)
         days = [last - dt.timedelta(days=k) for k in range(args.days_out - 1, -1, -1)]
         spark_out, duck_out = work / f"spark_{size}", work / f"duck_{size}.parquet"
-        spark_s, spark_rows = run_spark(lakehouse, days, spark_out, warm=(i == 0))
+        spark_s, spark_rows, _ = run_spark(lakehouse, days, spark_out, warm=(i == 0))
         duck_s, duck_rows = run_duckdb(lakehouse, days, duck_out)
         bad = compare(spark_out, duck_out)
         engagements = manifest["rows"].get("engagements", 0)
