@@ -98,14 +98,6 @@ def open_context(cfg: Config) -> JobContext:
     return JobContext(spark=spark, tables=Tables.from_config(spark, cfg.tables), cfg=cfg)
 
 
-def pseudonym_key(cfg: Config) -> bytes:
-    """The secret key of the keyed pseudonyms (creator_governance.privacy), from the environment variable
-    named by `tables.pseudonym_key_env`; the public development key, with a warning, when it is unset."""
-    from creator_governance.privacy import key_from_env
-
-    return key_from_env(cfg.tables.pseudonym_key_env)
-
-
 def setup_logging(verbose: bool = False) -> None:
     """Plain log lines on stderr; py4j and Spark chatter kept down."""
     logging.basicConfig(
