@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from features.windows import day_index_of_ts
+from features.windows import EPOCH, day_index_of_ts, filter_in_reach
 
 WINDOWS = (1, 7, 28)
 MAX_WINDOW = 28
@@ -47,6 +48,17 @@ class FeatureParams:
     lockstep_lookback_days: int = 7
     lockstep_actions: tuple[str, ...] = ("like", "comment", "share")
     lockstep_max_cell_accounts: int = 200
+
+
+def events_in_reach(df: DataFrame, ts: str, *, targets: list[int], window: int) -> DataFrame:
+    """`with_day(df, ts)` keeping only the events some requested day's `window` holds. On a bronze frame, whose
+    `ds` is the UTC date of `ts`, the same bound on `ds` lets Spark skip whole partitions of the lookback."""
+    out = filter_in_reach(with_day(df, ts), targets=targets, max_window=window)
+    if "ds" in df.columns:
+        first, last = min(targets) - window + 1, max(targets)
+        out = out.filter(F.col("ds").between(F.lit(EPOCH + dt.timedelta(days=first)),
+                                             F.lit(EPOCH + dt.timedelta(days=last))))
+    return out
 
 
 def with_day(df: DataFrame, ts: str) -> DataFrame:

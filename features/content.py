@@ -9,7 +9,7 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from features.common import MAX_WINDOW, FeatureParams, Sources, build_actor_days, with_day
+from features.common import MAX_WINDOW, FeatureParams, Sources, build_actor_days, events_in_reach, with_day
 from features.graph import build_key_usage
 from features.windows import date_of_index, explode_to_targets, in_window, ratio, target_indexes, wsum
 
@@ -29,7 +29,8 @@ def _engagement_aggs(engagements: DataFrame, content: DataFrame, actor_days: Dat
     created = content.select("content_id", F.unix_seconds(F.col("created_at")).alias("created_s"))
     first_hour = F.unix_seconds(F.col("ts")) < F.col("created_s") + F.lit(3600)
     daily = (
-        engagements.transform(with_day, "ts").join(created, on="content_id", how="inner")
+        events_in_reach(engagements, "ts", targets=targets, window=MAX_WINDOW)
+        .join(created, on="content_id", how="inner")
         .groupBy("content_id", "actor_id", "day").agg(
             F.count(F.lit(1)).alias("n"),
             *[F.count(F.when(F.col("action") == a, 1)).alias(a) for a in ("view", "like", "comment", "share")],
@@ -52,7 +53,7 @@ def _engagement_aggs(engagements: DataFrame, content: DataFrame, actor_days: Dat
 
 
 def _report_aggs(reports: DataFrame, targets: list[int]) -> DataFrame:
-    daily = (reports.filter(F.col("content_id").isNotNull()).transform(with_day, "ts")
+    daily = (events_in_reach(reports.filter(F.col("content_id").isNotNull()), "ts", targets=targets, window=7)
              .groupBy("content_id", "day").agg(F.count(F.lit(1)).alias("n")))
     return (explode_to_targets(daily, targets=targets, max_window=7)
             .groupBy(*KEYS).agg(wsum("n", 1).alias("reports_1d"), wsum("n", 7).alias("reports_7d")))

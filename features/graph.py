@@ -17,7 +17,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from features.common import MAX_WINDOW
-from features.windows import explode_to_targets
+from features.windows import filter_in_reach, in_window_of, whole_group
 
 LINK_TYPES = ("device", "ip", "fingerprint")
 
@@ -28,19 +28,25 @@ def build_key_usage(events: DataFrame, *, account: str, key: str, targets: list[
     `events` has `day` (day index), the account column and the key column. Returns one row per
     (account_id, key, ds_index): first_offset (days before ds of the latest use), uses_28d, and
     key_accounts (distinct accounts on that key in the same window).
+
+    Each (account, key) pair is aggregated once, with its latest day and its uses inside every requested day's
+    window as conditional aggregates, then spread to the days it was used in: events are not copied once per
+    day (the costliest step of the features at 400k accounts when they were).
     """
-    daily = (
-        events.filter(F.col(key).isNotNull() & F.col(account).isNotNull())
-        .groupBy(F.col(account).alias("account_id"), F.col(key).alias("key"), "day")
-        .agg(F.count(F.lit(1)).alias("uses"))
-    )
-    usage = (
-        explode_to_targets(daily, targets=targets, max_window=MAX_WINDOW)
-        .groupBy("account_id", "key", "ds_index")
-        .agg(F.min("offset").alias("first_offset"), F.sum("uses").alias("uses_28d"))
-    )
-    per_key = usage.groupBy("key", "ds_index").agg(F.count(F.lit(1)).alias("key_accounts"))
-    return usage.join(per_key, on=["key", "ds_index"], how="inner")
+    used = filter_in_reach(events.filter(F.col(key).isNotNull() & F.col(account).isNotNull()),
+                           targets=targets, max_window=MAX_WINDOW)
+    per_day = []
+    for i, target in enumerate(targets):
+        in_window = in_window_of(target, MAX_WINDOW)
+        per_day += [F.max(F.when(in_window, F.col("day"))).alias(f"last_{i}"),
+                    F.count(F.when(in_window, F.lit(1))).alias(f"uses_{i}")]
+    pairs = used.groupBy(F.col(account).alias("account_id"), F.col(key).alias("key")).agg(*per_day)
+    spread = F.inline(F.array(*[
+        F.struct(F.lit(target).alias("ds_index"), (F.lit(target) - F.col(f"last_{i}")).alias("first_offset"),
+                 F.col(f"uses_{i}").alias("uses_28d"))
+        for i, target in enumerate(targets)]))
+    usage = pairs.select("account_id", "key", spread).filter(F.col("first_offset").isNotNull())
+    return usage.withColumn("key_accounts", F.count(F.lit(1)).over(whole_group("key", "ds_index")))
 
 
 def node_id(ds_index: str, account: str) -> Column:

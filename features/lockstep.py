@@ -3,7 +3,9 @@
 Two engagements of different accounts on one item at most `window_minutes` apart make a co-engagement. A pair
 of accounts that co-engaged on at least `min_shared_items` distinct items in the `lookback_days` ending on ds
 is a lockstep edge; connected components of those edges with at least `min_group_size` accounts are lockstep
-groups. Candidate pairs come from time buckets of `window_minutes` (an event meets the events of its own and
+groups. A co-engagement is dated by the earlier of its two events, once per day it happens, so a day's result
+depends only on the engagements of its own lookback (a daily run and a backfill agree) and only those are
+read. Candidate pairs come from time buckets of `window_minutes` (an event meets the events of its own and
 the previous bucket, then the exact gap is checked), so no item-wide self-join happens; a bucket of one item
 holding more than `max_cell_accounts` accounts (a viral moment) is skipped rather than paired.
 """
@@ -13,19 +15,27 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from features.common import events_in_reach
 from features.graph import connected_components, node_id
-from features.windows import day_index_of_ts, explode_to_targets, in_window
+from features.windows import explode_to_targets, in_window
 
 
-def build_co_engagements(engagements: DataFrame, *, window_minutes: int, actions: tuple[str, ...],
-                         max_cell_accounts: int) -> DataFrame:
-    """Distinct (a, b, content_id, day) with a < b: both acted on the item within `window_minutes`."""
-    width = window_minutes * 60
-    events = (
-        engagements.filter(F.col("action").isin(list(actions)))
-        .select("actor_id", "content_id", F.unix_seconds(F.col("ts")).alias("t"), day_index_of_ts("ts").alias("day"))
-        .withColumn("bucket", F.floor(F.col("t") / F.lit(width)))
+def acted_events(engagements: DataFrame, *, targets: list[int], lookback_days: int,
+                 actions: tuple[str, ...]) -> DataFrame:
+    """The lockstep actions dated in the lookback of some requested day, plus the day before it (so a time
+    bucket across that midnight keeps every account in it): actor_id, content_id, t (epoch s), day."""
+    return (
+        events_in_reach(engagements, "ts", targets=targets, window=lookback_days + 1)
+        .filter(F.col("action").isin(list(actions)))
+        .select("actor_id", "content_id", F.unix_seconds(F.col("ts")).alias("t"), "day")
     )
+
+
+def build_co_engagements(events: DataFrame, *, window_minutes: int, max_cell_accounts: int) -> DataFrame:
+    """Distinct (a, b, content_id, day) with a < b: both acted on the item within `window_minutes`, the earlier
+    of the two events dated `day` (`events` as from `acted_events`)."""
+    width = window_minutes * 60
+    events = events.withColumn("bucket", F.floor(F.col("t") / F.lit(width)))
     cells = events.groupBy("content_id", "bucket").agg(F.count_distinct("actor_id").alias("cell_accounts"))
     events = (
         events.join(cells, on=["content_id", "bucket"], how="inner")
@@ -41,7 +51,7 @@ def build_co_engagements(engagements: DataFrame, *, window_minutes: int, actions
     return (
         pairs.select(F.least("a", "b").alias("a"), F.greatest("a", "b").alias("b"), "content_id",
                      F.least(F.col("day"), day_index_of_ts_seconds("tb")).alias("day"))
-        .groupBy("a", "b", "content_id").agg(F.min("day").alias("day"))
+        .distinct()
     )
 
 
@@ -59,8 +69,8 @@ def build_lockstep(engagements: DataFrame, *, targets: list[int], window_minutes
     lockstep_partners (accounts it is in lockstep with), lockstep_score (share of the items it acted on in the
     lookback that it co-engaged with a partner, 0..1).
     """
-    co = build_co_engagements(engagements, window_minutes=window_minutes, actions=actions,
-                              max_cell_accounts=max_cell_accounts)
+    events = acted_events(engagements, targets=targets, lookback_days=lookback_days, actions=actions)
+    co = build_co_engagements(events, window_minutes=window_minutes, max_cell_accounts=max_cell_accounts)
     co_t = explode_to_targets(co, targets=targets, max_window=lookback_days).filter(in_window(lookback_days))
     shared = co_t.groupBy("a", "b", "ds_index").agg(F.count_distinct("content_id").alias("shared_items"))
     edges = shared.filter(F.col("shared_items") >= F.lit(min_shared_items)).localCheckpoint()
@@ -86,8 +96,7 @@ def build_lockstep(engagements: DataFrame, *, targets: list[int], window_minutes
         .groupBy("account_id", "ds_index").agg(F.count_distinct("content_id").alias("lockstep_items"))
     )
     acted = (
-        engagements.filter(F.col("action").isin(list(actions)))
-        .select(F.col("actor_id").alias("account_id"), "content_id", day_index_of_ts("ts").alias("day"))
+        events.select(F.col("actor_id").alias("account_id"), "content_id", "day")
         .join(members.select("account_id").distinct(), on="account_id", how="left_semi")
     )
     acted = explode_to_targets(acted, targets=targets, max_window=lookback_days).filter(in_window(lookback_days))

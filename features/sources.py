@@ -10,13 +10,14 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from features.common import MAX_WINDOW, FeatureParams, is_night, with_day
+from features.common import MAX_WINDOW, FeatureParams, events_in_reach, is_night, with_day
 from features.graph import build_key_usage
 from features.windows import (
     explode_to_targets, previous_event, ratio, wcount_distinct, wmax, wmin, wsum,
 )
 
 KEYS = ["account_id", "ds_index"]
+ACTIONS = ("view", "like", "comment", "share")
 
 
 def _windowed(daily: DataFrame, targets: list[int], *aggs, window: int = MAX_WINDOW, keys=KEYS) -> DataFrame:
@@ -26,7 +27,7 @@ def _windowed(daily: DataFrame, targets: list[int], *aggs, window: int = MAX_WIN
 # ---- content posted -------------------------------------------------------------------------------------------
 def content_canonical(content: DataFrame, targets: list[int]) -> DataFrame:
     """posts_1d, posts_7d, posts_28d."""
-    daily = (content.transform(with_day, "created_at")
+    daily = (events_in_reach(content, "created_at", targets=targets, window=MAX_WINDOW)
              .groupBy(F.col("creator_id").alias("account_id"), "day").agg(F.count(F.lit(1)).alias("n")))
     return _windowed(daily, targets, *[wsum("n", w).alias(f"posts_{w}d") for w in (1, 7, 28)])
 
@@ -93,34 +94,39 @@ def fingerprint_aggs(usage: DataFrame, *, hub_cap: int) -> DataFrame:
 
 
 # ---- engagement received and given ----------------------------------------------------------------------------
-def _on_creator(engagements: DataFrame, content: DataFrame) -> DataFrame:
-    """Engagements with the creator of their content (engagements on unknown content have none)."""
+def _received(engagements: DataFrame, content: DataFrame, targets: list[int], *, window: int,
+              by: tuple[str, ...] = ()) -> DataFrame:
+    """Engagements received per (content owner, *by, day): n and a count per action. Counted per item first, so
+    the join to the owners shuffles item-days rather than engagements; engagements on unknown content have no
+    owner and drop out."""
+    per_action = [F.count(F.when(F.col("action") == a, 1)).alias(a) for a in ACTIONS]
+    per_item = (
+        events_in_reach(engagements, "ts", targets=targets, window=window)
+        .groupBy("content_id", *by, "day").agg(F.count(F.lit(1)).alias("n"), *per_action)
+    )
     owners = content.select("content_id", F.col("creator_id").alias("account_id"))
-    return engagements.transform(with_day, "ts").join(owners, on="content_id", how="inner")
+    return (
+        per_item.join(owners, on="content_id", how="inner")
+        .groupBy("account_id", *by, "day").agg(*[F.sum(c).alias(c) for c in ("n", *ACTIONS)])
+    )
 
 
 def received_canonical(engagements: DataFrame, content: DataFrame, targets: list[int]) -> DataFrame:
     """views_7d, likes_7d."""
-    daily = _on_creator(engagements, content).groupBy("account_id", "day").agg(
-        F.count(F.when(F.col("action") == "view", 1)).alias("views"),
-        F.count(F.when(F.col("action") == "like", 1)).alias("likes"))
-    return _windowed(daily, targets, wsum("views", 7).alias("views_7d"), wsum("likes", 7).alias("likes_7d"),
+    daily = _received(engagements, content, targets, window=7)
+    return _windowed(daily, targets, wsum("view", 7).alias("views_7d"), wsum("like", 7).alias("likes_7d"),
                      window=7)
 
 
 def received_rich(engagements: DataFrame, content: DataFrame, actor_days: DataFrame, targets: list[int]) -> DataFrame:
     """Engagement received by action, from new or suspicious actors, distinct engagers, like concentration."""
-    actions = ("view", "like", "comment", "share")
     daily = (
-        _on_creator(engagements, content)
-        .groupBy("account_id", "actor_id", "day").agg(
-            F.count(F.lit(1)).alias("n"),
-            *[F.count(F.when(F.col("action") == a, 1)).alias(a) for a in actions])
+        _received(engagements, content, targets, window=MAX_WINDOW, by=("actor_id",))
         .join(actor_days, on=["actor_id", "day"], how="left")
     )
     per_actor = _windowed(
         daily, targets,
-        *[wsum(a, 7).alias(f"{a}s_7d") for a in actions],
+        *[wsum(a, 7).alias(f"{a}s_7d") for a in ACTIONS],
         wsum("view", 28).alias("views_28d"), wsum("like", 28).alias("likes_28d"),
         wsum("view", 7, lag=7).alias("views_prev_7d"),
         wsum("n", 7).alias("n_7d"),
@@ -146,7 +152,7 @@ def received_rich(engagements: DataFrame, content: DataFrame, actor_days: DataFr
 def given_aggs(engagements: DataFrame, targets: list[int], *, rich: bool) -> DataFrame:
     """engagements_given_1d (rich: 7d, 28d, previous 7d, likes and comments given)."""
     daily = (
-        engagements.transform(with_day, "ts")
+        events_in_reach(engagements, "ts", targets=targets, window=MAX_WINDOW if rich else 1)
         .groupBy(F.col("actor_id").alias("account_id"), "day").agg(
             F.count(F.lit(1)).alias("n"),
             F.count(F.when(F.col("action") == "like", 1)).alias("likes"),
@@ -166,7 +172,7 @@ def given_aggs(engagements: DataFrame, targets: list[int], *, rich: bool) -> Dat
 def reports_received(reports: DataFrame, targets: list[int], *, rich: bool) -> DataFrame:
     """reports_received_7d (rich: 28d and distinct reporters in 28 days)."""
     by = ["reporter_id"] if rich else []
-    daily = (reports.transform(with_day, "ts")
+    daily = (events_in_reach(reports, "ts", targets=targets, window=MAX_WINDOW if rich else 7)
              .groupBy(F.col("target_id").alias("account_id"), *by, "day")
              .agg(F.count(F.lit(1)).alias("n")))
     if not rich:
@@ -178,7 +184,7 @@ def reports_received(reports: DataFrame, targets: list[int], *, rich: bool) -> D
 
 def reports_made(reports: DataFrame, targets: list[int]) -> DataFrame:
     """reports_made_7d, reports_made_28d."""
-    daily = (reports.transform(with_day, "ts")
+    daily = (events_in_reach(reports, "ts", targets=targets, window=MAX_WINDOW)
              .groupBy(F.col("reporter_id").alias("account_id"), "day").agg(F.count(F.lit(1)).alias("n")))
     return _windowed(daily, targets, wsum("n", 7).alias("reports_made_7d"), wsum("n", 28).alias("reports_made_28d"))
 
@@ -186,7 +192,7 @@ def reports_made(reports: DataFrame, targets: list[int]) -> DataFrame:
 def violations(decisions: DataFrame, targets: list[int], *, rich: bool) -> DataFrame:
     """violations_28d (rich: violations_7d, decisions_28d, days_since_last_violation)."""
     is_violation = F.col("outcome") == "violation"
-    daily = (decisions.transform(with_day, "ts")
+    daily = (events_in_reach(decisions, "ts", targets=targets, window=MAX_WINDOW)
              .groupBy(F.col("target_id").alias("account_id"), "day")
              .agg(F.count(F.lit(1)).alias("n"), F.count(F.when(is_violation, 1)).alias("violations")))
     if not rich:
@@ -204,7 +210,7 @@ def seller_orders(orders: DataFrame, targets: list[int], *, rich: bool) -> DataF
     """orders_28d and refunded_28d (rich: volume, GMV, cancel rate, buyer concentration)."""
     by_buyer = ["account_id", "buyer_id"] if rich else ["account_id"]
     daily = (
-        orders.transform(with_day, "created_at")
+        events_in_reach(orders, "created_at", targets=targets, window=MAX_WINDOW)
         .groupBy(F.col("seller_id").alias("account_id"), *by_buyer[1:], "day").agg(
             F.count(F.lit(1)).alias("n"),
             F.count(F.when(F.col("status") == "refunded", 1)).alias("refunded"),
@@ -233,7 +239,7 @@ def seller_orders(orders: DataFrame, targets: list[int], *, rich: bool) -> DataF
 
 def buyer_orders(orders: DataFrame, targets: list[int]) -> DataFrame:
     """orders_placed_28d: orders the account made as a buyer."""
-    daily = (orders.transform(with_day, "created_at")
+    daily = (events_in_reach(orders, "created_at", targets=targets, window=MAX_WINDOW)
              .groupBy(F.col("buyer_id").alias("account_id"), "day").agg(F.count(F.lit(1)).alias("n")))
     return _windowed(daily, targets, wsum("n", 28).alias("orders_placed_28d"))
 
@@ -242,7 +248,8 @@ def buyer_orders(orders: DataFrame, targets: list[int]) -> DataFrame:
 def key_usage(events: DataFrame, key: str, targets: list[int], *, account: str = "account_id",
               ts: str = "ts") -> DataFrame:
     """`build_key_usage` of a bronze frame: who used which `key` in each day's 28-day window."""
-    return build_key_usage(events.transform(with_day, ts), account=account, key=key, targets=targets)
+    return build_key_usage(events_in_reach(events, ts, targets=targets, window=MAX_WINDOW), account=account, key=key,
+                           targets=targets)
 
 
 def device_aggs(usage: DataFrame, *, prefix: str, hub_cap: int | None, plural: str | None = None) -> DataFrame:

@@ -67,6 +67,12 @@ def lookback_bounds(days: Iterable[dt.date], max_window: int) -> tuple[dt.date, 
     return ordered[0] - dt.timedelta(days=max_window - 1), ordered[-1]
 
 
+def filter_in_reach(df: DataFrame, *, targets: list[int], max_window: int, day: str = "day") -> DataFrame:
+    """Rows dated inside the `max_window`-day window of at least one day of the span of `targets`."""
+    lo, hi = min(targets), max(targets)
+    return df.filter((F.col(day) <= F.lit(hi)) & (F.col(day) + F.lit(max_window - 1) >= F.lit(lo)))
+
+
 def explode_to_targets(df: DataFrame, *, targets: list[int], max_window: int, day: str = "day") -> DataFrame:
     """Each row once per requested day index `ds_index` whose `max_window`-day window holds `day`.
 
@@ -74,9 +80,8 @@ def explode_to_targets(df: DataFrame, *, targets: list[int], max_window: int, da
     dropped: a row for `ds` only ever sees events dated on or before `ds`.
     """
     lo, hi = min(targets), max(targets)
-    in_reach = (F.col(day) <= F.lit(hi)) & (F.col(day) + F.lit(max_window - 1) >= F.lit(lo))
     reach = F.sequence(F.greatest(F.col(day), F.lit(lo)), F.least(F.col(day) + F.lit(max_window - 1), F.lit(hi)))
-    out = df.filter(in_reach).withColumn("ds_index", F.explode(reach))
+    out = filter_in_reach(df, targets=targets, max_window=max_window, day=day).withColumn("ds_index", F.explode(reach))
     if len(targets) != hi - lo + 1:
         out = out.filter(F.col("ds_index").isin(targets))
     return out.withColumn("offset", F.col("ds_index") - F.col(day))
@@ -85,6 +90,11 @@ def explode_to_targets(df: DataFrame, *, targets: list[int], max_window: int, da
 def in_window(w: int, lag: int = 0) -> Column:
     """The exploded row falls in the `w`-day window ending `lag` days before ds (lag 7 = the previous week)."""
     return (F.col("offset") >= F.lit(lag)) & (F.col("offset") < F.lit(lag + w))
+
+
+def in_window_of(target: int, w: int, day: str = "day") -> Column:
+    """The row's `day` falls in the `w`-day window ending on day index `target` (no explode needed)."""
+    return (F.col(day) <= F.lit(target)) & (F.col(day) > F.lit(target - w))
 
 
 def wsum(column: str | Column, w: int, lag: int = 0) -> Column:
@@ -121,6 +131,11 @@ def ratio(numerator: str | Column, denominator: str | Column) -> Column:
     num = F.col(numerator) if isinstance(numerator, str) else numerator
     den = F.col(denominator) if isinstance(denominator, str) else denominator
     return F.try_divide(num.cast("double"), F.nullif(den.cast("double"), F.lit(0.0)))
+
+
+def whole_group(*keys: str) -> W:
+    """All rows sharing `keys`, in no order: a group aggregate kept on every row, without a self-join."""
+    return W.partitionBy(*keys).rowsBetween(W.unboundedPreceding, W.unboundedFollowing)
 
 
 def previous_event(*keys: str, order: str) -> W:

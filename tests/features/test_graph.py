@@ -42,3 +42,19 @@ def test_hub_above_cap_adds_no_link_and_isolated_account_has_none(spark):
     assert [tuple(r) for r in edges.collect()] == [("p2", "p1")]
     hubs = {r["account_id"]: r["key_accounts"] for r in usage.filter("key = 'hub'").collect()}
     assert hubs == {f"h{i}": 4 for i in range(4)}
+
+
+def test_key_usage_per_requested_day_window_edges_offsets_and_accounts_per_key(spark):
+    """Targets 100 and 103: a use on day 73 is inside 100's window (day w-1 back), outside 103's; day 72 is in
+    none; key_accounts counts each day's own window."""
+    sessions = T.StructType([T.StructField(c, T.StringType()) for c in ("account_id", "device_id")]
+                            + [T.StructField("day", T.IntegerType())])
+    rows = [("a", "d1", 73), ("a", "d1", 73), ("a", "d1", 101), ("b", "d1", 72), ("b", "d1", 103),
+            ("c", "d2", 104)]
+    usage = build_key_usage(spark.createDataFrame(rows, sessions), account="account_id", key="device_id",
+                            targets=[100, 103])
+    out = T.StructType([T.StructField("account_id", T.StringType()), T.StructField("key", T.StringType()),
+                        T.StructField("ds_index", T.IntegerType()), T.StructField("first_offset", T.IntegerType()),
+                        T.StructField("uses_28d", T.LongType()), T.StructField("key_accounts", T.LongType())])
+    expected = [("a", "d1", 100, 27, 2, 1), ("a", "d1", 103, 2, 1, 2), ("b", "d1", 103, 0, 1, 2)]
+    assert_df_equality(usage, spark.createDataFrame(expected, out), ignore_row_order=True, ignore_nullable=True)

@@ -41,3 +41,30 @@ def test_a_ring_within_two_minutes_is_one_lockstep_group(spark):
 
 def test_the_same_accounts_hours_apart_are_not_lockstep(spark):
     assert run(engagements(spark, gap_seconds=3 * 3600)).count() == 0
+
+
+def ring_on(spark, days_before: list[int], items: int = 3):
+    """The ring liking `items` items together (25 s apart) on each of the given days before DAY."""
+    from creator_governance.contract import ENTITIES
+
+    rows = []
+    for back in days_before:
+        base = dt.datetime(2026, 1, 10, 8, 0, tzinfo=dt.timezone.utc) - dt.timedelta(days=back)
+        for item in range(items):
+            for k, actor in enumerate(RING):
+                ts = base + dt.timedelta(minutes=30 * item, seconds=25 * k)
+                rows.append((f"e{back}-{item}-{k}", ts, actor, f"i{item}", "like", ts.date()))
+    return spark.createDataFrame(rows, ENTITIES["engagements"].bronze_schema())
+
+
+def test_window_edge_day_w_minus_1_counts_day_w_does_not(spark):
+    assert sorted(r["account_id"] for r in run(ring_on(spark, [6])).collect()) == RING
+    assert run(ring_on(spark, [7])).count() == 0
+
+
+def test_items_co_engaged_before_the_lookback_and_again_inside_it_count(spark):
+    """The same items acted on together 20 days ago and again today: today's co-engagements count, and the
+    result does not depend on how much older history is passed in (daily run vs backfill)."""
+    long_history = run(ring_on(spark, [20, 0])).collect()
+    assert sorted(r["account_id"] for r in long_history) == RING
+    assert sorted(long_history) == sorted(run(ring_on(spark, [0])).collect())
