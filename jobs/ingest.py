@@ -47,8 +47,9 @@ def run(ctx: JobContext, landing: str) -> dict:
     """Ingest the new files of `landing`; returns a summary (files, rows per outcome, seconds, rows/s)."""
     started = time.time()
     spark, tables = ctx.spark, ctx.tables
-    # The table layer reads bronze as explicit file lists; listing a few hundred local files in a Spark job
-    # (the default above 32 paths) costs more than listing them on the driver.
+    # Landing files are read as explicit file lists; listing a few hundred local files in a Spark job (the
+    # default above 32 paths) costs more than listing them on the driver. (The table layer does the same for
+    # its own reads.)
     spark.conf.set("spark.sql.sources.parallelPartitionDiscovery.threshold",
                    str(ctx.cfg.ingest.driver_listing_max_paths))
     run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
@@ -182,8 +183,9 @@ def _ingest_entity(ctx: JobContext, name: str, files: list, batch: Batch, *, lat
     winners = build_bronze_rows(classified, entity)
     if any(c["rows_accepted"] for c in counts.values()):
         # A new table is a plain append: one file per day instead of one per day and shuffle partition.
-        rows = winners.repartition("ds") if first_load else winners
-        tables.upsert(name, rows, keys=list(entity.keys), order_by=entity.version_column, run_id=batch.run_id)
+        rows = winners.repartition("ds") if first_load and entity.partitioned_by_ds else winners
+        tables.upsert(name, rows, keys=list(entity.keys), order_by=entity.version_column,
+                      partition_by=["ds"] if entity.partitioned_by_ds else [], run_id=batch.run_id)
         references.changed(name)
     refs = {t: references.of(t) for t in {t for _, t, _ in REFERENCES[name]}}
     out.metrics = quality_metrics(winners, entity, references=refs, latest_ds_before=latest_before,

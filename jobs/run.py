@@ -1,7 +1,8 @@
 """`govern run --landing L --from A --to B`: the whole daily pipeline, in dependency order, resumable.
 
 Ingest runs once (it is exactly-once, so a no-op when nothing new landed); then the daily steps
-features → train → score → strategies → metrics → monitor → dashboard, in one of two modes:
+features → train → score → strategies → metrics → monitor → dashboard → maintain (compaction, and vacuum
+when due), in one of two modes:
 
 - `daily` (the schedule's mode): for each day in order, every step with `--ds day`; the model is retrained when
   none exists or the newest is `--retrain-days` old, so each day is scored by a model trained before it.
@@ -63,6 +64,7 @@ DAILY_STEPS: tuple[Step, ...] = (
     Step("metrics", "jobs.metrics", "governance_metrics"),
     Step("monitor", "jobs.monitor", "alerts"),
     Step("dashboard", "jobs.dashboard", None, ranged=False),
+    Step("maintain", "jobs.maintain", None),
 )
 DEFAULT_RETRAIN_DAYS = 7
 

@@ -18,6 +18,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from creator_governance.settings import TablesSettings
 from creator_governance.tables import schema as S
+from creator_governance.tables.compaction import CompactResult
 from creator_governance.tables.deltars import DeltaRsEngine, WriteResult
 from creator_governance.tables.deltaspark import DeltaSparkEngine, delta_spark_available
 from creator_governance.tables.errors import (
@@ -33,8 +34,8 @@ from creator_governance.tables.errors import (
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 __all__ = [
-    "ConcurrentWrite", "PartitionViolation", "SchemaMismatch", "StorageError", "TableError", "TableInfo",
-    "TableNotFound", "Tables", "WriteResult",
+    "CompactResult", "ConcurrentWrite", "PartitionViolation", "SchemaMismatch", "StorageError", "TableError",
+    "TableInfo", "TableNotFound", "Tables", "WriteResult",
 ]
 
 
@@ -61,11 +62,15 @@ class Tables:
         engine: str = "auto",
         commit_retries: int = 5,
         vacuum_retention_hours: int = 168,
+        compact_target_file_mb: int = 128,
+        compact_min_files: int = 4,
     ):
         self.spark = spark
         local = root.removeprefix("file://")
         self.root = local if "://" in local else os.path.abspath(local)
         self.vacuum_retention_hours = vacuum_retention_hours
+        self.compact_target_file_mb = compact_target_file_mb
+        self.compact_min_files = compact_min_files
         if engine == "auto":
             engine = "delta-spark" if delta_spark_available(spark) else "delta-rs"
         engines = {"delta-spark": DeltaSparkEngine, "delta-rs": DeltaRsEngine}
@@ -79,6 +84,7 @@ class Tables:
         return cls(
             spark, settings.lakehouse, engine=settings.engine, commit_retries=settings.commit_retries,
             vacuum_retention_hours=settings.vacuum_retention_hours,
+            compact_target_file_mb=settings.compact_target_file_mb, compact_min_files=settings.compact_min_files,
         )
 
     # ---- names and metadata ---------------------------------------------------------------------------------
@@ -146,10 +152,9 @@ class Tables:
             predicate.append(("ds", ">=", S.partition_literal(ds_from)))
         if ds_to is not None:
             predicate.append(("ds", "<=", S.partition_literal(ds_to)))
+        # A table with a ds column that is not partitioned by it (accounts) gets the same filters on its rows.
         partitioned = "ds" in self.engine.partition_columns(path)
-        if predicate and not partitioned:
-            raise TableError(f"table '{name}' is not partitioned by ds: read it without ds filters")
-        df = self.engine.read(path, version, predicate or None)
+        df = self.engine.read(path, version, (predicate or None) if partitioned else None)
         for column, op, value in predicate:
             df = df.filter(S.as_filter(column, op, value))
         return df
@@ -197,17 +202,49 @@ class Tables:
             return self.engine.write(path, df, mode="overwrite", partition_by=partition_by, replace=values,
                                      metadata={"operation": "overwrite_partitions", "ds": ",".join(values), **meta})
 
-    def upsert(self, name: str, df: DataFrame, *, keys: list[str], order_by: str | None = None, **meta) -> WriteResult:
+    def upsert(self, name: str, df: DataFrame, *, keys: list[str], order_by: str | None = None,
+               partition_by: list[str] | None = None, **meta) -> WriteResult:
         """Merge by `keys`: new keys are inserted; for a known key the row with the greatest `order_by` wins
-        (the incoming row on ties or without `order_by`). Only files holding incoming keys are rewritten."""
+        (the incoming row on ties or without `order_by`). Only files holding incoming keys are rewritten.
+        `partition_by` applies when the upsert creates the table (default: `ds` when there is one)."""
         missing = [k for k in [*keys, *([order_by] if order_by else [])] if k not in df.columns]
         if missing:
             raise SchemaMismatch(f"table '{name}': upsert columns {missing} are not in the incoming data")
         if not self.exists(name):
-            return self.append(name, df, **meta)
+            return self.append(name, df, partition_by=partition_by, **meta)
         with self._writing(name):
             path, df, _ = self._prepare(name, df, None)
             return self.engine.upsert(path, df, keys=keys, order_by=order_by, metadata=meta)
+
+    def compact(
+        self,
+        name: str,
+        ds_values: object | Iterable[object] | None = None,
+        *,
+        target_file_mb: int | None = None,
+        min_files: int | None = None,
+        **meta,
+    ) -> CompactResult:
+        """Rewrite the small files (below `target_file_mb`) of the listed `ds` partitions (all when None; the
+        whole table when it has no partitions) into fewer files of about that size, as one Delta OPTIMIZE commit
+        (dataChange=false: the same rows, readers see the old or the new version, time travel keeps working).
+        A partition with fewer than `min_files` small files is left alone: nothing to do commits nothing.
+        Defaults come from `tables.compact_target_file_mb` and `tables.compact_min_files`."""
+        target_mb = self.compact_target_file_mb if target_file_mb is None else target_file_mb
+        least = self.compact_min_files if min_files is None else min_files
+        if target_mb < 1 or least < 2:
+            raise TableError(f"table '{name}': compact needs target_file_mb >= 1 and min_files >= 2")
+        with self._writing(name):
+            path = self._existing(name)
+            values = None
+            if ds_values is not None:
+                if "ds" not in self.engine.partition_columns(path):
+                    raise TableError(f"table '{name}' is not partitioned by ds: compact it without ds values")
+                values = S.partition_literals([ds_values] if isinstance(ds_values, (str, dt.date)) else ds_values)
+                if not values:
+                    return CompactResult.nothing(name, self.engine.version(path))
+            return self.engine.compact(path, values, target_bytes=target_mb << 20, min_files=least,
+                                       metadata={"job": "compact", **meta})
 
     def vacuum(self, name: str, retention_hours: int | None = None) -> list[str]:
         """Delete unreferenced files older than the retention (default from config)."""

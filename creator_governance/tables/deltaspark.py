@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from creator_governance.tables.deltars import WriteResult
+from creator_governance.tables.compaction import UNPARTITIONED, CompactResult, ds_predicate, partitions_to_compact
+from creator_governance.tables.deltars import WriteResult, session_conf
 from creator_governance.tables.errors import TableNotFound
 from creator_governance.tables.schema import as_filter
 
 DELTA_CLASS = "org.apache.spark.sql.delta.DeltaLog"
+# Delta's retention safety check refuses a vacuum below 7 days; the layer's retention is configured on purpose.
+DEFAULT_RETENTION_HOURS = 168
 
 
 def delta_spark_available(spark: SparkSession) -> bool:
@@ -101,8 +105,48 @@ class DeltaSparkEngine:
         merge.whenMatchedUpdateAll(condition=newer).whenNotMatchedInsertAll().execute()
         return self._result(path)
 
+    def compact(self, path, ds_values, *, target_bytes, min_files, metadata=None) -> CompactResult:
+        """OPTIMIZE (bin-packing) of the partitions holding at least `min_files` files below `target_bytes`;
+        Delta commits the rewrite with dataChange=false."""
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+        partitioned = "ds" in self.partition_columns(path)
+        chosen = partitions_to_compact(self._live_files(path, ds_values if partitioned else None, partitioned),
+                                       wanted=ds_values, target_bytes=target_bytes, min_files=min_files)
+        if not chosen:
+            return CompactResult.nothing(name, self.version(path))
+        before = self.version(path)
+        settings = {
+            "spark.databricks.delta.optimize.maxFileSize": str(target_bytes),  # the size files are packed to
+            "spark.databricks.delta.optimize.minFileSize": str(target_bytes),  # files below it are rewritten
+        }
+        if metadata:
+            settings["spark.databricks.delta.commitInfo.userMetadata"] = json.dumps(metadata, default=str)
+        with session_conf(self.spark, settings):
+            builder = self._table(path).optimize()
+            if partitioned:
+                builder = builder.where(ds_predicate(chosen))
+            metrics = builder.executeCompaction().first()["metrics"]
+        after = self.version(path)
+        if after == before:
+            return CompactResult.nothing(name, after)
+        return CompactResult(
+            name, after, True, tuple(chosen), int(metrics["numFilesRemoved"]), int(metrics["numFilesAdded"]),
+            int(metrics["filesRemoved"]["totalSize"] or 0), int(metrics["filesAdded"]["totalSize"] or 0),
+        )
+
+    def _live_files(self, path: str, ds_values: list[str] | None, partitioned: bool) -> list[tuple[str, int]]:
+        """(ds value, size) of the live files of those partitions, from the scan's file metadata (one row per
+        file reaches the driver)."""
+        df = self.read(path, None, [("ds", "in", ds_values)] if ds_values is not None else None)
+        partition = F.col("ds").cast("string") if partitioned else F.lit(UNPARTITIONED)
+        files = df.select(partition.alias("p"), F.col("_metadata.file_path").alias("file"),
+                          F.col("_metadata.file_size").alias("size")).distinct()
+        return [(r["p"], int(r["size"])) for r in files.collect()]
+
     def vacuum(self, path: str, retention_hours: int) -> list[str]:
-        self._table(path).vacuum(retention_hours)
+        check = "true" if retention_hours >= DEFAULT_RETENTION_HOURS else "false"
+        with session_conf(self.spark, {"spark.databricks.delta.retentionDurationCheck.enabled": check}):
+            self._table(path).vacuum(retention_hours)
         return []
 
     def _result(self, path: str) -> WriteResult:
@@ -115,4 +159,3 @@ class DeltaSparkEngine:
             files_removed=int(metrics.get("numRemovedFiles", 0) or 0),
             rows_written=int(metrics.get("numOutputRows", 0) or 0),
         )
-

@@ -136,6 +136,15 @@ def test_bronze_has_the_contract_columns_and_utc_ds(first):
     assert by_id["a2"]["ds"] == dt.date(2026, 1, 2)
 
 
+def test_accounts_keep_ds_as_a_column_not_a_partition_and_ds_filters_still_apply(first):
+    tables = first.tables
+
+    assert tables.partition_columns("accounts") == []
+    assert tables.partition_columns("orders") == ["ds"]
+    assert sorted(r["account_id"] for r in tables.read("accounts", ds_to="2026-01-01").collect()) == ["a1"]
+    assert sorted(r["account_id"] for r in tables.read("accounts", ds=["2026-01-02"]).collect()) == ["a2", "a3"]
+
+
 def test_quarantine_explains_every_reason(first, spark):
     tables = first.tables
 

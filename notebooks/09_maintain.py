@@ -1,0 +1,17 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Table maintenance: compaction of the day's small files, vacuum when due
+# MAGIC A launcher: the widgets, then one call into `jobs.maintain` (the same entry point as `govern` and spark-submit).
+
+# COMMAND ----------
+
+dbutils.widgets.text("ds", "", "Day to process (YYYY-MM-DD)")
+dbutils.widgets.text("env", "cluster", "Config environment (conf/<env>)")
+dbutils.widgets.text("conf", "", "Config overlay YAML (optional)")
+dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides config)")
+
+# COMMAND ----------
+
+from jobs import maintain, notebook
+
+notebook.launch(maintain, dbutils, widgets=("ds", "env", "conf", "lakehouse"))
