@@ -122,16 +122,19 @@ def test_no_raw_device_or_ip_outside_bronze_after_a_pipeline(spark, tmp_path):
     from jobs import run as pipeline
 
     lakehouse = tmp_path / "lakehouse"
-    cfg = load_config(overrides={"simulator": {"accounts": 600, "days": 12, "seed": 3},
-                                 "tables": {"lakehouse": str(lakehouse), "engine": "delta-rs"}})
+    # The demo env's model settings (7-day labels, 28-day training window) let four weeks train a model, so
+    # scores, reasons and syndicates are scanned too.
+    cfg = load_config(env="demo", overrides={"simulator": {"accounts": 800, "days": 28, "seed": 3},
+                                             "tables": {"lakehouse": str(lakehouse), "engine": "delta-rs"}})
     simulate(spark, cfg.simulator, str(tmp_path / "landing"))
     ctx = JobContext(spark=spark, tables=Tables.from_config(spark, cfg.tables), cfg=cfg)
     days = [cfg.simulator.start + dt.timedelta(days=i) for i in range(cfg.simulator.days)]
-    pipeline.run(ctx, pipeline.Plan(days=days, mode="backfill", shared=["--lakehouse", str(lakehouse)],
-                                    landing=str(tmp_path / "landing")))
+    shared = ["--env", "demo", "--lakehouse", str(lakehouse)]
+    pipeline.run(ctx, pipeline.Plan(days=days, mode="backfill", shared=shared, landing=str(tmp_path / "landing")))
 
     raw = raw_identifiers(str(lakehouse))
     derived = {n for n in ctx.tables.names() if n not in RAW_TABLES}
-    assert len(raw) > 100 and {"creator_features", "content_features", "strategy_hits"} <= derived
+    assert len(raw) > 100
+    assert {"creator_features", "content_features", "creator_scores", "strategy_hits", "governance_metrics"} <= derived
     assert list((lakehouse / "_dashboard").glob("*.html")), "the pipeline rendered no dashboard"
     assert leaks(str(lakehouse), raw) == {}
