@@ -20,12 +20,12 @@ import time
 from pyspark.sql import functions as F
 
 from creator_governance.contract import LANDING_ENTITIES
+from creator_governance.ingest.records import INGEST_LOG
 from creator_governance.jobargs import config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, open_context, setup_logging
 from creator_governance.settings.tables import VacuumOn
 
 log = logging.getLogger("jobs.maintain")
-INGEST_LOG = "ingest_log"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
