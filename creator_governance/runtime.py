@@ -22,6 +22,11 @@ REQUIRED_SQL_CONF = {
     "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
 }
 
+# JVM options for a short-lived driver (tests, a small simulation): C1 only, as C2 pays off on long tasks. C1 alone
+# gets a 48 MB code cache by default, which the generated code of a full daily job run fills; the JVM then stops
+# compiling and a task's failure handling dies with "Out of space in CodeCache" (seen in CI on the features job).
+QUICK_JIT_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
+
 
 def get_spark(settings: SparkSettings | None = None) -> SparkSession:
     """The active session (Databricks, spark-submit, a test) or a new one built from `settings`."""

@@ -7,7 +7,7 @@ import argparse
 from pyspark.sql import SparkSession
 
 from creator_governance.jobargs import UsageError, config_of, job_parser, parse_date
-from creator_governance.runtime import get_spark
+from creator_governance.runtime import QUICK_JIT_OPTIONS, get_spark
 from creator_governance.settings import Config
 from creator_governance.simulator import simulate
 
@@ -59,7 +59,7 @@ def summary_lines(manifest: dict) -> list[str]:
 # running it: a session started here for it skips the JVM's optimising C2 compiler (measured at 2,000 x 21:
 # JIT threads 43 s -> 4 s of CPU, the JVM's total 68 s -> 46 s), which only pays off on long-running tasks.
 QUICK_JIT_CELLS = 5_000_000
-QUICK_JIT = {"spark.driver.defaultJavaOptions": "-XX:TieredStopAtLevel=1"}
+QUICK_JIT = {"spark.driver.defaultJavaOptions": QUICK_JIT_OPTIONS}
 
 
 def session_config(cfg: Config) -> Config:

@@ -17,7 +17,7 @@ def spark(tmp_path_factory):
     """A small, quiet local session: UTC, one shuffle partition, no UI."""
     from pyspark.sql import SparkSession
 
-    from creator_governance.runtime import REQUIRED_SQL_CONF
+    from creator_governance.runtime import QUICK_JIT_OPTIONS, REQUIRED_SQL_CONF
 
     warehouse = tmp_path_factory.mktemp("warehouse")
     builder = (
@@ -32,7 +32,7 @@ def spark(tmp_path_factory):
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.sql.warehouse.dir", str(warehouse))
         .config("spark.driver.extraJavaOptions",
-                f"-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dderby.system.home={warehouse}")
+                f"-XX:+UseSerialGC {QUICK_JIT_OPTIONS} -Dderby.system.home={warehouse}")
     )
     for key, value in REQUIRED_SQL_CONF.items():
         builder = builder.config(key, value)

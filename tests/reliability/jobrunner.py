@@ -25,7 +25,7 @@ def start_session():
     """The session the jobs join: small, quiet, UTC, one core-pair (the tests' session settings)."""
     from pyspark.sql import SparkSession
 
-    from creator_governance.runtime import REQUIRED_SQL_CONF
+    from creator_governance.runtime import QUICK_JIT_OPTIONS, REQUIRED_SQL_CONF
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -42,7 +42,7 @@ def start_session():
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
         .config("spark.driver.extraJavaOptions",
-                f"-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dderby.system.home={scratch}")
+                f"-XX:+UseSerialGC {QUICK_JIT_OPTIONS} -Dderby.system.home={scratch}")
     )
     for key, value in REQUIRED_SQL_CONF.items():
         builder = builder.config(key, value)
