@@ -261,7 +261,7 @@ def throughput(args) -> None:
     t0 = time.monotonic()
     scored.write.format("noop").mode("overwrite").save()
     seconds = time.monotonic() - t0
-    high = scored.filter(F.col("score") >= (args.exact_min_score or 2.0)).count()
+    high = scored.filter(F.col("score") >= args.exact_min_score).count()
     emit(args.out, {"bench": "throughput", "rows": args.rows, "features": len(columns), "seconds": round(seconds, 1),
                     "accounts_per_min": round(args.rows / seconds * 60), "exact_min_score": args.exact_min_score,
                     "exact_rows": high, "model": args.model_dir or "synthetic 200 trees depth 6",

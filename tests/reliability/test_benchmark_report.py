@@ -1,0 +1,79 @@
+"""benchmarks/growth.py's report: the fitted slopes, the model tables' medians, and a doc rewrite that keeps the
+hand-written text around the generated sections."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def growth():
+    spec = importlib.util.spec_from_file_location("growth", ROOT / "benchmarks" / "growth.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_loglog_slope_is_the_exponent_of_a_power_law(growth):
+    assert growth.loglog_slope([(1e6, 10.0), (4e6, 40.0), (16e6, 160.0)]) == pytest.approx(1.0)
+    assert growth.loglog_slope([(1e6, 10.0), (4e6, 20.0)]) == pytest.approx(0.5)
+    assert growth.loglog_slope([(1e6, 10.0)]) is None  # one size: no slope
+    assert growth.loglog_slope([(1e6, 10.0), (1e6, 12.0)]) is None  # no spread in events
+
+
+def _compare(run, dist_s, single_s):
+    quality = {"roc_auc": 0.97, "pr_auc": 0.5 + run / 100, "precision_at_1pct": 0.8}
+    return {"size": 20000, "kind": "model_compare", "run": run, "process_wall_s": 100 + run, "as_of": "2026-02-01",
+            "train_rows": 50000, "validation_rows": 20000, "validation_positives": 700, "features": 78,
+            "scale_pos_weight": 30.0, "num_workers": 2, "load1_mean": 2.0, "java_rss_peak_mb": 3000 + run,
+            "distributed": {**quality, "seconds": dist_s, "trees": 10},
+            "single_node": {**quality, "seconds": single_s, "trees": 12}}
+
+
+def _throughput(run, seconds, exact_from=0.5):
+    return {"size": 20000, "kind": "model_throughput", "run": run, "process_wall_s": 90.0, "rows": 1_000_000,
+            "features": 78, "seconds": seconds, "accounts_per_min": round(1_000_000 / seconds * 60),
+            "exact_min_score": exact_from, "exact_rows": 1000 + run, "cores": 2, "load1_mean": 2.0,
+            "java_rss_peak_mb": 4000}
+
+
+def test_model_tables_show_every_run_and_the_medians(growth):
+    records = [_compare(1, 40.0, 4.0), _compare(2, 90.0, 2.0), _compare(3, 50.0, 5.0),
+               _throughput(1, 60.0), _throughput(2, 50.0), _throughput(3, 80.0), _throughput(1, 100.0, exact_from=0)]
+    text = growth.render_models(records, {"generated": "now", "command": "growth.py --models-only"})
+    lines = text.splitlines()
+    assert lines[0] == growth.MODELS_BEGIN and lines[-1] == growth.MODELS_END
+    median_rows = [line for line in lines if "| **median** |" in line]
+    assert len(median_rows) == 3  # fit, throughput at the default threshold, throughput with every row exact
+    # Fit: median 50.0 s distributed, 4.0 s single node, so 12.5x; PR-AUC median of 0.51, 0.52, 0.53.
+    assert median_rows[0].startswith("| 20,000 | **median** | **50.0** |") and "| **4.0** |" in median_rows[0]
+    assert "**12.5x**" in median_rows[0] and "0.5200 / 0.5200" in median_rows[0]
+    # Throughput: median 60 s for a million accounts = 1,000,000 accounts/min, 8,333 per second per core.
+    assert "| 0.5 | **median** |" in median_rows[1] and "| **60.0** | **1,000,000** | 8,333 |" in median_rows[1]
+    assert "| 0 | **median** |" in median_rows[2] and "| **100.0** | **600,000** | 5,000 |" in median_rows[2]
+    assert sum(line.startswith("| 20,000 | 2 |") for line in lines) == 1  # each fit run listed
+    assert sum(line.startswith("| 20,000 | 0.5 | 2 |") for line in lines) == 1  # and each throughput run
+
+
+def test_model_tables_keep_sizes_apart(growth):
+    records = [_compare(1, 40.0, 4.0), {**_compare(1, 300.0, 20.0), "size": 100000}]
+    text = growth.render_models(records, {"generated": "now", "command": "c"})
+    medians = [line for line in text.splitlines() if "**median**" in line]
+    assert medians[0].startswith("| 20,000 |") and "**10.0x**" in medians[0]
+    assert medians[1].startswith("| 100,000 |") and "**15.0x**" in medians[1]
+
+
+def test_doc_rewrite_replaces_only_its_own_section(growth, tmp_path, monkeypatch):
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"# Perf\nintro\n{growth.BEGIN}\nold growth\n{growth.END}\nmiddle\n"
+                   f"{growth.MODELS_BEGIN}\nold models\n{growth.MODELS_END}\nend\n")
+    monkeypatch.setattr(growth, "DOC", doc)
+    growth.write_doc(f"{growth.MODELS_BEGIN}\nnew models\n{growth.MODELS_END}", growth.MODELS_BEGIN, growth.MODELS_END)
+    assert doc.read_text() == (f"# Perf\nintro\n{growth.BEGIN}\nold growth\n{growth.END}\nmiddle\n"
+                               f"{growth.MODELS_BEGIN}\nnew models\n{growth.MODELS_END}\nend\n")
+    growth.write_doc(f"{growth.BEGIN}\nnew growth\n{growth.END}")
+    assert "new growth" in doc.read_text() and "old growth" not in doc.read_text()
+    assert "new models" in doc.read_text() and doc.read_text().endswith("end\n")
