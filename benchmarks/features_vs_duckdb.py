@@ -2,15 +2,16 @@
 
 For each size: simulate a landing zone (or reuse one), ingest it into a lakehouse, compute the canonical
 columns of CONTRACT.md section 2 for the last `--days-out` days of the simulation with
-`features.creator.build_canonical_features`, and again with plain DuckDB SQL over the live Parquet files of the
+`features.canonical.build_canonical_features`, and again with plain DuckDB SQL over the live Parquet files of the
 same bronze Delta tables; check the two agree row for row, print both times and their ratio, and append a
 markdown table to `--report`.
 
     python benchmarks/features_vs_duckdb.py --sizes 20000 100000 400000 --sim-days 35 --days-out 7
     python benchmarks/features_vs_duckdb.py --lakehouse LH --from A --to B [--repeat 3] [--json-out F]
 
-The second form compares on an existing lakehouse (benchmarks/growth.py calls it on each size's bronze) and
-reports the median of `--repeat` runs of each side.
+The second form compares on an existing lakehouse (benchmarks/growth.py calls it on each size's bronze):
+`--repeat` runs of each side, alternating (Spark, DuckDB, Spark, ...) so that a slow spell of the machine falls
+on both; it reports each side's median, their ratio and the median of the per-pair ratios.
 Times exclude simulation and ingestion; each side reads the bronze tables and materialises its result as
 Parquet. Before the first size, Spark computes one day untimed (session start and JIT warm-up). DuckDB loads
 every live file of each table (no partition pruning), Spark only the lookback's partitions.
@@ -139,12 +140,14 @@ def run_duckdb(lakehouse: Path, days: list[dt.date], out: Path) -> tuple[float, 
     return seconds, rows
 
 
-def run_spark(lakehouse: Path, days: list[dt.date], out: Path, warm: bool, repeat: int = 1) -> tuple[float, int]:
+def spark_runner(lakehouse: Path, days: list[dt.date], out: Path, warm: bool):
+    """A function that computes the canonical features for `days` with Spark and returns its seconds (the session
+    started and, with `warm`, one day computed untimed first)."""
     from creator_governance.runtime import get_spark
     from creator_governance.settings import SparkSettings
     from creator_governance.tables import Tables
+    from features.canonical import build_canonical_features
     from features.common import LOOKBACK_DAYS, Sources
-    from features.creator import build_canonical_features
     from features.windows import lookback_bounds
 
     spark = get_spark(SparkSettings(shuffle_partitions=8, driver_memory="4g", log_level="ERROR"))
@@ -160,12 +163,20 @@ def run_spark(lakehouse: Path, days: list[dt.date], out: Path, warm: bool, repea
 
     if warm:
         compute(days[:1], out.with_name(out.name + "_warmup"))
-    times = []
-    for _ in range(repeat):
+
+    def timed() -> float:
         start = time.perf_counter()
         compute(days, out)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), spark.read.parquet(str(out)).count(), times
+        return time.perf_counter() - start
+
+    return timed
+
+
+def parquet_rows(spark_out: Path) -> int:
+    """Rows Spark wrote."""
+    import duckdb
+
+    return duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{spark_out}/*.parquet')").fetchone()[0]
 
 
 def compare(spark_out: Path, duck_out: Path) -> int:
@@ -183,25 +194,30 @@ def compare(spark_out: Path, duck_out: Path) -> int:
 
 
 def on_lakehouse(args) -> int:
-    """Both sides on an existing lakehouse for --from..--to, `--repeat` times each; print and write JSON."""
+    """Both sides on an existing lakehouse for --from..--to, `--repeat` times each (alternating, Spark first);
+    print and write JSON, with the ratio of the medians and the median of the per-pair ratios."""
     lakehouse, work = Path(args.lakehouse), Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     first, last = dt.date.fromisoformat(args.ds_from), dt.date.fromisoformat(args.ds_to)
     days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
     spark_out, duck_out = work / "spark_out", work / "duck_out.parquet"
-    spark_s, spark_rows, spark_all = run_spark(lakehouse, days, spark_out, warm=True, repeat=args.repeat)
-    duck_all = []
-    for _ in range(args.repeat):
+    spark_run = spark_runner(lakehouse, days, spark_out, warm=True)
+    spark_all, duck_all = [], []
+    for _ in range(args.repeat):  # the sides alternate, so a slow spell of the machine falls on both
+        spark_all.append(spark_run())
         seconds, duck_rows = run_duckdb(lakehouse, days, duck_out)
         duck_all.append(seconds)
+    spark_s, spark_rows = statistics.median(spark_all), parquet_rows(spark_out)
     bad = compare(spark_out, duck_out)
     result = {"days": len(days), "from": first.isoformat(), "to": last.isoformat(), "rows": spark_rows,
               "duckdb_rows": duck_rows, "spark_s": spark_s, "duckdb_s": statistics.median(duck_all),
               "spark_all": spark_all, "duckdb_all": duck_all, "mismatches": bad, "repeat": args.repeat}
     result["ratio"] = result["spark_s"] / result["duckdb_s"]
+    result["pair_ratio"] = statistics.median(a / b for a, b in zip(spark_all, duck_all))
     print(f"Spark {spark_s:.1f} s (runs {', '.join(f'{t:.1f}' for t in spark_all)}), DuckDB "
           f"{result['duckdb_s']:.1f} s (runs {', '.join(f'{t:.1f}' for t in duck_all)}), ratio "
-          f"{result['ratio']:.2f}; rows {spark_rows:,} vs {duck_rows:,}; mismatching rows: {bad}", flush=True)
+          f"{result['ratio']:.2f} (median of the pairs' ratios {result['pair_ratio']:.2f}); rows {spark_rows:,} vs "
+          f"{duck_rows:,}; mismatching rows: {bad}", flush=True)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(result))
     sys.stdout.flush()
@@ -234,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         last = start + dt.timedelta(days=int(manifest["days"]) - 1)
         days = [last - dt.timedelta(days=k) for k in range(args.days_out - 1, -1, -1)]
         spark_out, duck_out = work / f"spark_{size}", work / f"duck_{size}.parquet"
-        spark_s, spark_rows, _ = run_spark(lakehouse, days, spark_out, warm=(i == 0))
+        spark_run = spark_runner(lakehouse, days, spark_out, warm=(i == 0))
+        spark_s, spark_rows = spark_run(), parquet_rows(spark_out)
         duck_s, duck_rows = run_duckdb(lakehouse, days, duck_out)
         bad = compare(spark_out, duck_out)
         engagements = manifest["rows"].get("engagements", 0)

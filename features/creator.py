@@ -1,5 +1,7 @@
 """`creator_features`: the canonical columns of CONTRACT.md section 2, then the rich set, per (account_id, ds).
 
+(The canonical columns alone, without the rich set, come from `features.canonical.build_canonical_features`.)
+
 Each source is reduced once to a daily aggregate per account, exploded to the requested days
 (`features.windows.explode_to_targets`) and aggregated into every window at once; the results are left-joined
 onto the grid of accounts that exist on each day. Graph and lockstep signals are computed by their own modules
@@ -14,18 +16,13 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from features import sources as src
+from features.canonical import CANONICAL_COLUMNS
 from features.common import FeatureParams, Sources, build_actor_days
 from features.graph import build_account_graph
 from features.lockstep import build_lockstep
 from features.windows import date_of_index, day_index_of_ts, ratio, target_indexes
 
 KEYS = ["account_id", "ds_index"]
-
-CANONICAL_COLUMNS = [
-    "account_age_days", "posts_1d", "posts_7d", "posts_28d", "views_7d", "likes_7d", "like_rate_7d",
-    "engagements_given_1d", "reports_received_7d", "violations_28d", "orders_28d", "refund_rate_28d",
-    "distinct_devices_28d", "max_accounts_per_device_28d",
-]
 
 
 def build_grid(accounts: DataFrame, targets: list[int]) -> DataFrame:
@@ -58,26 +55,6 @@ def _zero_filled(df: DataFrame, columns: list[str]) -> DataFrame:
 
 def _finish(df: DataFrame, columns: list[str]) -> DataFrame:
     return df.select("account_id", date_of_index("ds_index").alias("ds"), *columns)
-
-
-def build_canonical_features(sources: Sources, *, days: list[dt.date]) -> DataFrame:
-    """The canonical columns only (CONTRACT.md section 2): account_id, ds, then `CANONICAL_COLUMNS`."""
-    targets = target_indexes(days)
-    parts = [
-        src.content_canonical(sources.content, targets),
-        src.received_canonical(sources.engagements, sources.content, targets),
-        src.given_aggs(sources.engagements, targets, rich=False),
-        src.reports_received(sources.reports, targets, rich=False),
-        src.violations(sources.decisions, targets, rich=False),
-        src.seller_orders(sources.orders, targets, rich=False),
-        src.device_aggs(src.key_usage(sources.sessions, "device_id", targets), prefix="device", hub_cap=None),
-    ]
-    out = _join_all(build_grid(sources.accounts, targets), parts)
-    out = _zero_filled(out, [c for c in CANONICAL_COLUMNS if c not in ("like_rate_7d", "refund_rate_28d")]
-                       + ["refunded_28d"])
-    out = out.withColumn("like_rate_7d", ratio("likes_7d", "views_7d")).withColumn(
-        "refund_rate_28d", ratio("refunded_28d", "orders_28d"))
-    return _finish(out, CANONICAL_COLUMNS)
 
 
 RICH_COLUMNS = [
@@ -179,11 +156,11 @@ def build_creator_features(sources: Sources, *, days: list[dt.date], params: Fea
         src.content_rich(sources.content, targets, params),
         src.fingerprint_aggs(fp_use, hub_cap=params.hub_cap),
         src.received_rich(sources.engagements, sources.content, actor_days, targets),
-        src.given_aggs(sources.engagements, targets, rich=True),
-        src.reports_received(sources.reports, targets, rich=True),
+        src.given_aggs(sources.engagements, targets),
+        src.reports_received(sources.reports, targets),
         src.reports_made(sources.reports, targets),
-        src.violations(sources.decisions, targets, rich=True),
-        src.seller_orders(sources.orders, targets, rich=True),
+        src.violations(sources.decisions, targets),
+        src.seller_orders(sources.orders, targets),
         src.buyer_orders(sources.orders, targets),
         src.device_aggs(device_use, prefix="device", hub_cap=params.hub_cap),
         src.device_aggs(ip_use, prefix="ip", hub_cap=params.hub_cap),

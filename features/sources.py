@@ -2,7 +2,6 @@
 
 Every function returns a frame with `account_id`, `ds_index` and its columns; counts there are 0 when the
 account had rows in the source but nothing in a given window, and the caller fills 0 for accounts with no row.
-`rich=False` computes only what the canonical columns need (the cheap path the benchmark measures).
 """
 
 from __future__ import annotations
@@ -25,13 +24,6 @@ def _windowed(daily: DataFrame, targets: list[int], *aggs, window: int = MAX_WIN
 
 
 # ---- content posted -------------------------------------------------------------------------------------------
-def content_canonical(content: DataFrame, targets: list[int]) -> DataFrame:
-    """posts_1d, posts_7d, posts_28d."""
-    daily = (events_in_reach(content, "created_at", targets=targets, window=MAX_WINDOW)
-             .groupBy(F.col("creator_id").alias("account_id"), "day").agg(F.count(F.lit(1)).alias("n")))
-    return _windowed(daily, targets, *[wsum("n", w).alias(f"posts_{w}d") for w in (1, 7, 28)])
-
-
 def content_rich(content: DataFrame, targets: list[int], params: FeatureParams) -> DataFrame:
     """Posting volume, burstiness, night share, content mix, AIGC and quality over the windows."""
     gap = (F.unix_seconds(F.col("created_at"))
@@ -111,13 +103,6 @@ def _received(engagements: DataFrame, content: DataFrame, targets: list[int], *,
     )
 
 
-def received_canonical(engagements: DataFrame, content: DataFrame, targets: list[int]) -> DataFrame:
-    """views_7d, likes_7d."""
-    daily = _received(engagements, content, targets, window=7)
-    return _windowed(daily, targets, wsum("view", 7).alias("views_7d"), wsum("like", 7).alias("likes_7d"),
-                     window=7)
-
-
 def received_rich(engagements: DataFrame, content: DataFrame, actor_days: DataFrame, targets: list[int]) -> DataFrame:
     """Engagement received by action, from new or suspicious actors, distinct engagers, like concentration."""
     daily = (
@@ -149,17 +134,15 @@ def received_rich(engagements: DataFrame, content: DataFrame, actor_days: DataFr
     )
 
 
-def given_aggs(engagements: DataFrame, targets: list[int], *, rich: bool) -> DataFrame:
-    """engagements_given_1d (rich: 7d, 28d, previous 7d, likes and comments given)."""
+def given_aggs(engagements: DataFrame, targets: list[int]) -> DataFrame:
+    """engagements_given_1d, 7d, 28d and previous 7d, likes and comments given."""
     daily = (
-        events_in_reach(engagements, "ts", targets=targets, window=MAX_WINDOW if rich else 1)
+        events_in_reach(engagements, "ts", targets=targets, window=MAX_WINDOW)
         .groupBy(F.col("actor_id").alias("account_id"), "day").agg(
             F.count(F.lit(1)).alias("n"),
             F.count(F.when(F.col("action") == "like", 1)).alias("likes"),
             F.count(F.when(F.col("action") == "comment", 1)).alias("comments"))
     )
-    if not rich:
-        return _windowed(daily, targets, wsum("n", 1).alias("engagements_given_1d"), window=1)
     return _windowed(
         daily, targets,
         *[wsum("n", w).alias(f"engagements_given_{w}d") for w in (1, 7, 28)],
@@ -169,14 +152,11 @@ def given_aggs(engagements: DataFrame, targets: list[int], *, rich: bool) -> Dat
 
 
 # ---- reports and decisions ---------------------------------------------------------------------------------------
-def reports_received(reports: DataFrame, targets: list[int], *, rich: bool) -> DataFrame:
-    """reports_received_7d (rich: 28d and distinct reporters in 28 days)."""
-    by = ["reporter_id"] if rich else []
-    daily = (events_in_reach(reports, "ts", targets=targets, window=MAX_WINDOW if rich else 7)
-             .groupBy(F.col("target_id").alias("account_id"), *by, "day")
+def reports_received(reports: DataFrame, targets: list[int]) -> DataFrame:
+    """reports_received_7d and 28d, distinct reporters in 28 days."""
+    daily = (events_in_reach(reports, "ts", targets=targets, window=MAX_WINDOW)
+             .groupBy(F.col("target_id").alias("account_id"), "reporter_id", "day")
              .agg(F.count(F.lit(1)).alias("n")))
-    if not rich:
-        return _windowed(daily, targets, wsum("n", 7).alias("reports_received_7d"), window=7)
     return _windowed(daily, targets, wsum("n", 7).alias("reports_received_7d"),
                      wsum("n", 28).alias("reports_received_28d"),
                      wcount_distinct("reporter_id", 28).alias("distinct_reporters_28d"))
@@ -189,14 +169,12 @@ def reports_made(reports: DataFrame, targets: list[int]) -> DataFrame:
     return _windowed(daily, targets, wsum("n", 7).alias("reports_made_7d"), wsum("n", 28).alias("reports_made_28d"))
 
 
-def violations(decisions: DataFrame, targets: list[int], *, rich: bool) -> DataFrame:
-    """violations_28d (rich: violations_7d, decisions_28d, days_since_last_violation)."""
+def violations(decisions: DataFrame, targets: list[int]) -> DataFrame:
+    """violations_28d and 7d, decisions_28d, days_since_last_violation."""
     is_violation = F.col("outcome") == "violation"
     daily = (events_in_reach(decisions, "ts", targets=targets, window=MAX_WINDOW)
              .groupBy(F.col("target_id").alias("account_id"), "day")
              .agg(F.count(F.lit(1)).alias("n"), F.count(F.when(is_violation, 1)).alias("violations")))
-    if not rich:
-        return _windowed(daily, targets, wsum("violations", 28).alias("violations_28d"))
     return _windowed(
         daily, targets,
         wsum("violations", 28).alias("violations_28d"), wsum("violations", 7).alias("violations_7d"),
@@ -206,19 +184,16 @@ def violations(decisions: DataFrame, targets: list[int], *, rich: bool) -> DataF
 
 
 # ---- commerce ------------------------------------------------------------------------------------------------------
-def seller_orders(orders: DataFrame, targets: list[int], *, rich: bool) -> DataFrame:
-    """orders_28d and refunded_28d (rich: volume, GMV, cancel rate, buyer concentration)."""
-    by_buyer = ["account_id", "buyer_id"] if rich else ["account_id"]
+def seller_orders(orders: DataFrame, targets: list[int]) -> DataFrame:
+    """Orders received as a seller: volume over the windows, refunds, GMV, cancel rate, buyer concentration."""
     daily = (
         events_in_reach(orders, "created_at", targets=targets, window=MAX_WINDOW)
-        .groupBy(F.col("seller_id").alias("account_id"), *by_buyer[1:], "day").agg(
+        .groupBy(F.col("seller_id").alias("account_id"), "buyer_id", "day").agg(
             F.count(F.lit(1)).alias("n"),
             F.count(F.when(F.col("status") == "refunded", 1)).alias("refunded"),
             F.count(F.when(F.col("status") == "cancelled", 1)).alias("cancelled"),
             F.sum("amount").alias("gmv"))
     )
-    if not rich:
-        return _windowed(daily, targets, wsum("n", 28).alias("orders_28d"), wsum("refunded", 28).alias("refunded_28d"))
     per_buyer = _windowed(
         daily, targets,
         *[wsum("n", w).alias(f"orders_{w}d") for w in (1, 7, 28)], wsum("n", 7, lag=7).alias("orders_prev_7d"),
@@ -252,12 +227,11 @@ def key_usage(events: DataFrame, key: str, targets: list[int], *, account: str =
                            targets=targets)
 
 
-def device_aggs(usage: DataFrame, *, prefix: str, hub_cap: int | None, plural: str | None = None) -> DataFrame:
-    """distinct_<plural>_28d and max_accounts_per_<prefix>_28d (with hub_cap: 7d count and hubs used)."""
+def device_aggs(usage: DataFrame, *, prefix: str, hub_cap: int, plural: str | None = None) -> DataFrame:
+    """distinct_<plural>_28d and _7d, max_accounts_per_<prefix>_28d, hub_<plural>_28d (keys over `hub_cap`)."""
     plural = plural or f"{prefix}s"
-    aggs = [F.count(F.lit(1)).alias(f"distinct_{plural}_28d"),
-            F.max("key_accounts").alias(f"max_accounts_per_{prefix}_28d")]
-    if hub_cap is not None:
-        aggs += [F.count(F.when(F.col("first_offset") < 7, 1)).alias(f"distinct_{plural}_7d"),
-                 F.count(F.when(F.col("key_accounts") > F.lit(hub_cap), 1)).alias(f"hub_{plural}_28d")]
-    return usage.groupBy(*KEYS).agg(*aggs)
+    return usage.groupBy(*KEYS).agg(
+        F.count(F.lit(1)).alias(f"distinct_{plural}_28d"),
+        F.max("key_accounts").alias(f"max_accounts_per_{prefix}_28d"),
+        F.count(F.when(F.col("first_offset") < 7, 1)).alias(f"distinct_{plural}_7d"),
+        F.count(F.when(F.col("key_accounts") > F.lit(hub_cap), 1)).alias(f"hub_{plural}_28d"))

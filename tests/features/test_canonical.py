@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import types as T
 
-from features.creator import CANONICAL_COLUMNS, build_canonical_features, build_creator_features
+import features.canonical
+from features.canonical import CANONICAL_COLUMNS, DAYS_PER_PASS, build_canonical_features
+from features.creator import build_creator_features
 
 DS = dt.date(2026, 1, 28)
 
@@ -97,7 +100,10 @@ def test_events_after_ds_do_not_change_its_row(spark, make_sources):
                        ignore_row_order=True, ignore_nullable=True)
 
 
-def test_a_range_computes_each_day_as_a_single_day_would(spark, make_sources):
+@pytest.mark.parametrize("days_per_pass", [DAYS_PER_PASS, 2])
+def test_a_range_computes_each_day_as_a_single_day_would(spark, make_sources, monkeypatch, days_per_pass):
+    # 2: the three days are cut into two passes (two days, then one), as a long backfill is
+    monkeypatch.setattr(features.canonical, "DAYS_PER_PASS", days_per_pass)
     days = [DS - dt.timedelta(days=1), DS, DS + dt.timedelta(days=1)]
     ranged = build_canonical_features(make_sources(**ALL), days=days).cache()
     assert_df_equality(ranged.filter(ranged.ds == DS), spark.createDataFrame(EXPECTED, SCHEMA),
@@ -108,6 +114,12 @@ def test_a_range_computes_each_day_as_a_single_day_would(spark, make_sources):
     next_day = {r["account_id"]: r for r in ranged.filter(ranged.ds == days[-1]).collect()}
     assert next_day["c"]["account_age_days"] == 0
     assert next_day["a"]["posts_7d"] == 3 and next_day["a"]["posts_1d"] == 1
+    assert ranged.count() == 2 + 4 + 5
+
+
+def test_no_requested_day_is_an_error(make_sources):
+    with pytest.raises(ValueError, match="no days requested"):
+        build_canonical_features(make_sources(**ALL), days=[])
 
 
 def test_a_gap_day_in_the_request_is_skipped(make_sources):
@@ -125,11 +137,13 @@ def test_empty_sources_give_zero_counts_and_null_rates(make_sources):
 def test_rich_features_agree_with_canonical_and_read_right(make_sources):
     from features.common import FeatureParams
 
+    # two implementations: the rich table explodes daily rows to the days, the canonical one counts them wide
     sources = make_sources(**ALL)
-    full = build_creator_features(sources, days=[DS], params=FeatureParams())
-    canonical = build_canonical_features(sources, days=[DS])
+    days = [DS - dt.timedelta(days=1), DS, DS + dt.timedelta(days=1)]
+    full = build_creator_features(sources, days=days, params=FeatureParams()).cache()
+    canonical = build_canonical_features(sources, days=days)
     assert_df_equality(full.select(*canonical.columns), canonical, ignore_row_order=True, ignore_nullable=True)
-    rows = {r["account_id"]: r for r in full.collect()}
+    rows = {r["account_id"]: r for r in full.filter(full.ds == DS).collect()}
     a, b, v = rows["a"], rows["b"], rows["v"]
     assert a["is_seller"] and a["video_share_28d"] == 0.8 and a["live_share_28d"] == 0.2
     assert a["night_post_share_7d"] == 2 / 3
