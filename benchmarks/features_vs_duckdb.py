@@ -11,7 +11,8 @@ markdown table to `--report`.
 
 The second form compares on an existing lakehouse (benchmarks/growth.py calls it on each size's bronze):
 `--repeat` runs of each side, alternating (Spark, DuckDB, Spark, ...) so that a slow spell of the machine falls
-on both; it reports each side's median, their ratio and the median of the per-pair ratios.
+on both, each run started once the CPUs are quiet (the JVM's JIT compiler keeps working after a Spark run); it
+reports each side's median, their ratio and the median of the per-pair ratios.
 Times exclude simulation and ingestion; each side reads the bronze tables and materialises its result as
 Parquet. Before the first size, Spark computes one day untimed (session start and JIT warm-up). DuckDB loads
 every live file of each table (no partition pruning), Spark only the lookback's partitions.
@@ -122,6 +123,24 @@ def live_files(lakehouse: Path, table: str) -> list[str]:
     return [u.removeprefix("file://") for u in DeltaTable(str(lakehouse / table)).file_uris()]
 
 
+def wait_until_quiet(busy_below: float = 0.1, max_wait_s: float = 30.0) -> float:
+    """Wait (untimed) until the machine's CPUs are busy less than `busy_below` over a second, or `max_wait_s`
+    has passed: the JVM's JIT compiler keeps working after a Spark run ends, and the next run of either side
+    should not pay for it. Returns the seconds waited."""
+    def cpu_times() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
+    start = time.perf_counter()
+    while time.perf_counter() - start < max_wait_s:
+        idle0, total0 = cpu_times()
+        time.sleep(1.0)
+        idle1, total1 = cpu_times()
+        if total1 > total0 and 1 - (idle1 - idle0) / (total1 - total0) < busy_below:
+            break
+    return time.perf_counter() - start
+
+
 def run_duckdb(lakehouse: Path, days: list[dt.date], out: Path) -> tuple[float, int]:
     import duckdb
 
@@ -204,7 +223,9 @@ def on_lakehouse(args) -> int:
     spark_run = spark_runner(lakehouse, days, spark_out, warm=True)
     spark_all, duck_all = [], []
     for _ in range(args.repeat):  # the sides alternate, so a slow spell of the machine falls on both
+        wait_until_quiet()
         spark_all.append(spark_run())
+        wait_until_quiet()
         seconds, duck_rows = run_duckdb(lakehouse, days, duck_out)
         duck_all.append(seconds)
     spark_s, spark_rows = statistics.median(spark_all), parquet_rows(spark_out)

@@ -530,9 +530,10 @@ def render(records: list, meta: dict) -> str:
         L += ["", "### Canonical features: project (Spark) vs DuckDB on the same bronze", "",
               "`benchmarks/features_vs_duckdb.py --lakehouse` on each size's lakehouse after the daily runs: the "
               "canonical columns (CONTRACT.md section 2) for the benchmark's days, computed by "
-              "`features.canonical.build_canonical_features` and by an independent DuckDB SQL; both results "
-              "written as Parquet and compared row by row (rates to 1e-9). Medians of the repeats (from 2026-12-03 "
-              "the two sides alternate run by run).", "",
+              "the project's canonical builder (`features/canonical.py`; `features/creator.py` before 2026-12-03) "
+              "and by an independent DuckDB SQL; both results written as Parquet and compared row by row (rates "
+              "to 1e-9). Medians of the repeats" + (", the two sides alternating run by run" if any(
+                  "pair_ratio" in r for r in duck) else ", each side's runs one after the other") + ".", "",
               "| accounts | days | rows | events (lookback) | Spark s | DuckDB s | Spark / DuckDB | mismatches | "
               "repeats | load1 | others (cores) |",
               "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]

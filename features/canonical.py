@@ -1,11 +1,12 @@
 """The canonical creator features of CONTRACT.md section 2, computed wide: one row per account, a column per day.
 
-Every source is reduced by a single aggregation keyed by the account alone, whose conditional counts hold each
+Every source ends in one aggregation keyed by the account alone, whose conditional counts hold each
 requested day's window at once (`posts_7d__1` = posts in the 7 days ending on the second requested day). The
-parts then share their partitioning by `account_id`, so joining them onto the accounts moves no data, and one
-`inline` at the end turns each account's row into its (account_id, ds) rows. Compared with the contribution
-explode of `features.windows` (each daily row copied to every day it reaches, one aggregation per (account, ds)
-and a join on both keys) this halves the shuffles and sorts a third of the rows; see docs/performance.md.
+parts then share their partitioning by `account_id`, so joining them onto the accounts (shuffled once by it)
+needs no further exchange, and one `inline` at the end turns each account's row into its (account_id, ds) rows.
+Compared with the contribution explode of `features.windows` (each daily row copied to every day it reaches, one
+aggregation per (account, ds) and a join on both keys) every source but devices takes one shuffle fewer and the
+joins sort a row per account instead of one per (account, ds); see docs/performance.md.
 
 The cost of one pass grows with the number of days it holds (a conditional aggregate per day and window), so a
 long backfill is cut into passes of at most `DAYS_PER_PASS` consecutive requested days.
