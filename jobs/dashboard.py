@@ -47,7 +47,7 @@ def gather(ctx: JobContext, ds: dt.date) -> DashboardData:
         keep = [c for c in ("ds", "metric", "dimension", "dimension_value", "observed", "expected", "severity",
                             "status", "cause_kind", "explanation") if c in alerts.columns]
         if "status" in alerts.columns:
-            alerts = alerts.filter(F.col("status") != "suppressed")
+            alerts = alerts.filter(F.col("status") != "resolved")
         data.alerts = _small(alerts.select(*keep).withColumn("ds", F.col("ds").cast("string")))
     else:
         data.notes["alerts"] = "run govern monitor first"

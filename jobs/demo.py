@@ -63,7 +63,7 @@ def report(ctx: JobContext, lakehouse: str, landing: str, last: dt.date) -> None
                   f"`govern tables --lakehouse {lakehouse}`)")
     console.print(f"[bold]dashboard[/bold]     {os.path.join(lakehouse, '_dashboard', 'latest.html')}")
     if ctx.tables.exists("alerts"):
-        alerts = (ctx.tables.read("alerts").filter(F.col("status") != "suppressed")
+        alerts = (ctx.tables.read("alerts").filter(F.col("status") == "new")
                   .orderBy(F.col("score").desc_nulls_last()).limit(5)
                   .select("ds", "metric", "dimension", "dimension_value", "severity", "explanation").collect())
         _table(console, "top alerts", alerts)

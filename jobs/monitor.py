@@ -18,10 +18,8 @@ from pyspark.sql import functions as F
 
 from creator_governance.jobargs import config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, open_context, setup_logging
-from creator_governance.settings import AlertsSettings
-from models.monitoring.alerts import ALERTS_SCHEMA, AlertParams, build_alerts
+from models.monitoring.alerts import ALERTS_SCHEMA, build_alerts
 from models.monitoring.attribution import derive_lever_events
-from models.monitoring.detector import DetectorParams
 from models.monitoring.series import score_all
 
 log = logging.getLogger("jobs.monitor")
@@ -31,17 +29,6 @@ TABLE = "alerts"
 def parse_args(argv: list[str] | None):
     return job_parser("govern monitor", "Detect metric anomalies and their root causes for --ds or a range."
                       ).parse_args(argv)
-
-
-def detector_params_of(settings: AlertsSettings) -> DetectorParams:
-    return DetectorParams(**settings.detector.model_dump(exclude={"season"}))
-
-
-def alert_params_of(settings: AlertsSettings) -> AlertParams:
-    return AlertParams(threshold=settings.detector.threshold, severity_medium=settings.severity_medium,
-                       severity_high=settings.severity_high, **settings.root_cause.model_dump(),
-                       event_lag_days=settings.attribution.event_lag_days,
-                       broad_share=settings.attribution.broad_share)
 
 
 def governance_events(ctx: JobContext, first: dt.date, last: dt.date) -> list[dict]:
@@ -72,7 +59,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
                               ds_to=last)
     kinds = {d.name: d.kind for d in cfg.metrics.definitions} | {cfg.metrics.ehi.name: "index"}
     directions = {d.name: d.direction for d in cfg.metrics.definitions} | {cfg.metrics.ehi.name: "up"}
-    scored = score_all(history, targets=days, params=detector_params_of(settings),
+    scored = score_all(history, targets=days, params=settings.detector,
                        season=settings.detector.season or "auto", kinds=kinds).toPandas()
     levers = history.filter(F.col("dimension").isin(list(settings.attribution.lever_dimensions))).select(
         "ds", "metric", "dimension", "dimension_value", "numerator").toPandas()
@@ -80,13 +67,14 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     events += derive_lever_events(levers, lever_dimensions=settings.attribution.lever_dimensions,
                                   quiet_days=settings.attribution.launch_quiet_days, targets=days)
     calendar = [c.model_dump() for c in settings.calendar]
-    alerts = build_alerts(scored, kinds=kinds, good_direction=directions, events=events, calendar=calendar,
-                          params=alert_params_of(settings))
+    alerts = build_alerts(scored, targets=days, kinds=kinds, good_direction=directions, events=events,
+                          calendar=calendar, settings=settings)
     rows = [tuple(r) for r in alerts.astype(object).where(pd.notna(alerts), None).itertuples(index=False)]
     ctx.tables.overwrite_partitions(TABLE, ctx.spark.createDataFrame(rows, ALERTS_SCHEMA), days, job="monitor")
+    counts = alerts["status"].value_counts()
     return {
-        "series_days": len(scored), "alerts": len(alerts),
-        "new": int((alerts["status"] == "new").sum()), "suppressed": int((alerts["status"] == "suppressed").sum()),
+        "series_days": len(scored), "alerts": len(alerts), "new": int(counts.get("new", 0)),
+        "continuing": int(counts.get("continuing", 0)), "resolved": int(counts.get("resolved", 0)),
         "by_cause": alerts["cause_kind"].value_counts().to_dict(), "events": len(events),
         "seconds": round(time.monotonic() - start, 1),
     }
@@ -98,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     days = days_of(args)
     s = run(open_context(config_of(args)), days)
     print(f"monitor: {len(days)} day(s) {days[0]}..{days[-1]}: {s['series_days']} series-days scored, "
-          f"{s['alerts']} alerts ({s['new']} new, {s['suppressed']} suppressed), causes {s['by_cause']}, "
+          f"{s['alerts']} alert rows ({s['new']} new, {s['continuing']} continuing, {s['resolved']} resolved), "
+          f"causes {s['by_cause']}, "
           f"{s['events']} governance events, {s['seconds']} s")
     return 0

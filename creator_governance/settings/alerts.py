@@ -13,13 +13,20 @@ class DetectorSettings(Section):
 
     season: int | None = Field(None, ge=2)
     max_season: int = Field(60, ge=2)
+    min_acf: float = Field(0.3, gt=0.0, le=1.0)
     threshold: float = Field(4.0, gt=0.0)
     min_history: int = Field(7, ge=2)
     window: int = Field(56, ge=7)
-    short_history_widen: float = Field(1.25, ge=1.0)
+    level_window: int = Field(14, ge=1)
     min_relative_change: float = Field(0.05, ge=0.0)
     relative_floor: float = Field(0.01, ge=0.0)
+    min_count: float = Field(10.0, ge=0.0)
+    min_denominator: float = Field(30.0, ge=0.0)
     shift_after: int = Field(4, ge=1)
+    resolve_after: int = Field(2, ge=1)
+    resolve_season_share: float = Field(0.1, ge=0.0, le=1.0)
+    novelty_episodes: int = Field(3, ge=0)
+    sustained_points: int = Field(2, ge=1)
 
 
 class RootCauseSettings(Section):
@@ -52,6 +59,8 @@ class AlertsSettings(Section):
     history_days: int = Field(56, ge=7)
     severity_medium: float = Field(1.5, ge=1.0)
     severity_high: float = Field(2.5, ge=1.0)
+    explain_only_dimensions: tuple[str, ...] = ("risk_tier", "age_bucket")
+    totals_only_kinds: tuple[str, ...] = ("index", "psi")
     detector: DetectorSettings = Field(default_factory=DetectorSettings)
     root_cause: RootCauseSettings = Field(default_factory=RootCauseSettings)
     attribution: AttributionSettings = Field(default_factory=AttributionSettings)

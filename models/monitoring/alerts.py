@@ -1,10 +1,23 @@
-"""Alert rows from scored series: severity, root cause, attribution, plain-words explanation (pandas)."""
+"""Alert rows from scored series: incidents, one alert per move, severity, root cause, attribution (pandas).
+
+Series-level incidents come from the detector (status new / continuing, the point it started, the point that
+resolved it). Alerts group them per metric and direction of the move:
+
+- a series incident that starts while another incident of the same metric moving the same way is open (or
+  starts the same day) joins it: a slice that moves with its total, or the same move seen through another
+  dimension, is part of one alert, not a new one;
+- among incidents that start together, the total leads, else the slice with the largest |score|;
+- `incident_id` = `metric|dimension=value|first day` of the leading series; `incident_start` its first day.
+
+Rows: one per series and incident-day (`new` on the leading series' first day, `continuing` after it and on
+every joined series), and a `resolved` row on the day the series is back in its band for good
+(`resolved_on` = that day).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -14,83 +27,132 @@ from models.monitoring.rootcause import breadth, rank_root_causes
 
 ALERT_COLUMNS = (
     "ds", "metric", "dimension", "dimension_value", "observed", "expected", "lower", "upper", "score", "severity",
-    "direction", "is_bad", "status", "root_cause", "top_cause", "cause_kind", "explanation",
+    "direction", "is_bad", "status", "incident_id", "incident_start", "resolved_on", "root_cause", "top_cause",
+    "cause_kind", "explanation",
 )
 ALERTS_SCHEMA = (
     "ds date, metric string, dimension string, dimension_value string, observed double, expected double, "
     "lower double, upper double, score double, severity string, direction string, is_bad boolean, "
-    "status string, root_cause string, top_cause string, cause_kind string, explanation string"
+    "status string, incident_id string, incident_start date, resolved_on date, root_cause string, "
+    "top_cause string, cause_kind string, explanation string"
 )
 
 
-@dataclass(frozen=True)
-class AlertParams:
-    """How alerts are graded and explained (conf/base/alerts.yaml)."""
-
-    threshold: float = 4.0
-    severity_medium: float = 1.5
-    severity_high: float = 2.5
-    min_explanatory_power: float = 0.1
-    top_k: int = 5
-    event_lag_days: int = 1
-    broad_share: float = 0.75
-
-
-def severity(score: float, p: AlertParams) -> str:
+def severity(score: float, *, threshold: float, medium: float, high: float) -> str:
     """low / medium / high by |score| in multiples of the threshold."""
-    r = abs(score) / p.threshold
-    return "high" if r >= p.severity_high else "medium" if r >= p.severity_medium else "low"
+    r = abs(score) / threshold
+    return "high" if r >= high else "medium" if r >= medium else "low"
 
 
-def build_alerts(scored: pd.DataFrame, *, kinds: dict[str, str], good_direction: dict[str, str],
-                 events: list[dict], calendar: list[dict], params: AlertParams) -> pd.DataFrame:
-    """One row per flagged (ds, metric, dimension, dimension_value), columns ALERT_COLUMNS.
+def assign_incidents(scored: pd.DataFrame, events: list[dict] | None = None, lag_days: int = 1) -> pd.DataFrame:
+    """Series rows in an incident (or resolving one) with `incident_id`, `incident_start`, `leads` (True for
+    the series whose first day is the alert) and `direction` of the series' move. Among incidents that start
+    together the total leads, then a slice that a governance event of the last `lag_days` names (a policy
+    launched), then the largest |score|."""
+    rows = scored[(scored["status"].isin(["new", "continuing"])) | scored["resolved"]].copy()
+    if rows.empty:
+        return rows.assign(incident_id=[], leads=[], direction=[])
+    key = ["metric", "dimension", "dimension_value", "incident_start"]
+    starts = rows.sort_values("ds").groupby(key, sort=False).head(1)
+    starts = starts.assign(direction=[("up" if o >= e else "down") for o, e in
+                                      zip(starts["observed"], starts["expected"].fillna(starts["observed"]))])
+    # Open incidents per (metric, direction): id -> last day seen open.
+    ids: dict[tuple, str] = {}
+    leads: set[tuple] = set()
+    spans = rows.groupby(key)["ds"].agg(["min", "max"])
+    scopes = {(_date(e["ds"]), e.get("scope_dimension"), e.get("scope_value")) for e in events or []}
+    named = [any((d - dt.timedelta(days=lag), dim, val) in scopes for lag in range(lag_days + 1))
+             for d, dim, val in zip(starts["incident_start"], starts["dimension"], starts["dimension_value"])]
+    order = starts.assign(_total=starts["dimension"] != TOTAL, _unnamed=[not n for n in named],
+                          _abs=-starts["score"].abs())
+    for (metric, direction), group in order.sort_values(["incident_start", "_total", "_unnamed", "_abs"]).groupby(
+            ["metric", "direction"], sort=False):
+        open_ids: list[tuple[str, dt.date]] = []
+        for r in group.itertuples():
+            skey = (r.metric, r.dimension, r.dimension_value, r.incident_start)
+            live = [i for i, last in open_ids if last >= r.incident_start]
+            if live:
+                ids[skey] = live[0]
+            else:
+                ids[skey] = f"{metric}|{r.dimension}={r.dimension_value}|{r.incident_start}"
+                leads.add(skey)
+            open_ids.append((ids[skey], spans.loc[skey, "max"]))
+    keys = list(zip(rows["metric"], rows["dimension"], rows["dimension_value"], rows["incident_start"]))
+    direction = dict(zip(map(tuple, starts[key].to_numpy()), starts["direction"]))
+    rows["incident_id"] = [ids[k] for k in keys]
+    rows["leads"] = [k in leads for k in keys]
+    rows["direction"] = [direction[k] for k in keys]
+    return rows
 
-    `scored`: every series on the target days (SCORED_SCHEMA of series.py); the whole metric-day cube is used
-    for the root cause, which every alert of that metric and day shares.
-    """
-    flagged = scored[scored["is_anomaly"]]
-    rows = []
-    for (metric, ds), alerts in flagged.groupby(["metric", "ds"], sort=True):
+
+def alertable_series(scored: pd.DataFrame, *, kinds: dict[str, str], settings) -> pd.Series:
+    """Rows of series that may alert on their own: not an explain-only dimension, and a total for metrics of
+    a totals-only kind."""
+    explain_only = scored["dimension"].isin(settings.explain_only_dimensions)
+    totals_only = scored["metric"].map(lambda m: kinds.get(m, "ratio") in settings.totals_only_kinds)
+    return ~explain_only & ~(totals_only & (scored["dimension"] != TOTAL))
+
+
+def build_alerts(scored: pd.DataFrame, *, targets: list[dt.date], kinds: dict[str, str],
+                 good_direction: dict[str, str], events: list[dict], calendar: list[dict], settings) -> pd.DataFrame:
+    """Alert rows of the target days (columns ALERT_COLUMNS) from every scored series (SCORED_SCHEMA of
+    series.py, incident days included). `settings`: the `alerts` settings section."""
+    rows = assign_incidents(scored[alertable_series(scored, kinds=kinds, settings=settings)], events,
+                            settings.attribution.event_lag_days)
+    rows = rows[rows["ds"].isin(targets)]
+    out = []
+    for (metric, ds), day in rows.groupby(["metric", "ds"], sort=True):
         kind = kinds.get(metric, "ratio")
         cube = scored[(scored["metric"] == metric) & (scored["ds"] == ds)]
-        candidates = rank_root_causes(cube, kind=kind, min_explanatory_power=params.min_explanatory_power,
-                                      top_k=params.top_k)
+        candidates = rank_root_causes(cube, kind=kind, min_explanatory_power=settings.root_cause.min_explanatory_power,
+                                      top_k=settings.root_cause.top_k)
         broad = breadth(cube, kind=kind)
-        for a in alerts.itertuples():
-            move = "up" if a.observed >= a.expected else "down"
+        for a in day.itertuples():
+            status = "resolved" if a.resolved else "new" if (a.leads and a.ds == a.incident_start) else "continuing"
             cause_kind, why = attribute(
                 ds=_date(ds), alert_slice=(a.dimension, a.dimension_value), candidates=candidates, cube=cube,
-                kind=kind, breadth=broad, events=events, calendar=calendar, lag_days=params.event_lag_days,
-                broad_share=params.broad_share)
-            rows.append({
+                kind=kind, breadth=broad, events=events, calendar=calendar,
+                lag_days=settings.attribution.event_lag_days, broad_share=settings.attribution.broad_share)
+            out.append({
                 "ds": _date(ds), "metric": metric, "dimension": a.dimension, "dimension_value": a.dimension_value,
-                "observed": float(a.observed), "expected": float(a.expected), "lower": float(a.lower),
-                "upper": float(a.upper), "score": float(a.score), "severity": severity(a.score, params),
-                "direction": move, "is_bad": move != good_direction.get(metric, "down"), "status": a.status,
-                "root_cause": json.dumps(candidates), "top_cause": _top(candidates),
-                "cause_kind": cause_kind, "explanation": _headline(a, metric, move, candidates) + "; " + why,
+                "observed": _num(a.observed), "expected": _num(a.expected), "lower": _num(a.lower),
+                "upper": _num(a.upper), "score": _num(a.score),
+                "severity": severity(a.score if a.score == a.score else 0.0, threshold=settings.detector.threshold,
+                                     medium=settings.severity_medium, high=settings.severity_high),
+                "direction": a.direction, "is_bad": a.direction != good_direction.get(metric, "down"),
+                "status": status, "incident_id": a.incident_id, "incident_start": _date(a.incident_start),
+                "resolved_on": _date(ds) if a.resolved else None,
+                "root_cause": json.dumps(candidates), "top_cause": _top(candidates), "cause_kind": cause_kind,
+                "explanation": _headline(a, metric, status, candidates) + "; " + why,
             })
-    return pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
+    return pd.DataFrame(out, columns=list(ALERT_COLUMNS))
+
+
+def _num(value) -> float | None:
+    return None if value is None or value != value else float(value)
 
 
 def _top(candidates: list[dict]) -> str | None:
-    return f"{candidates[0]['dimension']}={candidates[0]['dimension_value']}" if candidates else None
+    return candidates[0]["cause"] if candidates else None
 
 
-def _headline(a, metric: str, move: str, candidates: list[dict]) -> str:
+def _headline(a, metric: str, status: str, candidates: list[dict]) -> str:
     where = "overall" if a.dimension == TOTAL else f"for {a.dimension}={a.dimension_value}"
     rel = f" ({a.observed / a.expected - 1:+.0%})" if a.expected else ""
-    text = (f"{metric} {where} went {move} to {a.observed:.4g}, expected {a.expected:.4g}{rel}, "
+    if status == "resolved":
+        return f"{metric} {where} is back in its band at {a.observed:.4g} (expected {a.expected:.4g}): incident " \
+               f"of {a.incident_start} resolved"
+    text = (f"{metric} {where} went {a.direction} to {a.observed:.4g}, expected {a.expected:.4g}{rel}, "
             f"band [{a.lower:.4g}, {a.upper:.4g}]")
-    if a.status == "suppressed":
-        text += ", continuing an incident flagged the day before"
+    if status == "continuing":
+        text += f", part of the incident {a.incident_id} open since {a.incident_start}"
     if candidates:
         c = candidates[0]
-        text += (f"; top cause {c['dimension']}={c['dimension_value']} explains {c['explanatory_power']:.0%} "
-                 f"of the change (surprise {c['surprise']:.3f})")
+        text += f"; top cause {c['cause']} explains {c['explanatory_power']:.0%} of the change"
     return text
 
 
-def _date(value) -> dt.date:
+def _date(value) -> dt.date | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
     return value if isinstance(value, dt.date) else pd.Timestamp(value).date()

@@ -1,204 +1,397 @@
-"""A robust seasonal anomaly detector for one metric series (pandas/numpy, no Spark).
+"""The metric anomaly detector: one series, each point scored against its own past (pandas/numpy, no Spark).
 
-Each point is scored only against the points before it (a causal, one-step-ahead forecast), so scoring a
-range at once gives exactly what scoring day by day would have given. For a point t with history h (the last
-`window` valid points, past anomalies clipped to their band):
+For point t, with history h (the last `window` valid points, or three cycles when longer; past flagged points
+enter it clipped to their band):
 
-- seasonality p (given, or found by autocorrelation of the winsorized first differences) is used when h holds
-  two full cycles and it lowers the residual spread; seasonal indices are medians per phase of h minus its
-  centered rolling median (a robust STL-like split);
-- level = median of the last p (or 7) deseasonalized points, trend = (median of the last p − median of the
-  p before) / p, extrapolated to t; expected = level + trend · (p + 1) / 2 + seasonal index of t's phase;
-- scale = max(1.4826 · MAD, √(π/2) · mean absolute deviation) of first differences / √2 (noise, insensitive to
-  trend and level shifts; the mean-deviation term keeps sparse or overdispersed series from a zero MAD), inflated for
-  the uncertainty of the medians, floored at `relative_floor` · |expected| and, when given, at the
-  Poisson (counts) or binomial (ratios with a denominator) noise;
-- band = expected ± max(threshold · scale, min_relative_change · |expected|); with less than two cycles the
-  detector falls back to the median and spread of what there is, with the band widened; with fewer than
-  `min_history` points it scores nothing.
+- **Seasonality** (models/monitoring/season.py): a day or a week of points (from the sampling step), or any lag
+  up to `max_season` without timestamps; kept when the detrended series repeats at that lag (autocorrelation
+  ≥ `min_acf`) over two full cycles. Counts are multiplicative (the cycle scales with the level), other kinds
+  additive. Season and quantisation step are re-estimated every quarter cycle.
+- **Forecast**: level = median of the last k deseasonalised points (k = the period, or `level_window`
+  without one), trend = (level − median of the k before) / k, extrapolated to t: the trend moves the forecast
+  and never the noise scale.
+- **Noise** (models/monitoring/noise.py): counts negative binomial, ratios binomial with over-dispersion,
+  values a robust scale of the past forecast errors floored at the quantisation step. The score is the
+  normal-equivalent z of the observation's tail probability; a point is outside when |z| > threshold (a
+  Student-t equivalent while the history is short) and its move exceeds `min_relative_change` · |expected|.
+  It is alertable when the volume is testable: counts with max(observed, expected) ≥ `min_count`, ratios
+  with a denominator ≥ `min_denominator`.
+- **Incidents**: an alertable outside point with no open incident opens one (status `new`); later points are
+  `continuing` until the series has been back in its band for `resolve_after` points (or the larger share
+  `resolve_season_share` of a cycle), and the point that closes it is marked `resolved`.
+- **Level shifts**: after `shift_after` consecutive outside points in one direction the move is the new level
+  (earlier history re-levelled by the run's median deviation, or ratio for counts). The old level is
+  remembered for `window` points: a return to it is the end of the same incident, not a new alert.
 
-A flagged point enters later histories clipped to its band, so an incident does not drag the expectation;
-after `shift_after` consecutive flags in one direction the move is accepted as a level shift (the earlier
-history is re-levelled by the run's median deviation, so the expectation jumps to the new level).
+`detect` returns, aligned with the input: expected, lower, upper (non-negative for non-negative kinds and
+series), score, is_anomaly, status ('new' / 'continuing' / ''), incident_start (position of the point that
+opened the incident, -1 outside one) and resolved; `attrs['season']` is the last period used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import math
 
 import numpy as np
 import pandas as pd
+from scipy import special, stats
 
-MAD_TO_SIGMA = 1.4826
+from models.monitoring import noise
+from models.monitoring.season import candidate_periods, find_season, min_cycles, profile
+
 OUTPUT_COLUMNS = ("expected", "lower", "upper", "score", "is_anomaly")
+# Errors of past points needed before the noise scale is taken from them.
+MIN_ERRORS = 7
 
 
-@dataclass(frozen=True)
-class DetectorParams:
-    """Detector parameters (conf/base/alerts.yaml `detector`)."""
-
-    season: int | None = None
-    max_season: int = 60
-    threshold: float = 4.0
-    min_history: int = 7
-    window: int = 56
-    short_history_widen: float = 1.25
-    min_relative_change: float = 0.05
-    relative_floor: float = 0.01
-    shift_after: int = 4
+@functools.lru_cache(maxsize=4096)
+def _t_equivalent(z: float, df: int) -> float:
+    """The Student-t quantile with `df` degrees of freedom that has the tail of a normal z."""
+    return float(stats.t.isf(special.ndtr(-z), max(df, 1)))
 
 
-def find_season(values, *, max_season: int = 60, min_acf: float = 0.3) -> int | None:
-    """The period with the strongest autocorrelation of the series' winsorized first differences, or None.
-
-    Lags from 2 to min(max_season, n / 2); among lags whose autocorrelation is within 90 % of the best (and
-    above `min_acf`), the shortest wins, so a multiple of the true period is not picked.
-    """
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    d = np.diff(x)
-    if len(d) < 8:
-        return None
-    med = np.median(d)
-    mad = np.median(np.abs(d - med)) * MAD_TO_SIGMA or np.std(d) or 1.0
-    d = np.clip(d, med - 4 * mad, med + 4 * mad) - np.mean(np.clip(d, med - 4 * mad, med + 4 * mad))
-    denom = float(np.dot(d, d))
-    if denom == 0.0:
-        return None
-    top = min(max_season, len(d) // 2)
-    acf = {lag: float(np.dot(d[:-lag], d[lag:])) / denom * len(d) / (len(d) - lag) for lag in range(2, top + 1)}
-    if not acf:
-        return None
-    best = max(acf.values())
-    if best < min_acf:
-        return None
-    return min(lag for lag, v in acf.items() if v >= 0.9 * best)
-
-
-def _noise(y: np.ndarray) -> float:
-    """Noise sigma from first differences: the larger of the MAD and the mean absolute deviation estimates.
-
-    The MAD alone collapses on short, sparse or overdispersed series (many equal differences, a few large
-    ones: e.g. a small slice's rate with clustered events), which made quiet days alert; the mean absolute
-    deviation (x √(π/2), unbiased for normal noise) still sees those moves and is steadier on short windows.
-    """
-    if len(y) < 3:
+def _trend(y: np.ndarray, m: int, min_points: int) -> float:
+    """Slope per point between the medians of the last two spans of m points, when it is beyond three standard
+    errors of that difference (else 0: noise is not extrapolated)."""
+    if m < min_points:
         return 0.0
-    d = np.diff(y)
-    dev = np.abs(d - np.median(d))
-    return max(float(np.median(dev)) * MAD_TO_SIGMA, float(np.mean(dev)) * np.sqrt(np.pi / 2.0)) / np.sqrt(2.0)
+    recent, before = float(np.median(y[-m:])), float(np.median(y[-2 * m:-m]))
+    noise_sd = noise.robust_sigma(np.diff(y[-2 * m:])) / math.sqrt(2.0)
+    if abs(recent - before) <= 3.0 * 1.25 * noise_sd * math.sqrt(2.0 / m):
+        return 0.0
+    return (recent - before) / m
 
 
-def _seasonal(h: np.ndarray, phases: np.ndarray, p: int) -> np.ndarray:
-    """Seasonal indices (sum 0) per phase: medians of h minus its centered rolling median (edges extended)."""
-    inner = np.median(np.lib.stride_tricks.sliding_window_view(h, p), axis=1)
-    half = p // 2
-    trend = np.concatenate([np.full(half, inner[0]), inner, np.full(len(h) - len(inner) - half, inner[-1])])
-    detrended = h - trend
-    cycles = -(-len(h) // p)
-    table = np.full(cycles * p, np.nan)
-    table[: len(h)] = detrended
-    by_phase = np.full(p, np.nan)
-    # Row r, column k of the table holds position r·p + k of h; its phase is phases[0] + k (mod p).
-    medians = np.nanmedian(table.reshape(cycles, p), axis=0)
-    by_phase[(phases[0] + np.arange(p)) % p] = medians
-    by_phase = np.nan_to_num(by_phase)
-    return by_phase - by_phase.mean()
+class _Series:
+    """Scoring state of one series (history, errors, incident, remembered level)."""
+
+    def __init__(self, x: np.ndarray, kind: str, dens: np.ndarray | None, params, season, step_seconds):
+        self.x, self.kind, self.dens, self.p = x, kind, dens, params
+        self.clean = x.copy()
+        self.vpos = np.zeros(len(x), dtype=np.int64)
+        self.nv = 0
+        self.err, self.err_mu, self.err_den = (np.zeros(len(x)) for _ in range(3))
+        self.ne = 0
+        # Errors made under an earlier model (before the season was found or dropped) are not used.
+        self.err_from = 0
+        fixed = season if isinstance(season, int) else None
+        self.cands = [fixed] if fixed else candidate_periods(step_seconds, params.max_season)
+        self.auto = season == "auto"
+        fits = [c for c in self.cands if 2 * c <= len(x)] or [0]
+        # Season search looks back three of the longest cycles; forecasts and errors use `window` or three
+        # of the cycle found.
+        self.lookback = max(params.window, 3 * max(fits))
+        self.window = params.window
+        self.refit_every = max(1, min(self.cands) // 4) if self.cands else 1
+        # A cycle is looked for as soon as two of it fit in the history.
+        self.first_fits = {math.ceil(min_cycles(c) * c) for c in self.cands if c}
+        self.period, self.seas, self.step, self.next_refit = None, None, 0.0, 0
+        # Position of the last accepted level shift: the level is estimated from points since then.
+        self.since = 0
+        self.level_cache = None
+        finite = x[np.isfinite(x)]
+        self.nonneg = kind in ("count", "ratio") or not len(finite) or bool(finite.min() >= 0)
+        self.multiplicative = kind == "count"
+
+    # -- forecast -------------------------------------------------------------------------------------------
+    def history(self, points: int) -> np.ndarray:
+        return self.vpos[max(0, self.nv - points):self.nv]
+
+    def add_valid(self, t: int) -> None:
+        self.vpos[self.nv] = t
+        self.nv += 1
+
+    def add_error(self, error: float, mu: float, den: float) -> None:
+        self.err[self.ne], self.err_mu[self.ne], self.err_den[self.ne] = error, mu, den
+        self.ne += 1
+
+    def errors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lo = max(self.err_from, self.ne - self.window)
+        return self.err[lo:self.ne], self.err_mu[lo:self.ne], self.err_den[lo:self.ne]
+
+    def refit(self, t: int) -> None:
+        self.level_cache = None
+        hist = self.history(self.lookback)
+        h = self.clean[hist]
+        self.step = noise.quantisation_step(self.x[hist])
+        before = self.period
+        if self.auto:
+            self.period = find_season(h, self.cands, min_acf=self.p.min_acf)
+        else:
+            fixed = self.cands[0] if self.cands and self.cands[0] else None
+            self.period = fixed if fixed and len(h) >= min_cycles(fixed) * fixed else None
+        if self.period != before:
+            self.err_from = self.ne
+        if self.period and len(h) >= min_cycles(self.period) * self.period:
+            self.seas = profile(h, hist % self.period, self.period, multiplicative=self.multiplicative)
+            self.window = max(self.p.window, self.period)
+        else:
+            self.period, self.seas, self.window = None, None, self.p.window
+        self.next_refit = t + max(self.refit_every, (self.period or 0) // 4)
+
+    def forecast(self, t: int, hist: np.ndarray) -> float:
+        h = self.clean[hist]
+        if self.seas is not None:
+            factors = self.seas[hist % self.period]
+            y = h / factors if self.multiplicative else h - factors
+            k = self.period
+        else:
+            y, k = h, min(self.p.level_window, len(h))
+        self.deseasonalised = y
+        after = int(np.searchsorted(hist, self.since))
+        fresh = len(hist) - after
+        span = min(k, fresh)
+        cached = self.level_cache
+        if cached is not None and cached[0] <= t < cached[1] and cached[2] == self.since:
+            # A long level (a cycle of hundreds of points) barely moves point to point: reused for k/32 points.
+            level, slope = cached[3] + cached[4] * (t - cached[0]), cached[4]
+        else:
+            level = float(np.median(y[-span:]))
+            # Trend from the medians of the last two spans of m points (m ≤ k, within the current level).
+            slope = _trend(y, min(k, fresh // 2), max(4, (self.period or self.p.level_window) // 2))
+            self.level_cache = (t, t + span // 32, self.since, level, slope) if span >= 64 else None
+        self.level_points = span
+        base = level + slope * (span + 1) / 2.0
+        if self.seas is not None:
+            s = float(self.seas[t % self.period])
+            base = base * s if self.multiplicative else base + s
+        return max(base, 0.0) if self.nonneg else base
+
+    # -- noise ----------------------------------------------------------------------------------------------
+    def surprise(self, t: int, xt: float, expected: float, hist: np.ndarray) -> tuple[float, float, float, dict]:
+        """(z, threshold, sigma for clipping, band parameters) of value xt at t given `expected`."""
+        p = self.p
+        errs, err_mu, err_den = self.errors()
+        enough = len(errs) >= MIN_ERRORS
+        k = self.period or min(p.level_window, len(hist))
+        if not enough:
+            # Too few forecast errors yet: the history's spread around its median stands in for them (it
+            # includes any cycle not modelled yet), inflated below for the uncertainty of the level.
+            y = self.deseasonalised
+            centre = float(np.median(y))
+            errs, err_mu = y - centre, np.full(len(y), max(expected, 0.0) if self.kind == "count" else centre)
+            err_den = self.dens[hist] if self.dens is not None else np.full(len(y), np.nan)
+        widen = 1.0 if enough else 1.0 + 1.57 / k
+        if self.kind == "count":
+            mu = max(expected, 0.5 / len(hist))
+            phi = noise.count_dispersion(errs, err_mu)
+            # Where the noise is mostly estimated over-dispersion, its estimate's own doubt (df) counts.
+            threshold = _t_equivalent(p.threshold, len(errs) - 1) if phi * mu > 1.0 else p.threshold
+            # Uncertainty of the level: a gamma posterior over the rate of the last points gives a negative
+            # binomial prediction with shape = events seen + ½.
+            phi = phi + (0.0 if enough else 1.0 / (mu * self.level_points + 0.5))
+            z = noise.count_score(xt, mu, phi) if np.isfinite(xt) else np.nan
+            return z, threshold, math.sqrt(mu + phi * mu * mu), {"mu": mu, "phi": phi}
+        if self.kind == "ratio":
+            n = self.dens[t] if self.dens is not None and np.isfinite(self.dens[t]) else 0.0
+            # An all-zero past still leaves half an event of doubt (Jeffreys), spread over its volume.
+            volume = float(np.nansum(self.dens[hist])) if self.dens is not None else 0.0
+            q = max(expected, 0.5 / volume) if volume > 0 else expected
+            tau2 = noise.ratio_tau2(errs, err_mu, err_den)
+            base = noise.ratio_variance(q, n, 0.0)
+            threshold = _t_equivalent(p.threshold, len(errs) - 1) if tau2 > base else p.threshold
+            var = (base + tau2) * widen
+            sigma = max(math.sqrt(var), p.relative_floor * abs(expected), 1e-12)
+            cc = 0.5 / max(n, 1.0)
+            z = np.sign(xt - expected) * max(0.0, abs(xt - expected) - cc) / sigma if np.isfinite(xt) else np.nan
+            return z, threshold, sigma, {"sigma": sigma, "cc": cc}
+        sigma, df = noise.robust_sigma(errs) * math.sqrt(widen), max(len(errs) - 1, 1)
+        sigma = max(sigma, self.step, p.relative_floor * abs(expected), 1e-12)
+        threshold = _t_equivalent(p.threshold, df)
+        z = (xt - expected) / sigma if np.isfinite(xt) else np.nan
+        return z, threshold, sigma, {"sigma": sigma, "cc": 0.0}
+
+    def alertable(self, t: int, xt: float, expected: float, hist: np.ndarray) -> bool:
+        """Enough volume to test: the point's, and for ratios the history's typical denominator too."""
+        if self.kind == "count":
+            return max(xt, expected) >= self.p.min_count
+        if self.kind == "ratio":
+            if self.dens is None or not np.isfinite(self.dens[t]):
+                return False
+            typical = float(np.nanmedian(self.dens[hist])) if len(hist) else 0.0
+            events = max(xt, expected) * self.dens[t]
+            return min(self.dens[t], typical) >= self.p.min_denominator and events >= self.p.min_count
+        return True
 
 
-def forecast(h: np.ndarray, phases: np.ndarray, next_phase: int, season: int | None,
-             params: DetectorParams) -> tuple[float, float, bool]:
-    """(expected, scale, short) for the point after history `h` (valid values, oldest first)."""
-    n = len(h)
-    p = season if season and n >= 2 * season else None
-    if p is None:
-        k = min(n, 7)
-        expected = float(np.median(h[-k:]))
-        # Without a seasonal model the spread around the median (which includes any unmodelled season) counts.
-        spread = float(np.median(np.abs(h - np.median(h)))) * MAD_TO_SIGMA
-        scale = max(_noise(h), spread) * np.sqrt(1.0 + 1.57 / k)
-        short = n < 2 * (season or 7)
-        return expected, scale, short
-    seas = _seasonal(h, phases, p)
-    y = h - seas[phases]
-    # Seasonality that does not lower the spread is noise: drop it.
-    if _noise(y) >= 0.9 * _noise(h):
-        return forecast(h, phases, next_phase, None, params)[0:2] + (False,)
-    level = float(np.median(y[-p:]))
-    slope = (level - float(np.median(y[-2 * p:-p]))) / p
-    expected = level + slope * (p + 1) / 2.0 + float(seas[next_phase])
-    cycles = n // p
-    # The in-sample seasonal fit absorbs part of the noise (1/cycles of it): undo that, then add the
-    # uncertainty of the level and seasonal medians.
-    scale = _noise(y) / np.sqrt(max(1.0 - 1.0 / cycles, 0.25)) * np.sqrt(1.0 + 1.57 / p + 1.57 / cycles)
-    return expected, scale, False
+def detect(values, *, params, kind: str = "value", denominators=None, step_seconds: float | None = None,
+           season: int | str | None = "auto") -> pd.DataFrame:
+    """Score every point of a series in time order (NaN = missing) against its past; see the module docstring.
 
-
-def detect(values, *, season: int | str | None = "auto", params: DetectorParams | None = None,
-           kind: str | None = None, denominators=None) -> pd.DataFrame:
-    """Score every point of a regular series against its past.
-
-    `values`: the series in time order (NaN = missing). `season`: a period, None (no seasonality) or 'auto'.
-    `kind`: 'count' floors the noise at √expected (Poisson); 'ratio' with `denominators` floors it at
-    √(p(1−p)/denominator) (binomial). Returns a frame aligned with `values`: expected, lower, upper, score
-    ((observed − expected) / scale), is_anomaly; `attrs['season']` holds the period used.
+    `params`: the `alerts.detector` settings section (any object with its attributes). `kind`: count, ratio
+    (with `denominators`) or value. `step_seconds`: the sampling step (None = no calendar: lags up to
+    `max_season` are tried). `season`: 'auto', a period in points, or None.
     """
-    params = params or DetectorParams()
+    if kind not in noise.KINDS:
+        raise ValueError(f"kind {kind!r}: expected one of {', '.join(noise.KINDS)}")
     x = np.asarray(values, dtype=float)
     n = len(x)
-    period = find_season(x, max_season=params.max_season) if season == "auto" else season
-    window = max(params.window, 3 * (period or 0))
     dens = None if denominators is None else np.asarray(denominators, dtype=float)
-    clean = x.copy()
-    out = {c: np.full(n, np.nan) for c in OUTPUT_COLUMNS}
-    out["is_anomaly"] = np.zeros(n, dtype=bool)
+    if kind == "ratio" and dens is None:
+        kind = "value"
+    s = _Series(x, kind, dens, params, season, step_seconds)
+    out = {c: np.full(n, np.nan) for c in ("expected", "score", "sigma", "threshold", "cc", "mu", "phi")}
+    flags = np.zeros(n, dtype=bool)
+    status = np.full(n, "", dtype=object)
+    start_of = np.full(n, -1, dtype=int)
+    resolved = np.zeros(n, dtype=bool)
+    resolve_after = params.resolve_after
+    incident, last_incident, in_band = -1, -1, 0
     run_sign, run_start = 0, 0
-    deviation = np.full(n, np.nan)
+    memory = None  # (mode, amount, expires): the level before an accepted shift
+    dev = np.full(n, np.nan)
     for t in range(n):
-        valid = np.flatnonzero(~np.isnan(clean[:t]))[-window:]
-        if len(valid) == 0:
+        if s.nv < params.min_history:
+            if s.nv:
+                out["expected"][t] = float(np.median(s.clean[s.history(s.nv)]))
+            if np.isfinite(x[t]):
+                s.add_valid(t)
             continue
-        h = clean[valid]
-        phases = valid % period if period else np.zeros(len(valid), dtype=int)
-        if len(valid) < params.min_history:
-            out["expected"][t] = float(np.median(h))
+        if t >= s.next_refit or s.nv in s.first_fits:
+            s.refit(t)
+            resolve_after = max(params.resolve_after, math.ceil(params.resolve_season_share * (s.period or 0)))
+        hist = s.history(max(s.window, 2 * (s.period or 0)))
+        expected = s.forecast(t, hist)
+        xt = x[t]
+        z, threshold, sigma, band = s.surprise(t, xt, expected, hist)
+        out["expected"][t], out["threshold"][t] = expected, threshold
+        for key, value in band.items():
+            out[key][t] = value
+        if not np.isfinite(xt):
+            if incident >= 0:
+                status[t], start_of[t] = "continuing", incident
             continue
-        expected, scale, short = forecast(h, phases, t % period if period else 0, period, params)
-        scale = max(scale, params.relative_floor * abs(expected), 1e-12)
-        if kind == "count":
-            scale = max(scale, np.sqrt(max(expected, 1.0)))
-        elif kind == "ratio" and dens is not None and dens[t] > 0:
-            q = min(max(expected, 0.0), 1.0)
-            scale = max(scale, np.sqrt(max(q * (1 - q), 1.0 / dens[t]) / dens[t]))
-        threshold = params.threshold * (params.short_history_widen if short else 1.0)
-        half = max(threshold * scale, params.min_relative_change * abs(expected))
-        out["expected"][t], out["lower"][t], out["upper"][t] = expected, expected - half, expected + half
-        if np.isnan(x[t]):
-            continue
-        out["score"][t] = (x[t] - expected) / scale
-        deviation[t] = x[t] - expected
-        flagged = abs(x[t] - expected) > half
-        out["is_anomaly"][t] = flagged
-        sign = int(np.sign(x[t] - expected)) if flagged else 0
+        s.add_valid(t)
+        out["score"][t] = z
+        dev[t] = xt - expected
+        moved = abs(z) > threshold or _sustained(out["score"], t, threshold, params.sustained_points)
+        outside = moved and abs(xt - expected) > params.min_relative_change * abs(expected)
+        if outside and params.novelty_episodes and _episodes(dev[max(0, t - s.lookback):t], xt - expected) \
+                >= params.novelty_episodes:
+            # The series has made moves this large, this way, several separate times lately: its normal.
+            outside = False
+        half = threshold * sigma
+        clipped = min(max(xt, expected - half), expected + half)
+        if memory is not None and t > memory[2]:
+            memory = None
+        if memory is not None and abs(z) > 1.0:
+            mode, amount, _ = memory
+            old = expected / amount if mode == "mult" else expected - amount
+            z_old = s.surprise(t, xt, max(old, 0.0) if s.nonneg else old, hist)[0]
+            if abs(z_old) <= min(threshold, abs(z)):
+                # Back to the level before the shift: the same incident ending, not a new one. The points
+                # at the shifted level are kept at the old one, as an incident's points are.
+                _undo_shift(s, t, mode, amount)
+                memory, outside = None, False
+                incident = incident if incident >= 0 else last_incident
+                in_band = 0
+        sign = int(np.sign(xt - expected)) if outside else 0
         if sign and sign == run_sign:
             run = t - run_start + 1
         else:
             run_sign, run_start, run = sign, t, 1 if sign else 0
-        if sign and run < params.shift_after:
-            clean[t] = min(max(x[t], expected - half), expected + half)
-        elif sign and run == params.shift_after:
-            # A level shift: the new level is the norm; the past is re-levelled so the trend stays as it was.
-            clean[:run_start] += float(np.median(deviation[run_start:t + 1]))
-            clean[run_start:t + 1] = x[run_start:t + 1]
-    frame = pd.DataFrame(out)
-    frame.attrs["season"] = period
+        if outside:
+            flags[t] = s.alertable(t, xt, expected, hist)
+            if incident < 0 and flags[t]:
+                incident, in_band = t, 0
+                status[t] = "new"
+            elif incident >= 0:
+                status[t], in_band = "continuing", 0
+            s.clean[t] = clipped
+            if run >= params.shift_after:
+                memory = _accept_shift(s, t, run_start, dev, x, out["expected"])
+                run_sign, run = 0, 0
+        else:
+            s.clean[t] = xt
+            if incident >= 0:
+                in_band += 1
+                if in_band >= resolve_after:
+                    resolved[t] = True
+                    start_of[t] = incident
+                    last_incident, incident = incident, -1
+                else:
+                    status[t] = "continuing"
+        if incident >= 0 and status[t]:
+            start_of[t] = incident
+        s.add_error(s.clean[t] - expected, expected, dens[t] if dens is not None else np.nan)
+    frame = _finish(out, flags, status, start_of, resolved, s)
     return frame
 
 
-def detect_frame(df: pd.DataFrame, *, time_col: str, value_col: str, season: int | str | None = "auto",
-                 params: DetectorParams | None = None) -> pd.DataFrame:
-    """`df` sorted by `time_col` with the detector's columns added (for CSV files and notebooks)."""
-    ordered = df.sort_values(time_col, kind="stable").reset_index(drop=True)
-    values = pd.to_numeric(ordered[value_col], errors="coerce")
-    scored = detect(values.to_numpy(), season=season, params=params)
-    return pd.concat([ordered, scored], axis=1)
+def _sustained(scores: np.ndarray, t: int, threshold: float, points: int) -> bool:
+    """A move over the last w ≤ `points` points (w ≥ 2), each at least half the threshold the same way, whose
+    combined score Σz/√w is beyond the threshold: evidence that accumulates (a drop on two days running)."""
+    for w in range(2, points + 1):
+        zs = scores[max(0, t - w + 1):t + 1]
+        if len(zs) < w or not np.isfinite(zs).all():
+            return False
+        if not ((zs >= threshold / 2).all() or (zs <= -threshold / 2).all()):
+            return False
+        if abs(zs.sum()) / math.sqrt(w) > threshold:
+            return True
+    return False
+
+
+def _episodes(past: np.ndarray, move: float) -> int:
+    """How many separate runs of past deviations reached `move` (same direction, at least as large)."""
+    reached = np.nan_to_num(past * np.sign(move)) >= abs(move)
+    if not reached.any():
+        return 0
+    return int(reached[0]) + int(np.count_nonzero(reached[1:] & ~reached[:-1]))
+
+
+def _undo_shift(s: _Series, t: int, mode: str, amount: float) -> None:
+    """The series went back to the level before the last shift: the shifted points rejoin the old level."""
+    idx = s.history(s.nv)
+    idx = idx[(idx >= s.since) & (idx < t)]
+    s.clean[idx] = s.clean[idx] / amount if mode == "mult" else s.clean[idx] - amount
+    s.since = 0
+
+
+def _accept_shift(s: _Series, t: int, run_start: int, dev: np.ndarray, x: np.ndarray, expected: np.ndarray):
+    """The run [run_start, t] is a new level: the level is estimated from it on; returns the memory of the
+    old level (mode, amount, until when)."""
+    run = np.arange(run_start, t + 1)
+    exp = expected[run]
+    ratio = float(np.median(x[run] / exp)) if np.all(exp > 0) else 0.0
+    if s.multiplicative and ratio > 0:
+        mode, amount = "mult", ratio
+    else:
+        mode, amount = "add", float(np.median(dev[run]))
+    s.clean[run] = x[run]
+    s.since = run_start
+    return mode, amount, t + s.window
+
+
+def _finish(out: dict, flags, status, start_of, resolved, s: _Series) -> pd.DataFrame:
+    expected, threshold = out["expected"], out["threshold"]
+    if s.kind == "count":
+        scored = np.isfinite(out["mu"])
+        lower, upper = np.full(len(expected), np.nan), np.full(len(expected), np.nan)
+        if scored.any():
+            lo, hi = _count_band_at(out["mu"][scored], out["phi"][scored], threshold[scored])
+            lower[scored], upper[scored] = lo, hi
+    else:
+        half = threshold * out["sigma"] + np.nan_to_num(out["cc"])
+        lower, upper = expected - half, expected + half
+    with np.errstate(invalid="ignore"):
+        floor = s.p.min_relative_change * np.abs(expected)
+        lower = np.minimum(lower, expected - floor)
+        upper = np.maximum(upper, expected + floor)
+    if s.nonneg:
+        lower = np.maximum(lower, 0.0)
+    frame = pd.DataFrame({
+        "expected": expected, "lower": lower, "upper": upper, "score": out["score"], "is_anomaly": flags,
+        "status": status.astype(str), "incident_start": start_of, "resolved": resolved,
+    })
+    frame.attrs["season"] = s.period
+    return frame
+
+
+def _count_band_at(mu: np.ndarray, phi: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = np.empty(len(mu)), np.empty(len(mu))
+    for value in np.unique(z):
+        m = z == value
+        lo[m], hi[m] = noise.count_band(mu[m], phi[m], float(value))
+    return lo, hi

@@ -67,7 +67,7 @@ def rank_root_causes(cube: pd.DataFrame, *, kind: str, min_explanatory_power: fl
     candidates = scored[scored["explanatory_power"] >= min_explanatory_power]
     ranked = candidates.sort_values(["surprise", "explanatory_power"], ascending=[False, False]).head(top_k)
     return [
-        {"dimension": r.dimension, "dimension_value": r.dimension_value,
+        {"cause": f"{r.dimension}={r.dimension_value}", "dimension": r.dimension, "dimension_value": r.dimension_value,
          "explanatory_power": round(float(r.explanatory_power), 4), "surprise": round(float(r.surprise), 6),
          "relative_change": None if pd.isna(r.relative_change) else round(float(r.relative_change), 4)}
         for r in ranked.itertuples()

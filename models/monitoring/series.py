@@ -1,9 +1,9 @@
 """The detector over every (metric, dimension, dimension_value) series of governance_metrics, with Spark.
 
-`score_series` is the pandas function run per series by `groupBy(...).applyInPandas`: it fills the day grid,
-scores every day against its past, and returns the requested days with the alert status. A flagged day whose
-previous day was flagged in the same direction continues an ongoing incident: status `suppressed` (the row is
-kept, so dashboards see the incident's extent, but it is not a new notification).
+`score_series` is the pandas function run per series by `groupBy(...).applyInPandas`: it fills the day grid
+from the metric's first day, scores every day against its past with the metric's noise model (counts,
+ratios with their denominators, values), and returns the target days plus every earlier day that belongs to
+an incident (so that incidents open on a target day can be grouped by where they started).
 """
 
 from __future__ import annotations
@@ -16,50 +16,48 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import Window as W
 
-from models.monitoring.detector import DetectorParams, detect
+from models.monitoring.detector import detect
 
 SERIES_KEYS = ("metric", "dimension", "dimension_value")
+DAY_SECONDS = 86_400.0
 SCORED_SCHEMA = (
     "metric string, dimension string, dimension_value string, ds date, observed double, expected double, "
-    "lower double, upper double, score double, is_anomaly boolean, status string, numerator double, "
-    "denominator double, season int"
+    "lower double, upper double, score double, is_anomaly boolean, status string, incident_start date, "
+    "resolved boolean, numerator double, denominator double, season int"
 )
+# Metric kinds of governance_metrics -> noise model of the detector.
+NOISE_OF_KIND = {"count": "count", "ratio": "ratio"}
 
 
-def score_series(pdf: pd.DataFrame, *, targets: list[dt.date], params: DetectorParams,
-                 season: int | str | None) -> pd.DataFrame:
+def score_series(pdf: pd.DataFrame, *, targets: list[dt.date], params, season: int | str | None) -> pd.DataFrame:
     """One series (columns metric, dimension, dimension_value, kind, metric_start, ds, value, numerator,
-    denominator) → its rows on `targets`, scored (see SCORED_SCHEMA)."""
+    denominator) → its target days and incident days, scored (see SCORED_SCHEMA)."""
     first = pdf.iloc[0]
-    kind = first["kind"]
+    kind = NOISE_OF_KIND.get(first["kind"], "value")
     start = pd.Timestamp(first["metric_start"])
-    end = pd.Timestamp(max(targets))
-    grid = pd.date_range(start, end, freq="D")
+    grid = pd.date_range(start, pd.Timestamp(max(targets)), freq="D")
     s = pdf.assign(ds=pd.to_datetime(pdf["ds"])).set_index("ds").reindex(grid)
     if kind == "count":
         # A count slice with no rows on a day is 0 that day.
         s[["value", "numerator"]] = s[["value", "numerator"]].fillna(0.0)
     values = s["value"].to_numpy(dtype=float)
-    scored = detect(values, season=season, params=params, kind=kind if kind in ("count", "ratio") else None,
+    scored = detect(values, params=params, kind=kind, step_seconds=DAY_SECONDS, season=season,
                     denominators=s["denominator"].to_numpy(dtype=float) if kind == "ratio" else None)
-    flags = scored["is_anomaly"].to_numpy()
-    sign = np.sign(np.nan_to_num(values - scored["expected"].to_numpy()))
-    continuing = np.zeros(len(values), dtype=bool)
-    continuing[1:] = flags[:-1] & (sign[1:] == sign[:-1])
-    status = np.where(flags, np.where(continuing, "suppressed", "new"), "")
+    starts = scored["incident_start"].to_numpy()
     out = pd.DataFrame({
         "metric": first["metric"], "dimension": first["dimension"], "dimension_value": first["dimension_value"],
         "ds": grid.date, "observed": values, "expected": scored["expected"], "lower": scored["lower"],
-        "upper": scored["upper"], "score": scored["score"], "is_anomaly": flags, "status": status,
-        "numerator": s["numerator"].to_numpy(dtype=float), "denominator": s["denominator"].to_numpy(dtype=float),
-        "season": scored.attrs.get("season") or 0,
+        "upper": scored["upper"], "score": scored["score"], "is_anomaly": scored["is_anomaly"],
+        "status": scored["status"], "incident_start": [grid[i].date() if i >= 0 else None for i in starts],
+        "resolved": scored["resolved"], "numerator": s["numerator"].to_numpy(dtype=float),
+        "denominator": s["denominator"].to_numpy(dtype=float), "season": scored.attrs.get("season") or 0,
     })
-    wanted = set(targets)
-    return out[[d in wanted for d in out["ds"]]].reset_index(drop=True)
+    wanted = np.isin(out["ds"].to_numpy(), np.array(targets, dtype=object)) | (starts >= 0)
+    return out[wanted].reset_index(drop=True)
 
 
-def score_all(metrics: DataFrame, *, targets: list[dt.date], params: DetectorParams,
-              season: int | str | None, kinds: dict[str, str]) -> DataFrame:
+def score_all(metrics: DataFrame, *, targets: list[dt.date], params, season: int | str | None,
+              kinds: dict[str, str]) -> DataFrame:
     """Every series of the long metrics frame (history up to the last target) scored on the target days."""
     kind_map = F.create_map(*[x for name, k in kinds.items() for x in (F.lit(name), F.lit(k))])
     prepared = (

@@ -1,36 +1,76 @@
-"""The detector over every series with applyInPandas, suppression of an ongoing incident, alert rows."""
+"""The detector over every series with applyInPandas; incidents grouped into one alert per move."""
 
 import datetime as dt
 import json
 
 import numpy as np
+import pandas as pd
 
-from models.monitoring.alerts import AlertParams, build_alerts
-from models.monitoring.detector import DetectorParams
+from creator_governance.config import load_config
+from models.monitoring.alerts import assign_incidents, build_alerts
 from models.monitoring.series import score_all
 
 START = dt.date(2026, 1, 1)
+SCHEMA = ("ds date, metric string, dimension string, dimension_value string, value double, numerator double, "
+          "denominator double")
 
 
-def test_series_are_scored_in_parallel_and_an_ongoing_incident_is_suppressed(spark):
+def registrations(spike_days=(25, 26), n=28):
     rng = np.random.default_rng(0)
     rows = []
-    for i in range(28):
+    for i in range(n):
         day = START + dt.timedelta(days=i)
-        br = 50.0 + rng.normal(0, 2) + (200.0 if i in (25, 26) else 0.0)
-        us = 100.0 + rng.normal(0, 3)
+        br = float(rng.poisson(50) + (200 if i in spike_days else 0))
+        us = float(rng.poisson(100))
         rows += [(day, "reg", "country", "BR", br, br, None), (day, "reg", "country", "US", us, us, None),
                  (day, "reg", "all", "all", br + us, br + us, None)]
-    metrics = spark.createDataFrame(rows, "ds date, metric string, dimension string, dimension_value string, "
-                                          "value double, numerator double, denominator double")
+    return rows
+
+
+def test_series_are_scored_in_parallel_and_a_slice_moving_with_its_total_is_one_alert(spark):
+    settings = load_config().alerts
+    metrics = spark.createDataFrame(registrations(), SCHEMA)
     targets = [START + dt.timedelta(days=i) for i in (24, 25, 26)]
-    scored = score_all(metrics, targets=targets, params=DetectorParams(), season=None,
+    scored = score_all(metrics, targets=targets, params=settings.detector, season=None,
                        kinds={"reg": "count"}).toPandas()
     assert len(scored) == 9
     br = scored[scored.dimension_value == "BR"].set_index("ds")
-    assert list(br["status"]) == ["", "new", "suppressed"]
-    alerts = build_alerts(scored, kinds={"reg": "count"}, good_direction={"reg": "up"}, events=[], calendar=[],
-                          params=AlertParams())
-    first = alerts[(alerts.ds == targets[1]) & (alerts.dimension == "all")].iloc[0]
-    assert first.top_cause == "country=BR" and json.loads(first.root_cause)[0]["dimension_value"] == "BR"
-    assert first.cause_kind == "unknown" and "reg overall went up" in first.explanation
+    assert list(br["status"]) == ["", "new", "continuing"]
+    alerts = build_alerts(scored, targets=targets, kinds={"reg": "count"}, good_direction={"reg": "up"},
+                          events=[], calendar=[], settings=settings)
+    new = alerts[alerts.status == "new"]
+    # The total and BR moved together on day 25: one new alert, on the total; BR is part of it.
+    assert list(zip(new.ds, new.dimension)) == [(targets[1], "all")]
+    first = new.iloc[0]
+    assert first.incident_id == f"reg|all=all|{targets[1]}" and first.incident_start == targets[1]
+    assert first.top_cause == "country=BR" and json.loads(first.root_cause)[0]["cause"] == "country=BR"
+    assert "reg overall went up" in first.explanation
+    joined = alerts[(alerts.dimension_value == "BR") & (alerts.ds == targets[1])].iloc[0]
+    assert joined.status == "continuing" and joined.incident_id == first.incident_id
+
+
+def scored_rows(rows):
+    cols = ["metric", "dimension", "dimension_value", "ds", "observed", "expected", "score", "status",
+            "incident_start", "resolved"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def d(i):
+    return START + dt.timedelta(days=i)
+
+
+def test_a_slice_incident_that_starts_inside_an_open_one_joins_it_and_a_later_one_is_new():
+    scored = scored_rows([
+        ("m", "category", "beauty", d(1), 3.0, 14.0, -5.0, "new", d(1), False),
+        ("m", "category", "beauty", d(2), 1.0, 14.0, -6.0, "continuing", d(1), False),
+        ("m", "risk_tier", "low", d(2), 50.0, 70.0, -4.5, "new", d(2), False),
+        ("m", "category", "beauty", d(3), 14.0, 14.0, 0.0, "", d(1), True),
+        ("m", "country", "BR", d(9), 40.0, 10.0, 8.0, "new", d(9), False),
+        ("m", "country", "DE", d(9), 5.0, 20.0, -4.2, "new", d(9), False),
+    ])
+    rows = assign_incidents(scored).set_index(["dimension_value", "ds"])
+    beauty = f"m|category=beauty|{d(1)}"
+    assert rows.loc[("low", d(2)), "incident_id"] == beauty and not rows.loc[("low", d(2)), "leads"]
+    assert rows.loc[("beauty", d(3)), "incident_id"] == beauty
+    # Opposite directions on one day are two moves.
+    assert rows.loc[("BR", d(9)), "leads"] and rows.loc[("DE", d(9)), "leads"]
