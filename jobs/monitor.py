@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 
 from creator_governance.jobargs import config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, open_context, setup_logging
-from models.monitoring.alerts import ALERTS_SCHEMA, build_alerts
+from models.monitoring.alerts import ALERTS_SCHEMA, build_alerts, warmup_metrics
 from models.monitoring.attribution import derive_lever_events
 from models.monitoring.series import score_all
 
@@ -47,6 +47,17 @@ def governance_events(ctx: JobContext, first: dt.date, last: dt.date) -> list[di
     return out
 
 
+def alert_from(ctx: JobContext, settings) -> dict[str, dt.date]:
+    """The first day each warming-up metric may alert: the first day of governance_metrics + warmup_days."""
+    first = ctx.tables.read("governance_metrics").agg(F.min("ds").alias("first")).collect()[0]["first"]
+    if first is None or not settings.warmup_days:
+        return {}
+    cfg = ctx.cfg.metrics
+    derived = {cfg.ehi.name: tuple(c.metric for c in cfg.ehi.components)}
+    warm = warmup_metrics(cfg.definitions, derived=derived, sources=settings.warmup_sources)
+    return {m: first + dt.timedelta(days=settings.warmup_days) for m in warm}
+
+
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
     """Score, explain and write the alerts of `days`; returns counts by status and cause kind."""
     cfg = ctx.cfg
@@ -68,7 +79,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
                                   quiet_days=settings.attribution.launch_quiet_days, targets=days)
     calendar = [c.model_dump() for c in settings.calendar]
     alerts = build_alerts(scored, targets=days, kinds=kinds, good_direction=directions, events=events,
-                          calendar=calendar, settings=settings)
+                          calendar=calendar, settings=settings, alert_from=alert_from(ctx, settings))
     rows = [tuple(r) for r in alerts.astype(object).where(pd.notna(alerts), None).itertuples(index=False)]
     ctx.tables.overwrite_partitions(TABLE, ctx.spark.createDataFrame(rows, ALERTS_SCHEMA), days, job="monitor")
     counts = alerts["status"].value_counts()

@@ -44,6 +44,13 @@ def severity(score: float, *, threshold: float, medium: float, high: float) -> s
     return "high" if r >= high else "medium" if r >= medium else "low"
 
 
+def warmup_metrics(definitions, *, derived: dict[str, tuple[str, ...]], sources: tuple[str, ...]) -> set[str]:
+    """Metrics that warm up: a definition reading one of `sources`, or a derived metric (name -> the tables
+    or metrics it is built on) that depends on one of those."""
+    warm = {d.name for d in definitions if set(d.source_tables) & set(sources)}
+    return warm | {name for name, parts in derived.items() if set(parts) & (warm | set(sources))}
+
+
 def assign_incidents(scored: pd.DataFrame, events: list[dict] | None = None, lag_days: int = 1) -> pd.DataFrame:
     """Series rows in an incident (or resolving one) with `incident_id`, `incident_start`, `leads` (True for
     the series whose first day is the alert) and `direction` of the series' move. Among incidents that start
@@ -85,20 +92,27 @@ def assign_incidents(scored: pd.DataFrame, events: list[dict] | None = None, lag
     return rows
 
 
-def alertable_series(scored: pd.DataFrame, *, kinds: dict[str, str], settings) -> pd.Series:
-    """Rows of series that may alert on their own: not an explain-only dimension, and a total for metrics of
-    a totals-only kind."""
+def alertable_series(scored: pd.DataFrame, *, kinds: dict[str, str], settings,
+                     alert_from: dict[str, dt.date] | None = None) -> pd.Series:
+    """Rows of series that may alert on their own: not an explain-only dimension, a total for metrics of a
+    totals-only kind or listed as totals-only, and not before the metric's `alert_from` day (warm-up)."""
     explain_only = scored["dimension"].isin(settings.explain_only_dimensions)
-    totals_only = scored["metric"].map(lambda m: kinds.get(m, "ratio") in settings.totals_only_kinds)
-    return ~explain_only & ~(totals_only & (scored["dimension"] != TOTAL))
+    totals_only = scored["metric"].map(lambda m: kinds.get(m, "ratio") in settings.totals_only_kinds
+                                       or m in settings.totals_only_metrics)
+    warming = pd.Series(False, index=scored.index)
+    for metric, first in (alert_from or {}).items():
+        warming |= (scored["metric"] == metric) & (scored["ds"] < first)
+    return ~explain_only & ~(totals_only & (scored["dimension"] != TOTAL)) & ~warming
 
 
 def build_alerts(scored: pd.DataFrame, *, targets: list[dt.date], kinds: dict[str, str],
-                 good_direction: dict[str, str], events: list[dict], calendar: list[dict], settings) -> pd.DataFrame:
+                 good_direction: dict[str, str], events: list[dict], calendar: list[dict], settings,
+                 alert_from: dict[str, dt.date] | None = None) -> pd.DataFrame:
     """Alert rows of the target days (columns ALERT_COLUMNS) from every scored series (SCORED_SCHEMA of
-    series.py, incident days included). `settings`: the `alerts` settings section."""
-    rows = assign_incidents(scored[alertable_series(scored, kinds=kinds, settings=settings)], events,
-                            settings.attribution.event_lag_days)
+    series.py, incident days included). `settings`: the `alerts` settings section; `alert_from`: the first
+    day each warming-up metric may alert (warmup_metrics)."""
+    alertable = alertable_series(scored, kinds=kinds, settings=settings, alert_from=alert_from)
+    rows = assign_incidents(scored[alertable], events, settings.attribution.event_lag_days)
     rows = rows[rows["ds"].isin(targets)]
     out = []
     for (metric, ds), day in rows.groupby(["metric", "ds"], sort=True):

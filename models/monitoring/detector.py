@@ -43,6 +43,8 @@ from models.monitoring.season import candidate_periods, find_season, min_cycles,
 OUTPUT_COLUMNS = ("expected", "lower", "upper", "score", "is_anomaly")
 # Errors of past points needed before the noise scale is taken from them.
 MIN_ERRORS = 7
+# Below this many forecast errors, the history's own spread fills the noise estimate up to it.
+POOLED_ERRORS = 21
 
 
 @functools.lru_cache(maxsize=4096)
@@ -61,6 +63,15 @@ def _trend(y: np.ndarray, m: int, min_points: int) -> float:
     if abs(recent - before) <= 3.0 * 1.25 * noise_sd * math.sqrt(2.0 / m):
         return 0.0
     return (recent - before) / m
+
+
+def _threshold(z: float, df: int, estimated_share: float) -> float:
+    """The threshold when a share of the noise variance is estimated from `df` errors: the Student-t
+    equivalent with Satterthwaite's effective degrees of freedom df / share² (a known Poisson or binomial part
+    has no estimation doubt)."""
+    if estimated_share <= 0.0:
+        return z
+    return _t_equivalent(z, max(1, min(10_000, int(df / estimated_share ** 2))))
 
 
 class _Series:
@@ -165,19 +176,24 @@ class _Series:
         errs, err_mu, err_den = self.errors()
         enough = len(errs) >= MIN_ERRORS
         k = self.period or min(p.level_window, len(hist))
-        if not enough:
-            # Too few forecast errors yet: the history's spread around its median stands in for them (it
-            # includes any cycle not modelled yet), inflated below for the uncertainty of the level.
+        if len(errs) < POOLED_ERRORS:
+            # Few forecast errors yet: the history's spread around its (deseasonalised) median makes up the
+            # rest (it includes any cycle not modelled yet), inflated below for the uncertainty of the level.
             y = self.deseasonalised
             centre = float(np.median(y))
-            errs, err_mu = y - centre, np.full(len(y), max(expected, 0.0) if self.kind == "count" else centre)
-            err_den = self.dens[hist] if self.dens is not None else np.full(len(y), np.nan)
+            need = POOLED_ERRORS - len(errs)
+            pseudo = (y - centre)[-need:]
+            pseudo_mu = np.full(len(pseudo), max(expected, 0.0) if self.kind == "count" else centre)
+            pseudo_den = self.dens[hist][-need:] if self.dens is not None else np.full(len(pseudo), np.nan)
+            errs = np.concatenate([errs, pseudo])
+            err_mu = np.concatenate([err_mu, pseudo_mu])
+            err_den = np.concatenate([err_den, pseudo_den])
         widen = 1.0 if enough else 1.0 + 1.57 / k
         if self.kind == "count":
             mu = max(expected, 0.5 / len(hist))
             phi = noise.count_dispersion(errs, err_mu)
             # Where the noise is mostly estimated over-dispersion, its estimate's own doubt (df) counts.
-            threshold = _t_equivalent(p.threshold, len(errs) - 1) if phi * mu > 1.0 else p.threshold
+            threshold = _threshold(p.threshold, len(errs) - 1, phi * mu * mu / (mu + phi * mu * mu))
             # Uncertainty of the level: a gamma posterior over the rate of the last points gives a negative
             # binomial prediction with shape = events seen + ½.
             phi = phi + (0.0 if enough else 1.0 / (mu * self.level_points + 0.5))
@@ -190,7 +206,7 @@ class _Series:
             q = max(expected, 0.5 / volume) if volume > 0 else expected
             tau2 = noise.ratio_tau2(errs, err_mu, err_den)
             base = noise.ratio_variance(q, n, 0.0)
-            threshold = _t_equivalent(p.threshold, len(errs) - 1) if tau2 > base else p.threshold
+            threshold = _threshold(p.threshold, len(errs) - 1, tau2 / (base + tau2) if base + tau2 > 0 else 0.0)
             var = (base + tau2) * widen
             sigma = max(math.sqrt(var), p.relative_floor * abs(expected), 1e-12)
             cc = 0.5 / max(n, 1.0)
@@ -314,7 +330,10 @@ def detect(values, *, params, kind: str = "value", denominators=None, step_secon
                     status[t] = "continuing"
         if incident >= 0 and status[t]:
             start_of[t] = incident
-        s.add_error(s.clean[t] - expected, expected, dens[t] if dens is not None else np.nan)
+        if not outside:
+            # Only points inside the band teach the noise: an incident's clipped errors would widen every
+            # later band and hide the next incident.
+            s.add_error(xt - expected, expected, dens[t] if dens is not None else np.nan)
     frame = _finish(out, flags, status, start_of, resolved, s)
     return frame
 

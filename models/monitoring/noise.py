@@ -5,7 +5,8 @@ z (the standard normal quantile of the observation's tail probability, signed by
 so one threshold means the same surprise for every kind:
 
 - `count` (events per point): negative binomial with mean = expected and variance μ + φμ², the
-  over-dispersion φ ≥ 0 estimated from the past Pearson residuals (φ = 0 is Poisson). Tail probabilities are
+  over-dispersion φ ≥ 0 = the mean square of past in-band errors beyond the Poisson part, counted where it
+  exceeds two standard errors (else φ = 0: Poisson). Heavy tails (bursty abuse) stay in it. Tail probabilities are
   exact (regularised incomplete beta / gamma functions), so a mostly-zero series is scored as counts, not as a
   Gaussian with a collapsed spread. The mean is floored at 0.5 / (points of history) so an all-zero past still
   gives a finite surprise.
