@@ -67,8 +67,7 @@ def assign_incidents(scored: pd.DataFrame, events: list[dict] | None = None, lag
     ids: dict[tuple, str] = {}
     leads: set[tuple] = set()
     spans = rows.groupby(key)["ds"].agg(["min", "max"])
-    scopes = {(_date(e["ds"]), e.get("scope_dimension"), e.get("scope_value")) for e in events or []}
-    named = [any((d - dt.timedelta(days=lag), dim, val) in scopes for lag in range(lag_days + 1))
+    named = [(dim, val) in _event_scopes(events or [], _date(d), lag_days)
              for d, dim, val in zip(starts["incident_start"], starts["dimension"], starts["dimension_value"])]
     order = starts.assign(_total=starts["dimension"] != TOTAL, _unnamed=[not n for n in named],
                           _abs=-starts["score"].abs())
@@ -120,6 +119,9 @@ def build_alerts(scored: pd.DataFrame, *, targets: list[dt.date], kinds: dict[st
         cube = scored[(scored["metric"] == metric) & (scored["ds"] == ds)]
         candidates = rank_root_causes(cube, kind=kind, min_explanatory_power=settings.root_cause.min_explanatory_power,
                                       top_k=settings.root_cause.top_k)
+        # A lever launched that day (or within the event lag) explains the move it coincides with: first.
+        named = _event_scopes(events, _date(ds), settings.attribution.event_lag_days)
+        candidates.sort(key=lambda c: (c["dimension"], c["dimension_value"]) not in named)
         broad = breadth(cube, kind=kind)
         for a in day.itertuples():
             status = "resolved" if a.resolved else "new" if (a.leads and a.ds == a.incident_start) else "continuing"
@@ -140,6 +142,12 @@ def build_alerts(scored: pd.DataFrame, *, targets: list[dt.date], kinds: dict[st
                 "explanation": _headline(a, metric, status, candidates) + "; " + why,
             })
     return pd.DataFrame(out, columns=list(ALERT_COLUMNS))
+
+
+def _event_scopes(events: list[dict], day: dt.date, lag_days: int) -> set[tuple[str, str]]:
+    """(dimension, value) scopes of the governance events dated in [day - lag_days, day]."""
+    return {(e.get("scope_dimension"), e.get("scope_value")) for e in events
+            if day - dt.timedelta(days=lag_days) <= _date(e["ds"]) <= day}
 
 
 def _num(value) -> float | None:

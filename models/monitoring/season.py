@@ -3,8 +3,9 @@
 The candidate periods follow from the sampling step: a day and a week of points (7 for daily data, 24 and 168
 for hourly, 288 and 2,016 for 5-minute data); without timestamps every lag from 2 to `max_season` is a
 candidate. A candidate is kept when the series, detrended by a centred rolling median over one period, is
-autocorrelated at that lag by at least `min_acf` (cycles that repeat, not a trend or a random walk), with two
-full cycles of history; the strongest such candidate wins, the shortest among near-equals (a multiple of the
+autocorrelated at that lag by at least `min_acf` and by two standard errors of that estimate (cycles that
+repeat, not a trend, a random walk or a few noisy cycles), with two full cycles besides the half-cycles the
+centred median loses; the strongest such candidate wins, the shortest among near-equals (a multiple of the
 true period correlates too).
 
 Profiles are robust (an STL-like split by medians): per phase, the median of the series over its centred
@@ -13,6 +14,8 @@ counts do, so a level shift does not break it).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -67,8 +70,10 @@ def find_season(values, candidates: list[int], *, min_acf: float = 0.3) -> int |
         r = r[np.isfinite(r)]
         if len(r) <= p + 2:
             continue
-        scores[p] = _acf(r, p)
-    good = {p: a for p, a in scores.items() if a >= min_acf}
+        # Beyond two standard errors of an autocorrelation from that many pairs, so a few noisy cycles
+        # do not make a season.
+        scores[p] = (_acf(r, p), 2.0 / math.sqrt(len(r) - p))
+    good = {p: a for p, (a, se3) in scores.items() if a >= max(min_acf, se3)}
     if not good:
         return None
     best = max(good.values())

@@ -74,3 +74,24 @@ def test_a_slice_incident_that_starts_inside_an_open_one_joins_it_and_a_later_on
     assert rows.loc[("beauty", d(3)), "incident_id"] == beauty
     # Opposite directions on one day are two moves.
     assert rows.loc[("BR", d(9)), "leads"] and rows.loc[("DE", d(9)), "leads"]
+
+
+def test_a_lever_launched_that_day_is_the_top_cause_of_a_tie():
+    settings = load_config().alerts
+    day = d(24)
+    rows = [("m", "all", "all", day, 12.0, 2.5, 0.0, 11.0, 4.2, "new", day, False, 12.0, None),
+            ("m", "source", "auto", day, 12.0, 0.0, 0.0, 2.0, 11.3, "new", day, False, 12.0, None),
+            ("m", "source", "human", day, 0.0, 2.5, 0.0, 9.0, -1.0, "", None, False, 0.0, None),
+            ("m", "policy", "integrity_v2", day, 12.0, 0.0, 0.0, 2.0, 11.3, "new", day, False, 12.0, None),
+            ("m", "policy", "standard", day, 0.0, 2.5, 0.0, 9.0, -1.0, "", None, False, 0.0, None)]
+    scored = pd.DataFrame(rows, columns=["metric", "dimension", "dimension_value", "ds", "observed", "expected",
+                                         "lower", "upper", "score", "status", "incident_start", "resolved",
+                                         "numerator", "denominator"])
+    for dimension, value in (("policy", "integrity_v2"), ("source", "auto")):
+        launch = [{"ds": day, "kind": f"{dimension}_launch", "scope_dimension": dimension, "scope_value": value,
+                   "description": f"{dimension} {value} first seen"}]
+        top = f"{dimension}={value}"
+        alerts = build_alerts(scored, targets=[day], kinds={"m": "count"}, good_direction={"m": "down"},
+                              events=launch, calendar=[], settings=settings)
+        new = alerts[alerts.status == "new"]
+        assert list(new.dimension) == ["all"] and new.iloc[0].top_cause == top
