@@ -27,6 +27,7 @@ class DetectorSettings(Section):
     resolve_season_share: float = Field(0.1, ge=0.0, le=1.0)
     novelty_episodes: int = Field(3, ge=0)
     sustained_points: int = Field(2, ge=1)
+    ratio_tail_df: int = Field(5, ge=1)
 
 
 class RootCauseSettings(Section):

@@ -206,7 +206,10 @@ class _Series:
             q = max(expected, 0.5 / volume) if volume > 0 else expected
             tau2 = noise.ratio_tau2(errs, err_mu, err_den)
             base = noise.ratio_variance(q, n, 0.0)
-            threshold = _threshold(p.threshold, len(errs) - 1, tau2 / (base + tau2) if base + tau2 > 0 else 0.0)
+            # The rate's own day-to-day variation (τ²) comes from bursty sources (a botnet bursting or falling
+            # quiet): heavy-tailed, so its part of the noise counts with at most `ratio_tail_df` degrees of freedom.
+            share = tau2 / (base + tau2) if base + tau2 > 0 else 0.0
+            threshold = _threshold(p.threshold, min(len(errs) - 1, p.ratio_tail_df), share)
             var = (base + tau2) * widen
             sigma = max(math.sqrt(var), p.relative_floor * abs(expected), 1e-12)
             cc = 0.5 / max(n, 1.0)
