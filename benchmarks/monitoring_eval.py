@@ -16,6 +16,9 @@ date range. Scoring uses `new` alerts only (one per incident of the alerts table
 - an incident is **found** when a matching alert starts on its first day or the next, on the planted slice or
   on a total whose top cause is the planted slice (any total for a global incident); for the intervention and
   the holiday the cause kind must come out `intervention` / `outside_factor` (reported separately);
+- the **segment** is named when the first alert that finds an incident has the truth's planted `segment` as its
+  top cause, exactly (same dimension values; its own slice when no cause is narrower), e.g.
+  `country=BR&category=gaming` for the registration spike;
 - **precision** = matching new alerts / new alerts; the unmatched ones are listed.
 
 The planted A/B experiment is not a monitoring incident (no metric slice) and is left out.
@@ -76,6 +79,26 @@ def found_by(alert, inc: dict) -> bool:
     return on_slice or (alert.dimension == "all" and planted in str(alert.top_cause or "").split("&"))
 
 
+def _pairs(cause: str | None) -> frozenset:
+    return frozenset(part for part in str(cause or "").split("&") if part)
+
+
+def top_cause_of(alert) -> str | None:
+    """The segment an alert names first: its top cause, or its own slice when the move spreads over it."""
+    if alert.top_cause:
+        return alert.top_cause
+    return None if alert.dimension == "all" else f"{alert.dimension}={alert.dimension_value}"
+
+
+def segment_named(alert, inc: dict) -> bool | None:
+    """Whether the alert's top cause is exactly the planted segment (the truth's `segment`: same dimension
+    values, in any order); None for a global incident or a truth without segments."""
+    segment = inc.get("segment")
+    if segment is None or segment == "all":
+        return None
+    return _pairs(top_cause_of(alert)) == _pairs(segment)
+
+
 def evaluate(alerts, incidents: list[dict]) -> dict:
     """Scores from an alerts pandas frame and the truth's incidents."""
     new = alerts[alerts["status"] == "new"].sort_values(["ds", "metric"])
@@ -89,12 +112,16 @@ def evaluate(alerts, incidents: list[dict]) -> dict:
             "kind": inc["kind"], "day": str(inc["day"]), "planted": f"{inc['dimension']}={inc['dimension_value']}",
             "found": bool(hits), "alerts": [f"{a.ds} {a.metric} {a.dimension}={a.dimension_value}" for a in hits],
             "cause_kinds": causes, "cause_ok": None if want is None else (want in causes),
+            "segment": inc.get("segment"), "top_causes": [top_cause_of(a) for a in hits],
+            "segment_named": None if not hits or segment_named(hits[0], inc) is None else segment_named(hits[0], inc),
         })
     matched = [any(matches(a, inc) for inc in incidents) for a in rows]
     unmatched = [f"{a.ds} {a.metric} {a.dimension}={a.dimension_value} ({a.direction}, score {a.score:.1f})"
                  for a, m in zip(rows, matched) if not m]
     found = sum(p["found"] for p in per_incident)
+    judged = [p for p in per_incident if p["segment_named"] is not None]
     return {
+        "segments_named": sum(p["segment_named"] for p in judged), "segments_judged": len(judged),
         "incidents": per_incident,
         "found": found, "planted": len(incidents), "recall": found / len(incidents) if incidents else None,
         "new_alerts": len(rows), "matched_new_alerts": int(sum(matched)), "unmatched_new_alerts": len(unmatched),
@@ -123,17 +150,20 @@ def record(result: dict, *, label: str, truth: str, seconds: float | None) -> di
 def render(records: list[dict]) -> str:
     """The generated section: one row per run (the latest per label), then the unmatched alerts."""
     latest = {r["label"]: r for r in records}
-    lines = ["", "| run | incidents found | first alert per incident | causes told apart | new alerts | "
-                 "matched | precision | monitor time |", "|---|---:|---|---|---:|---:|---:|---:|"]
+    lines = ["", "| run | incidents found | first alert per incident: top cause | planted segment is the top "
+                 "cause | causes told apart | new alerts | matched | precision | monitor time |",
+             "|---|---:|---|---|---|---:|---:|---:|---:|"]
     notes = []
     for label, r in latest.items():
         res = r["result"]
-        firsts = "; ".join(f"{i['kind']} {i['alerts'][0] if i['alerts'] else 'missed'}" for i in res["incidents"])
+        firsts = "; ".join(f"{i['kind']} " + (f"{i['alerts'][0]}: {(i.get('top_causes') or [None])[0] or '-'}"
+                                               if i["alerts"] else "missed") for i in res["incidents"])
+        named = (f"{res['segments_named']}/{res['segments_judged']}" if "segments_named" in res else "–")
         told = ", ".join(f"{i['kind']}: {'/'.join(i['cause_kinds']) or '-'}" for i in res["incidents"]
                          if i["cause_ok"] is not None)
         precision = "–" if res["precision"] is None else f"{res['precision']:.2f}"
         seconds = "–" if r.get("monitor_seconds") is None else f"{r['monitor_seconds']:.0f} s"
-        lines.append(f"| {label} | {res['found']}/{res['planted']} | {firsts} | {told} | {res['new_alerts']} | "
+        lines.append(f"| {label} | {res['found']}/{res['planted']} | {firsts} | {named} | {told} | {res['new_alerts']} | "
                      f"{res['matched_new_alerts']} | {precision} | {seconds} |")
         if res["unmatched"]:
             notes.append(f"- {label}: " + "; ".join(res["unmatched"]))

@@ -20,7 +20,7 @@ from creator_governance import __version__
 from creator_governance.lock import LakehouseBusy, writer_scope
 
 # Commands that change no table: they run beside a writer without the lakehouse lock (creator_governance.lock).
-READ_ONLY = {"simulate", "tables", "sql", "detect", "serve-sql"}
+READ_ONLY = {"simulate", "tables", "sql", "detect", "rca", "serve-sql"}
 # Exit code when another job held the lakehouse lock too long (EX_TEMPFAIL: try again later).
 EXIT_BUSY = 75
 # Packages whose exceptions may wrap a filesystem fault in their own words (Java, Rust).

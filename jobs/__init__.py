@@ -19,6 +19,7 @@ JOBS: dict[str, str | None] = {
     "tables": "jobs.list_tables",
     "sql": "jobs.sql",
     "detect": "jobs.detect",
+    "rca": "jobs.rca",
     "experiment": "jobs.experiment",
     "serve-sql": "jobs.serve_sql",
 }
@@ -41,6 +42,7 @@ SUMMARIES: dict[str, str] = {
     "tables": "list every table: name, path, engine, latest version, row count",
     "sql": "run a Spark SQL query with every table registered under its name",
     "detect": "the metric anomaly detector on any CSV time series",
+    "rca": "root cause of one move per leaf-table CSV, over combinations of dimension values",
     "experiment": "analyse an A/B test or a non-randomised launch",
     "serve-sql": "serve every table over HiveServer2 (JDBC/ODBC) on 127.0.0.1",
 }

@@ -1,7 +1,9 @@
 """`govern metrics --ds D` (or `--from A --to B`): governance_metrics for those days.
 
 Registers every table as a view plus `account_dims`, runs each definition's SQL (conf/base/metrics.yaml),
-hands the rows to the pure engine (models/metrics) and replaces exactly the requested `ds` partitions. A
+hands the rows to the pure engine (models/metrics) and replaces exactly the requested `ds` partitions of
+governance_metrics (total and one slice per dimension) and of metric_cube (count and ratio metrics at their
+finest grain, one row per leaf: what the root-cause search of `govern monitor` explores). A
 metric whose source tables do not exist yet is skipped; the summary names it and the missing tables.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from functools import reduce
 
 from pyspark.sql import functions as F
 
@@ -18,10 +21,13 @@ from creator_governance.runtime import JobContext, open_context, setup_logging
 from creator_governance.settings import MetricsSettings
 from models.metrics.definitions import EhiComponentDef, MetricDef, missing_sources, render_rows
 from models.metrics.dimensions import build_account_dims
-from models.metrics.engine import build_ehi, build_metric, build_psi, union_all, with_account_dims, with_zero_totals
+from models.metrics.engine import (CUBE_COLUMNS, build_ehi, build_leaf_cube, build_metric, build_psi, union_all,
+                                   with_account_dims, with_zero_totals)
 
 log = logging.getLogger("jobs.metrics")
 TABLE = "governance_metrics"
+CUBE = "metric_cube"
+CUBE_SCHEMA = "ds date, metric string, leaf string, numerator double, denominator double"
 
 
 def parse_args(argv: list[str] | None):
@@ -53,7 +59,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     dims.createOrReplaceTempView("account_dims")
     available.add("account_dims")
     day_frame = spark.createDataFrame([(d,) for d in days], "ds date")
-    frames, computed, skipped = [], [], {}
+    frames, cubes, computed, skipped = [], [], [], {}
     for defn in definitions_of(settings):
         missing = missing_sources(defn, available)
         if missing:
@@ -68,9 +74,11 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
                               lag_days=settings.psi.reference_lag_days, bins=settings.psi.bins,
                               epsilon=settings.psi.epsilon, unknown=settings.unknown_value)
         else:
-            rows = spark.sql(render_rows(defn, ds_from, ds_to))
-            frame = build_metric(with_account_dims(rows, dims, unknown=settings.unknown_value), defn,
-                                 unknown=settings.unknown_value)
+            rows = with_account_dims(spark.sql(render_rows(defn, ds_from, ds_to)), dims,
+                                     unknown=settings.unknown_value)
+            frame = build_metric(rows, defn, unknown=settings.unknown_value)
+            cubes.append(build_leaf_cube(rows, defn, unknown=settings.unknown_value)
+                         .filter(F.col("ds").between(ds_from, ds_to)))
             if defn.kind == "count":
                 frame = with_zero_totals(frame, day_frame, defn.name)
         frames.append(frame.filter(F.col("ds").between(ds_from, ds_to)))
@@ -83,6 +91,9 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
         metrics = union_all([metrics, build_ehi(metrics, components, name=settings.ehi.name)])
         computed.append(settings.ehi.name)
     tables.overwrite_partitions(TABLE, metrics, days, job="metrics")
+    leaves = reduce(lambda a, b: a.unionByName(b), [c.select(*CUBE_COLUMNS) for c in cubes]) if cubes else \
+        spark.createDataFrame([], CUBE_SCHEMA)
+    tables.overwrite_partitions(CUBE, leaves, days, job="metrics")
     dims.unpersist()
     rows_written = tables.read(TABLE, ds=days).count()
     return {"computed": computed, "skipped": skipped, "rows": rows_written,

@@ -3,8 +3,10 @@
 Every (metric, dimension, dimension_value) series is scored by the robust seasonal detector in parallel
 (`groupBy().applyInPandas`, each series' history is small); each day is scored against its own past only, so
 a range gives the same alerts as day-by-day runs. The scored target days (bounded by metrics × slices × days,
-not by the account base) come to the driver for the cube-level root cause and attribution; the alert rows
-replace the requested `ds` partitions of `alerts`.
+not by the account base) come to the driver with the metric_cube leaves of the metrics in an incident (their
+baseline and the target days: metrics x leaves x days) for the root cause over combinations of dimensions
+(models/monitoring/segments.py) and the attribution; the alert rows replace the requested `ds` partitions of
+`alerts`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from models.monitoring.series import score_all
 
 log = logging.getLogger("jobs.monitor")
 TABLE = "alerts"
+CUBE = "metric_cube"
 
 
 def parse_args(argv: list[str] | None):
@@ -58,6 +61,25 @@ def alert_from(ctx: JobContext, settings) -> dict[str, dt.date]:
     return {m: first + dt.timedelta(days=settings.warmup_days) for m in warm}
 
 
+def leaf_cubes(ctx: JobContext, scored: pd.DataFrame, days: list[dt.date], baseline_days: int
+               ) -> dict[str, pd.DataFrame] | None:
+    """metric_cube rows (ds, leaf, numerator, denominator) per metric in an incident on a target day, from the
+    earliest baseline day of its incidents to the last target day; None without the table (built before it)."""
+    if not ctx.tables.exists(CUBE):
+        log.warning("monitor: no %s table (run govern metrics again): root causes per slice only", CUBE)
+        return None
+    open_ = scored[scored["ds"].isin(days) & scored["status"].isin(["new", "continuing"])]
+    if open_.empty:
+        return {}
+    starts = open_.groupby("metric")["incident_start"].min()
+    first = min(pd.Timestamp(d).date() for d in starts) - dt.timedelta(days=baseline_days)
+    cube = (ctx.tables.read(CUBE, ds_from=first, ds_to=max(days))
+            .filter(F.col("metric").isin(list(starts.index)))
+            .select("ds", "metric", "leaf", "numerator", "denominator").toPandas())
+    cube["ds"] = pd.to_datetime(cube["ds"]).dt.date
+    return {metric: g.drop(columns="metric") for metric, g in cube.groupby("metric")}
+
+
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
     """Score, explain and write the alerts of `days`; returns counts by status and cause kind."""
     cfg = ctx.cfg
@@ -79,7 +101,8 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
                                   quiet_days=settings.attribution.launch_quiet_days, targets=days)
     calendar = [c.model_dump() for c in settings.calendar]
     alerts = build_alerts(scored, targets=days, kinds=kinds, good_direction=directions, events=events,
-                          calendar=calendar, settings=settings, alert_from=alert_from(ctx, settings))
+                          calendar=calendar, settings=settings, alert_from=alert_from(ctx, settings),
+                          cubes=leaf_cubes(ctx, scored, days, settings.rca.baseline_days))
     rows = [tuple(r) for r in alerts.astype(object).where(pd.notna(alerts), None).itertuples(index=False)]
     ctx.tables.overwrite_partitions(TABLE, ctx.spark.createDataFrame(rows, ALERTS_SCHEMA), days, job="monitor")
     counts = alerts["status"].value_counts()

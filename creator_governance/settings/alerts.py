@@ -46,6 +46,24 @@ class AttributionSettings(Section):
     lever_dimensions: tuple[str, ...] = ("policy", "strategy_id", "source")
 
 
+class RcaSettings(Section):
+    """Root cause over combinations of dimensions (models/monitoring/localize.py, `govern rca`)."""
+
+    max_layer: int = Field(3, ge=1)
+    max_causes: int = Field(5, ge=1)
+    significance: float = Field(5.0, gt=0.0)
+    min_change: float = Field(0.05, ge=0.0)
+    min_share: float = Field(0.005, ge=0.0, le=1.0)
+    follow_share: float = Field(0.8, gt=0.0, le=1.0)
+    separation: float = Field(3.0, gt=0.0)
+    child_weight_power: float = Field(0.5, ge=0.0)
+    baseline_days: int = Field(28, ge=1)
+
+    def search(self) -> dict:
+        """The keyword arguments of models.monitoring.localize.localize (every key but baseline_days)."""
+        return self.model_dump(exclude={"baseline_days"})
+
+
 class CalendarDay(Section):
     """A known outside factor: a holiday or a campaign."""
 
@@ -69,3 +87,4 @@ class AlertsSettings(Section):
     root_cause: RootCauseSettings = Field(default_factory=RootCauseSettings)
     attribution: AttributionSettings = Field(default_factory=AttributionSettings)
     calendar: tuple[CalendarDay, ...] = ()
+    rca: RcaSettings = Field(default_factory=RcaSettings)

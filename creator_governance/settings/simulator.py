@@ -96,6 +96,7 @@ class RegistrationSpike(Section):
     enabled: bool = True
     day: int = Field(10, ge=0)
     country: str = Field("BR", pattern=r"^[A-Z]{2}$")
+    category: str | None = "gaming"
     multiplier: float = Field(6.0, ge=1.0)
 
 

@@ -70,7 +70,8 @@ class DayEffects:
 
 
 def planted_incidents(s: SimulatorSettings) -> list[dict]:
-    """The incidents of the truth file: day, kind, dimension, dimension_value, magnitude (and end_day)."""
+    """The incidents of the truth file: day, end_day, kind, dimension, dimension_value (the slice it is planted
+    in), segment (the planted segment as a root cause, `d1=v1&d2=v2`; `all` for a global one), magnitude."""
     inc, fx = s.incidents, DayEffects(s)
 
     def day(offset: int) -> str:
@@ -82,21 +83,25 @@ def planted_incidents(s: SimulatorSettings) -> list[dict]:
     out = []
     if fx.spike_on:
         r = inc.registration_spike
+        segment = f"country={r.country}" + (f"&category={r.category}" if r.category else "")
         out.append({"day": day(r.day), "end_day": day(r.day), "kind": "registration_spike", "dimension": "country",
-                    "dimension_value": r.country, "magnitude": r.multiplier})
+                    "dimension_value": r.country, "segment": segment, "magnitude": r.multiplier})
     if fx.drop_on:
         q = inc.quality_supply_drop
         out.append({"day": day(q.day), "end_day": end(q.day, q.duration_days), "kind": "quality_supply_drop",
-                    "dimension": "category", "dimension_value": q.category, "magnitude": q.multiplier,
+                    "dimension": "category", "dimension_value": q.category, "segment": f"category={q.category}",
+                    "magnitude": q.multiplier,
                     "min_quality": q.min_quality})
     if fx.enforce_on:
         e = inc.enforcement_intervention
         out.append({"day": day(e.day), "end_day": day(s.days - 1), "kind": "enforcement_intervention",
-                    "dimension": "policy", "dimension_value": e.policy, "magnitude": e.review_multiplier,
+                    "dimension": "policy", "dimension_value": e.policy, "segment": f"policy={e.policy}",
+                    "magnitude": e.review_multiplier,
                     "auto_multiplier": e.auto_multiplier})
     if fx.lull_on:
         h = inc.holiday_lull
         out.append({"day": day(h.day), "end_day": end(h.day, h.duration_days), "kind": "holiday_lull",
-                    "dimension": "all", "dimension_value": "all", "magnitude": h.multiplier})
+                    "dimension": "all", "dimension_value": "all", "segment": "all",
+                    "magnitude": h.multiplier})
     return out
 

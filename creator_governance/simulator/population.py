@@ -147,7 +147,9 @@ class Population:
         return F.when(self.layout["spike"].contains(v), F.lit(spike.country)).otherwise(organic)
 
     def category(self, v: Column) -> Column:
-        return rng.pick(self.u("category", v), CATEGORIES, CATEGORY_WEIGHTS)
+        organic = rng.pick(self.u("category", v), CATEGORIES, CATEGORY_WEIGHTS)
+        spike = self.s.incidents.registration_spike.category
+        return organic if spike is None else F.when(self.layout["spike"].contains(v), F.lit(spike)).otherwise(organic)
 
     def created_day(self, v: Column) -> Column:
         """Day index of registration; negative = before the simulated window."""

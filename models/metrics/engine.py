@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from functools import reduce
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import Window as W
 
 from models.metrics.definitions import ACCOUNT_DIMENSIONS, TOTAL, EhiComponentDef, MetricDef
 
 METRIC_COLUMNS = ("ds", "metric", "dimension", "dimension_value", "value", "numerator", "denominator")
+CUBE_COLUMNS = ("ds", "metric", "leaf", "numerator", "denominator")
 
 
 def with_account_dims(rows: DataFrame, dims: DataFrame, *, unknown: str = "unknown") -> DataFrame:
@@ -64,6 +65,28 @@ def build_metric(rows: DataFrame, defn: MetricDef, *, unknown: str = "unknown") 
         F.coalesce("numerator", F.lit(0.0)).alias("numerator"),
         F.col("denominator") if is_ratio else F.lit(None).cast("double").alias("denominator"),
     )
+
+
+def leaf_key(dimensions: tuple[str, ...], unknown: str) -> Column:
+    """The leaf of a row, `d1=v1&d2=v2&...` over every dimension in the metric's order (the cause format of
+    models/monitoring/localize.py)."""
+    if not dimensions:
+        return F.lit("")
+    return F.concat_ws("&", *[F.concat(F.lit(f"{d}="), F.coalesce(F.col(d).cast("string"), F.lit(unknown)))
+                              for d in dimensions])
+
+
+def build_leaf_cube(rows: DataFrame, defn: MetricDef, *, unknown: str = "unknown") -> DataFrame:
+    """A count or ratio metric at its finest grain, one row per day and leaf (a value of every dimension):
+    numerator and denominator summed like build_metric's, so any slice is a sum of leaves (metric_cube)."""
+    numerator = F.expr(defn.numerator).cast("double")
+    denominator = F.expr(defn.denominator).cast("double") if defn.denominator else F.lit(None).cast("double")
+    summed = rows.select("ds", leaf_key(defn.dimensions, unknown).alias("leaf"), numerator.alias("num"),
+                         denominator.alias("den")).groupBy("ds", "leaf").agg(
+        F.sum("num").alias("numerator"), F.sum("den").alias("denominator"))
+    return summed.select(F.col("ds").cast("date").alias("ds"), F.lit(defn.name).alias("metric"), "leaf",
+                         F.coalesce("numerator", F.lit(0.0)).alias("numerator"),
+                         F.col("denominator") if defn.kind == "ratio" else F.lit(None).cast("double").alias("denominator"))
 
 
 def with_zero_totals(metric: DataFrame, days: DataFrame, name: str) -> DataFrame:

@@ -23,7 +23,9 @@ import pandas as pd
 
 from models.metrics.definitions import TOTAL
 from models.monitoring.attribution import attribute
+from models.monitoring.localize import parse_cause
 from models.monitoring.rootcause import breadth, rank_root_causes
+from models.monitoring.segments import alert_causes, in_words
 
 ALERT_COLUMNS = (
     "ds", "metric", "dimension", "dimension_value", "observed", "expected", "lower", "upper", "score", "severity",
@@ -106,10 +108,13 @@ def alertable_series(scored: pd.DataFrame, *, kinds: dict[str, str], settings,
 
 def build_alerts(scored: pd.DataFrame, *, targets: list[dt.date], kinds: dict[str, str],
                  good_direction: dict[str, str], events: list[dict], calendar: list[dict], settings,
-                 alert_from: dict[str, dt.date] | None = None) -> pd.DataFrame:
+                 alert_from: dict[str, dt.date] | None = None,
+                 cubes: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Alert rows of the target days (columns ALERT_COLUMNS) from every scored series (SCORED_SCHEMA of
     series.py, incident days included). `settings`: the `alerts` settings section; `alert_from`: the first
-    day each warming-up metric may alert (warmup_metrics)."""
+    day each warming-up metric may alert (warmup_metrics); `cubes`: per metric its metric_cube rows (ds, leaf,
+    numerator, denominator) over the baseline and target days. An alert's root cause is the conjunction search
+    over its cube (segments.py); a metric without one (an index, a PSI) keeps the per-slice ranking."""
     alertable = alertable_series(scored, kinds=kinds, settings=settings, alert_from=alert_from)
     rows = assign_incidents(scored[alertable], events, settings.attribution.event_lag_days)
     rows = rows[rows["ds"].isin(targets)]
@@ -117,16 +122,27 @@ def build_alerts(scored: pd.DataFrame, *, targets: list[dt.date], kinds: dict[st
     for (metric, ds), day in rows.groupby(["metric", "ds"], sort=True):
         kind = kinds.get(metric, "ratio")
         cube = scored[(scored["metric"] == metric) & (scored["ds"] == ds)]
-        candidates = rank_root_causes(cube, kind=kind, min_explanatory_power=settings.root_cause.min_explanatory_power,
-                                      top_k=settings.root_cause.top_k)
-        # A lever launched that day (or within the event lag) explains the move it coincides with: first.
         named = _event_scopes(events, _date(ds), settings.attribution.event_lag_days)
-        candidates.sort(key=lambda c: (c["dimension"], c["dimension_value"]) not in named)
+        slices = None
         broad = breadth(cube, kind=kind)
         for a in day.itertuples():
             status = "resolved" if a.resolved else "new" if (a.leads and a.ds == a.incident_start) else "continuing"
+            causes = None
+            if not a.resolved and cubes is not None and metric in cubes:
+                causes = alert_causes(cubes[metric], scope=(a.dimension, a.dimension_value), ds=_date(ds),
+                                      incident_start=_date(a.incident_start), expected=_num(a.expected), kind=kind,
+                                      baseline_days=settings.rca.baseline_days,
+                                      params=settings.rca.search())
+            if causes is None:  # no leaves to search: the per-slice ranking of the metric-day
+                if slices is None:
+                    slices = rank_root_causes(cube, kind=kind,
+                                              min_explanatory_power=settings.root_cause.min_explanatory_power,
+                                              top_k=settings.root_cause.top_k)
+                causes = slices
+            # A lever launched that day (or within the event lag) explains the move it coincides with: first.
+            causes = sorted(causes, key=lambda c: not set(parse_cause(c["cause"])) & named)
             cause_kind, why = attribute(
-                ds=_date(ds), alert_slice=(a.dimension, a.dimension_value), candidates=candidates, cube=cube,
+                ds=_date(ds), alert_slice=(a.dimension, a.dimension_value), candidates=causes, cube=cube,
                 kind=kind, breadth=broad, events=events, calendar=calendar,
                 lag_days=settings.attribution.event_lag_days, broad_share=settings.attribution.broad_share)
             out.append({
@@ -138,8 +154,8 @@ def build_alerts(scored: pd.DataFrame, *, targets: list[dt.date], kinds: dict[st
                 "direction": a.direction, "is_bad": a.direction != good_direction.get(metric, "down"),
                 "status": status, "incident_id": a.incident_id, "incident_start": _date(a.incident_start),
                 "resolved_on": _date(ds) if a.resolved else None,
-                "root_cause": json.dumps(candidates), "top_cause": _top(candidates), "cause_kind": cause_kind,
-                "explanation": _headline(a, metric, status, candidates) + "; " + why,
+                "root_cause": json.dumps(causes), "top_cause": _top(causes), "cause_kind": cause_kind,
+                "explanation": _headline(a, metric, status, causes) + "; " + why,
             })
     return pd.DataFrame(out, columns=list(ALERT_COLUMNS))
 
@@ -158,19 +174,32 @@ def _top(candidates: list[dict]) -> str | None:
     return candidates[0]["cause"] if candidates else None
 
 
-def _headline(a, metric: str, status: str, candidates: list[dict]) -> str:
+def _cause_words(a, causes: list[dict]) -> str:
+    """The top cause in words, or why there is none: 'country BR, category beauty explain 86 % of the drop'."""
+    move = "rise" if a.direction == "up" else "drop"
+    if not causes:
+        where = "everywhere" if a.dimension == TOTAL else f"across {a.dimension}={a.dimension_value}"
+        return f"broad move: no segment explains the {move}, it is spread {where}"
+    c = causes[0]
+    share = c.get("explanatory_power")
+    words = in_words(c["cause"])
+    verb = "explain" if "&" in c["cause"] or words.endswith("sellers") else "explains"
+    text = f"{words} {verb} {share:.0%} of the {move}" if share is not None else words
+    if len(causes) > 1:
+        text += f" (with {', '.join(x['cause'] for x in causes[1:])})"
+    return text
+
+
+def _headline(a, metric: str, status: str, causes: list[dict]) -> str:
     where = "overall" if a.dimension == TOTAL else f"for {a.dimension}={a.dimension_value}"
     rel = f" ({a.observed / a.expected - 1:+.0%})" if a.expected else ""
     if status == "resolved":
         return f"{metric} {where} is back in its band at {a.observed:.4g} (expected {a.expected:.4g}): incident " \
                f"of {a.incident_start} resolved"
-    text = (f"{metric} {where} went {a.direction} to {a.observed:.4g}, expected {a.expected:.4g}{rel}, "
-            f"band [{a.lower:.4g}, {a.upper:.4g}]")
+    text = (f"{_cause_words(a, causes)}: {metric} {where} went {a.direction} to {a.observed:.4g}, expected "
+            f"{a.expected:.4g}{rel}, band [{a.lower:.4g}, {a.upper:.4g}]")
     if status == "continuing":
         text += f", part of the incident {a.incident_id} open since {a.incident_start}"
-    if candidates:
-        c = candidates[0]
-        text += f"; top cause {c['cause']} explains {c['explanatory_power']:.0%} of the change"
     return text
 
 

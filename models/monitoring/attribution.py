@@ -3,7 +3,8 @@
 Evidence, for an alert on metric m, day d:
 - governance events (strategy launched/changed, enforcement jump, or a lever value — a policy, strategy or
   decision source — first seen after `launch_quiet_days` without volume) dated in [d − lag, d] whose scope
-  (dimension, value) is `all`, the alert's own slice or one of its top root-cause candidates;
+  (dimension, value) is `all`, the alert's own slice or a dimension value of one of its top three causes (a
+  policy launched in one country matches the cause `policy=p&country=c`);
 - calendar days (holidays, campaigns from config) on d;
 - the affected vs unaffected populations: inside the event's scope vs outside it, and the breadth of the move
   (share of every dimension's volume that moved alike — a broad move hits every slice, a targeted one does not).
@@ -20,6 +21,7 @@ import datetime as dt
 import pandas as pd
 
 from models.metrics.definitions import TOTAL
+from models.monitoring.localize import parse_cause
 
 
 def derive_lever_events(metrics: pd.DataFrame, *, lever_dimensions: tuple[str, ...], quiet_days: int,
@@ -71,7 +73,7 @@ def attribute(*, ds: dt.date, alert_slice: tuple[str, str], candidates: list[dic
               kind: str, breadth: float, events: list[dict], calendar: list[dict], lag_days: int = 1,
               broad_share: float = 0.75) -> tuple[str, str]:
     """(cause_kind, explanation) for one alert: intervention, outside_factor or unknown, in plain words."""
-    focus = {alert_slice, *[(c["dimension"], c["dimension_value"]) for c in candidates[:3]]}
+    focus = {alert_slice, *[pair for c in candidates[:3] for pair in parse_cause(c["cause"])]}
     near = [e for e in events if ds - dt.timedelta(days=lag_days) <= _as_date(e["ds"]) <= ds]
     matching = [e for e in near if (e.get("scope_dimension") or TOTAL) == TOTAL
                 or (e.get("scope_dimension"), e.get("scope_value")) in focus]

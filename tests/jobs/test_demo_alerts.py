@@ -2,8 +2,9 @@
 conf/demo), the whole pipeline, then the alerts table scored by benchmarks/monitoring_eval.py.
 
 Every planted incident must be alerted on its first day or the next (on the planted slice, or on a total whose
-top cause names it), the enforcement intervention must come out `intervention`, and at most 5 new alerts may
-match no planted incident. Marked slow (~7 minutes); .ci/run runs it in its slow set.
+top cause names it), its first alert's top cause must be the planted segment (`country=BR&category=gaming` for
+the registration spike), the enforcement intervention must come out `intervention`, and at most 5 new alerts
+may match no planted incident. Marked slow (~7 minutes); .ci/run runs it in its slow set.
 """
 
 from __future__ import annotations
@@ -53,3 +54,7 @@ def test_the_demo_alerts_every_planted_incident_and_little_else(spark, tmp_path)
     wrong_cause = [i for i in result["incidents"] if i["cause_ok"] is False]
     assert wrong_cause == [], json.dumps(result["incidents"], indent=1)
     assert result["unmatched_new_alerts"] <= 5, result["unmatched"]
+    # each incident's first alert names its planted segment first, the two-dimension one included
+    assert "&" in next(i["segment"] for i in incidents if i["kind"] == "registration_spike")
+    unnamed = [i for i in result["incidents"] if i["segment_named"] is False]
+    assert unnamed == [] and result["segments_judged"] == 3, json.dumps(result["incidents"], indent=1)

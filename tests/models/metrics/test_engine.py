@@ -7,7 +7,8 @@ from chispa import assert_approx_df_equality
 
 from models.metrics.definitions import EhiComponentDef, MetricDef, age_bucket_labels, render_rows
 from models.metrics.dimensions import build_account_dims
-from models.metrics.engine import build_ehi, build_metric, build_psi, with_account_dims, with_zero_totals
+from models.metrics.engine import (build_ehi, build_leaf_cube, build_metric, build_psi, with_account_dims,
+                                   with_zero_totals)
 
 D1, D2 = dt.date(2026, 1, 10), dt.date(2026, 1, 11)
 LQCR = MetricDef(name="lqcr", kind="ratio", rows="", numerator="CASE WHEN quality_score < 0.3 THEN 1 ELSE 0 END",
@@ -55,6 +56,24 @@ def test_lqcr_per_country_equals_hand_count_and_slices_add_up(spark, dims):
     assert_approx_df_equality(out, expected, precision=1e-9, ignore_row_order=True, ignore_nullable=True)
     by_dim = out.groupBy("dimension").sum("numerator", "denominator").collect()
     assert {(r[1], r[2]) for r in by_dim} == {(3.0, 5.0)}
+
+
+def test_leaf_cube_holds_every_combination_seen_and_its_leaves_add_up_to_the_slices(spark, dims):
+    content = spark.createDataFrame([
+        (D1, "a1", 0.1), (D1, "a1", 0.9), (D1, "a2", 0.2), (D1, "a3", 0.8), (D1, "a3", None), (D1, "zz", 0.1),
+    ], "ds date, account_id string, quality_score double")
+    rows = with_account_dims(content, dims)
+    out = build_leaf_cube(rows, LQCR)
+    expected = spark.createDataFrame([
+        (D1, "lqcr", "country=BR&is_seller=true", 1.0, 2.0),
+        (D1, "lqcr", "country=BR&is_seller=false", 1.0, 1.0),
+        (D1, "lqcr", "country=US&is_seller=false", 0.0, 1.0),
+        (D1, "lqcr", "country=unknown&is_seller=unknown", 1.0, 1.0),
+    ], "ds date, metric string, leaf string, numerator double, denominator double")
+    assert_approx_df_equality(out, expected, precision=1e-9, ignore_row_order=True, ignore_nullable=True)
+    count = build_leaf_cube(rows, MetricDef(name="n", kind="count", rows="x", dimensions=("country",)))
+    assert {(r.leaf, r.numerator, r.denominator) for r in count.collect()} == {
+        ("country=BR", 3.0, None), ("country=US", 2.0, None), ("country=unknown", 1.0, None)}
 
 
 def test_zero_denominator_gives_null_and_counts_get_zero_totals(spark, dims):

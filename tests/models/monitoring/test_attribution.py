@@ -19,7 +19,7 @@ GLOBAL_DIP = cube([("all", "all", 60, 100, None), ("country", "BR", 30, 50, None
 EVENT = {"ds": DAY, "kind": "strategy_launch", "scope_dimension": "policy", "scope_value": "new_policy",
          "description": "new_policy launched"}
 HOLIDAY = {"date": DAY, "name": "Winter holiday", "kind": "holiday"}
-TOP = [{"dimension": "policy", "dimension_value": "new_policy", "explanatory_power": 1.25, "surprise": 0.3}]
+TOP = [{"cause": "policy=new_policy", "explanatory_power": 1.25, "share_of_move": 0.9}]
 
 
 def test_an_event_whose_scope_carries_the_move_is_an_intervention():
