@@ -93,7 +93,8 @@ def top_cause_of(alert) -> str | None:
 def segment_named(alert, inc: dict) -> bool | None:
     """Whether the alert's top cause is exactly the planted segment (the truth's `segment`: same dimension
     values, in any order); None for a global incident or a truth without segments."""
-    segment = inc.get("segment")
+    segment = inc.get("segment") or (None if inc["dimension"] == "all" else  # truths written before segments
+                                      f"{inc['dimension']}={inc['dimension_value']}")
     if segment is None or segment == "all":
         return None
     return _pairs(top_cause_of(alert)) == _pairs(segment)
@@ -112,7 +113,7 @@ def evaluate(alerts, incidents: list[dict]) -> dict:
             "kind": inc["kind"], "day": str(inc["day"]), "planted": f"{inc['dimension']}={inc['dimension_value']}",
             "found": bool(hits), "alerts": [f"{a.ds} {a.metric} {a.dimension}={a.dimension_value}" for a in hits],
             "cause_kinds": causes, "cause_ok": None if want is None else (want in causes),
-            "segment": inc.get("segment"), "top_causes": [top_cause_of(a) for a in hits],
+            "segment": inc.get("segment") or f"{inc['dimension']}={inc['dimension_value']}", "top_causes": [top_cause_of(a) for a in hits],
             "segment_named": None if not hits or segment_named(hits[0], inc) is None else segment_named(hits[0], inc),
         })
     matched = [any(matches(a, inc) for inc in incidents) for a in rows]

@@ -26,6 +26,7 @@ class DashboardData:
     score_hist: pd.DataFrame | None = None  # bin, share_today, share_reference
     psi: float | None = None
     syndicates: pd.DataFrame | None = None  # syndicate_id, size, mean_score, shared_signals, suggested_action
+    queue: pd.DataFrame | None = None  # rank, entity_kind, entity_id, priority, suggested_action, evidence
     experiments: pd.DataFrame | None = None  # experiment, metric, variant, rel_lift [lo, hi], p_adjusted, flags
     notes: dict[str, str] = field(default_factory=dict)
 
@@ -48,6 +49,7 @@ def render(data: DashboardData) -> str:
 
     parts.append(_section("Metric trends", _metric_charts(data, chart), data.notes.get("metrics")))
     parts.append(_section("Alerts and root causes", _alert_table(data), data.notes.get("alerts")))
+    parts.append(_section("Review queue: the top 20", _queue_table(data), data.notes.get("queue")))
     parts.append(_section("Strategy precision and recall", _strategy_chart(data, chart), data.notes.get("strategies")))
     parts.append(_section("Score distribution and drift", _score_chart(data, chart), data.notes.get("scores")))
     parts.append(_section("Top syndicates", _syndicate_table(data), data.notes.get("syndicates")))
@@ -114,6 +116,14 @@ def _score_chart(data: DashboardData, chart) -> str | None:
                       margin={"t": 20})
     psi = "" if data.psi is None else f"<p>Population stability index vs the reference day: <b>{data.psi:.4f}</b></p>"
     return psi + chart(fig)
+
+
+def _queue_table(data: DashboardData) -> str | None:
+    if data.queue is None:
+        return None
+    if data.queue.empty:
+        return "<p>The queue is empty.</p>"
+    return _table(data.queue.head(20))
 
 
 def _syndicate_table(data: DashboardData) -> str | None:

@@ -51,6 +51,12 @@ def gather(ctx: JobContext, ds: dt.date) -> DashboardData:
         data.alerts = _small(alerts.select(*keep).withColumn("ds", F.col("ds").cast("string")))
     else:
         data.notes["alerts"] = "run govern monitor first"
+    if tables.exists("risk_queue"):
+        queue = tables.read("risk_queue", ds=ds).filter(F.col("rank") <= 20).orderBy("rank")
+        data.queue = _small(queue.select("rank", "entity_kind", "entity_id", F.round("priority", 3).alias("priority"),
+                                         "suggested_action", "evidence"))
+    else:
+        data.notes["queue"] = "run govern queue first"
     data.strategies = _strategies(ctx)
     if data.strategies is None:
         data.notes["strategies"] = "run govern strategies backtest first"

@@ -61,6 +61,7 @@ DAILY_STEPS: tuple[Step, ...] = (
     Step("train", "jobs.train", None, ranged=False),
     Step("score", "jobs.score", "creator_scores"),
     Step("strategies", "jobs.strategies", "strategy_hits"),
+    Step("queue", "jobs.queue", "risk_queue"),
     Step("metrics", "jobs.metrics", "governance_metrics"),
     Step("monitor", "jobs.monitor", "alerts"),
     Step("dashboard", "jobs.dashboard", None, ranged=False),

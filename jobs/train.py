@@ -67,7 +67,55 @@ def booster_params(settings: ModelSettings, scale_pos_weight: float) -> BoosterP
                          scale_pos_weight=scale_pos_weight, seed=t.seed)
 
 
-def training_rows(ctx: JobContext, settings: ModelSettings, as_of: dt.date, first: dt.date, last: dt.date):
+ACTIVITY = ("sessions", "content", "engagements", "orders", "decisions")
+
+
+def first_history_day(ctx: JobContext) -> dt.date | None:
+    """The first day of any ingested activity: label dates before it have no history to learn from."""
+    firsts = [ctx.tables.read(t).agg(F.min("ds").alias("d")).first()["d"] for t in ACTIVITY if ctx.tables.exists(t)]
+    firsts = [d for d in firsts if d is not None]
+    return min(firsts) if firsts else None
+
+
+def adapted_window(first: dt.date, last: dt.date, history_from: dt.date | None, *, validation_days: int,
+                   stride_days: int) -> tuple[dt.date, int, str | None]:
+    """(first label date, validation days, why) of a label window cut to the history that exists: label dates
+    start at the first day of history, and the validation days are at most a third of what is left (at least
+    one stride) so both sides keep label dates."""
+    why = None
+    if history_from is not None and first < history_from:
+        why = f"label dates from {history_from} (first day of history) instead of {first}"
+        first = history_from
+    if last < first:
+        raise NotReady(f"train: no label date with history: the last label date {last} is before the first day "
+                       f"of history {first}")
+    span = (last - first).days + 1
+    if validation_days > max(stride_days, span // 3):
+        shorter = max(stride_days, span // 3)
+        why = (why + "; " if why else "") + f"validation on the last {shorter} days instead of {validation_days}"
+        validation_days = shorter
+    return first, validation_days, why
+
+
+def materialise(ctx: JobContext, dates: list[dt.date]) -> dict:
+    """Compute and write creator_features of the label dates that were never materialised, in one range pass
+    through the feature job (the same code as the daily features, so training and scoring agree)."""
+    have = ctx.tables.exists("creator_features")
+    missing = [d for d in dates if not have or not ctx.tables.partition_rows("creator_features", d)]
+    if not missing:
+        return {"dates": [], "seconds": 0.0}
+    from jobs import build_features
+
+    start = time.monotonic()
+    build_features.run(ctx, missing)
+    seconds = round(time.monotonic() - start, 1)
+    log.info("train: computed the features of %d label dates without them (%s..%s) in %.1f s", len(missing),
+             missing[0], missing[-1], seconds)
+    return {"dates": [d.isoformat() for d in missing], "seconds": seconds}
+
+
+def training_rows(ctx: JobContext, settings: ModelSettings, as_of: dt.date, first: dt.date, last: dt.date,
+                  validation_days: int | None = None):
     """(rows with is_validation, feature columns, validation start): the point-in-time training set."""
     dates = label_dates(first, last, stride_days=settings.labels.stride_days)
     features = ctx.tables.read("creator_features", ds=dates)
@@ -77,7 +125,7 @@ def training_rows(ctx: JobContext, settings: ModelSettings, as_of: dt.date, firs
     labels = build_labels(decisions, features, horizon_days=settings.labels.horizon_days, as_of=as_of,
                           unreviewed_weight=settings.labels.unreviewed_weight,
                           exclude_prior_violators=settings.labels.exclude_prior_violators)
-    valid_from = last - dt.timedelta(days=t.validation_days - 1)
+    valid_from = last - dt.timedelta(days=(validation_days or t.validation_days) - 1)
     rows = with_time_split(build_training_rows(labels, features, feature_columns=columns), valid_from=valid_from,
                            disjoint_accounts=t.disjoint_accounts, account_share=t.validation_account_share, seed=t.seed)
     return rows, columns, valid_from
@@ -116,13 +164,22 @@ def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, versi
     """Train, evaluate, save and register one model; returns the summary (version, metrics, seconds)."""
     settings = ctx.cfg.model
     t = settings.training
-    rows, columns, valid_from = training_rows(ctx, settings, as_of, first, last)
+    asked = (first, last)
+    first, validation_days, adapted = adapted_window(first, last, first_history_day(ctx),
+                                                     validation_days=t.validation_days,
+                                                     stride_days=settings.labels.stride_days)
+    built = (materialise(ctx, label_dates(first, last, stride_days=settings.labels.stride_days))
+             if t.materialise_missing_features else {"dates": [], "seconds": 0.0})
+    rows, columns, valid_from = training_rows(ctx, settings, as_of, first, last, validation_days)
     rows = rows.persist()
     counts = {r["is_validation"]: (r["n"], r["pos"]) for r in
               rows.groupBy("is_validation").agg(F.count(F.lit(1)).alias("n"), F.sum("label").alias("pos")).collect()}
-    if not counts.get(False, (0, 0))[1] or not counts.get(True, (0, 0))[1]:
-        raise NotReady(f"train: no positive labels in the training or validation dates ({first}..{last}); "
-                           f"rows/positives: {counts}")
+    if counts.get(False, (0, 0))[1] < t.min_train_positives or counts.get(True, (0, 0))[1] < t.min_validation_positives:
+        rows.unpersist()
+        raise NotReady(f"train: not enough positive labels in the label dates {first}..{last} (asked "
+                       f"{asked[0]}..{asked[1]}): training {counts.get(False, (0, 0))[1]} (min_train_positives "
+                       f"{t.min_train_positives}), validation {counts.get(True, (0, 0))[1]} "
+                       f"(min_validation_positives {t.min_validation_positives})")
     train_only = rows.filter(~F.col("is_validation"))
     spw = (auto_scale_pos_weight(train_only, cap=t.max_scale_pos_weight) if t.scale_pos_weight == "auto"
            else float(t.scale_pos_weight))
@@ -152,6 +209,7 @@ def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, versi
             "train": counts[False][0], "train_positives": counts[False][1], "validation": counts[True][0],
             "validation_positives": counts[True][1]},
         "training_seconds": round(seconds, 1), "status": "approved" if approved else "candidate",
+        "window_adapted": adapted, "features_materialised": built,
     }
     folder = save_model(models_root(ctx), version, booster, metadata)
     spark = ctx.spark
@@ -179,7 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     s = run(open_context(cfg), as_of, first, last)
     m = s["metrics"]
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
-    print(f"train: {s['version']} ({s['status']}) on labels {first}..{last}, {s['rows']['train']} train / "
+    if s["window_adapted"]:
+        print(f"train: window adapted to the history: {s['window_adapted']}")
+    if s["features_materialised"]["dates"]:
+        built = s["features_materialised"]
+        print(f"train: computed creator_features of {len(built['dates'])} label dates that had none "
+              f"({built['dates'][0]}..{built['dates'][-1]}) in {built['seconds']} s")
+    print(f"train: {s['version']} ({s['status']}) on labels {s['train_from']}..{last}, {s['rows']['train']} train / "
           f"{s['rows']['validation']} validation rows, {s['params']['best_iteration']} trees in "
           f"{s['training_seconds']} s; validation ROC-AUC {fmt(m.get('roc_auc'))}, PR-AUC {fmt(m.get('pr_auc'))}, "
           f"precision@1% {fmt(m.get('precision_at_1pct'))}; saved to {s['path']}")

@@ -43,6 +43,9 @@ class TrainingSettings(Section):
     min_pr_auc: float = Field(0.0, ge=0.0, le=1.0)
     mlflow_tracking_uri: str | None = None
     mlflow_experiment: str = "creator-governance"
+    min_train_positives: int = Field(5, ge=1)
+    min_validation_positives: int = Field(2, ge=1)
+    materialise_missing_features: bool = True
 
 
 class ScoringSettings(Section):
@@ -85,11 +88,22 @@ class SyndicateSettings(Section):
     seed: int = 13
 
 
+class QueueSettings(Section):
+    """`govern queue`: one review queue (risk_queue) from every signal (models/queue/priority.py)."""
+
+    anomaly_bins: int = Field(20, ge=2)
+    prior_strength: float = Field(5.0, gt=0.0)
+    hit_days: int = Field(7, ge=1)
+    hit_horizon_days: int = Field(14, ge=1)
+    actions: dict[str, float] = Field(default_factory=lambda: {"enforce": 0.9, "review": 0.5, "monitor": 0.0})
+
+
 class ModelSettings(Section):
-    """Settings of the violation model, scoring, anomaly detection and syndicates."""
+    """Settings of the violation model, scoring, anomaly detection, syndicates and the review queue."""
 
     labels: LabelSettings = Field(default_factory=LabelSettings)
     training: TrainingSettings = Field(default_factory=TrainingSettings)
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
     syndicates: SyndicateSettings = Field(default_factory=SyndicateSettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)

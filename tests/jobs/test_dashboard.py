@@ -47,6 +47,12 @@ def build_lakehouse(spark, tables):
         [(DS, "syn-1", 12, 0.91, "shared device", "ban", ["a1", "a2"])],
         "ds date, syndicate_id string, size int, mean_score double, shared_signals string, "
         "suggested_action string, members array<string>"))
+    queue = [(DS, "syndicate", "S-a1", 0.99, 1, "ring of 12 accounts sharing shared device", "review the ring together"),
+             (DS, "account", "a1", 0.97, 2, "model 80%; syndicate S-a1 of 12 accounts", "enforce")]
+    queue += [(DS, "account", f"b{i}", 0.5 - i / 100, i + 3, "model 5%", "monitor") for i in range(30)]
+    tables.append("risk_queue", spark.createDataFrame(
+        queue, "ds date, entity_kind string, entity_id string, priority double, rank int, evidence string, "
+               "suggested_action string"))
     tables.append("experiment_results", spark.createDataFrame(
         [("review_nudge", "ab", "reports", "treatment", 1000, 0.02, -0.3, -0.45, -0.15, 0.001, "pass", False, None,
           dt.datetime(2026, 1, 20, 5)),
@@ -70,6 +76,7 @@ def test_dashboard_renders_every_section_from_the_tables(spark, tables, lakehous
     assert data.score_hist["share_today"].iloc[-1] > 0 and data.score_hist["share_reference"].iloc[-1] == 0
     assert data.psi is not None and data.psi > 0.5  # the whole distribution moved
     assert data.experiments.to_dict("records")[0]["relative_lift"] == "-30.0% [-45.0%, -15.0%]"
+    assert data.queue["rank"].tolist() == list(range(1, 21)) and data.queue["entity_id"].iloc[0] == "S-a1"
     assert len(data.experiments) == 1  # the control row carries no lift
     page = open(path, encoding="utf-8").read()
     assert "Not available" not in page
@@ -80,7 +87,7 @@ def test_dashboard_renders_every_section_from_the_tables(spark, tables, lakehous
 def test_missing_tables_render_as_notes(spark, tables, lakehouse):
     ctx = open_context(config_of(parse_args(["--lakehouse", str(lakehouse)])))
     page = open(dashboard.run(ctx, DS), encoding="utf-8").read()
-    assert page.count("Not available") == 6 and "run govern metrics first" in page
+    assert page.count("Not available") == 7 and "run govern queue first" in page
 
 
 def test_dashboard_draws_in_headless_chromium(spark, tables, lakehouse, tmp_path):

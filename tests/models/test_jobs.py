@@ -97,3 +97,16 @@ def test_train_then_score_one_day_and_a_range_then_refuse_missing_features(ctx):
     json.dump(meta, open(os.path.join(summary["path"], "metadata.json"), "w"))
     with pytest.raises(MissingFeatures, match="model v-test needs features missing from the input: views_28d"):
         score_job.run(ctx, [as_of])
+
+
+def test_the_label_window_is_cut_to_the_history_that_exists():
+    from creator_governance.runtime import NotReady
+    from jobs.train import adapted_window
+
+    d = dt.date(2026, 1, 1)
+    first, validation, why = adapted_window(d - dt.timedelta(days=40), d + dt.timedelta(days=20), d,
+                                            validation_days=14, stride_days=7)
+    assert first == d and validation == 7 and "first day of history" in why and "validation on the last 7" in why
+    assert adapted_window(d, d + dt.timedelta(days=60), d, validation_days=14, stride_days=7) == (d, 14, None)
+    with pytest.raises(NotReady, match="no label date with history"):
+        adapted_window(d - dt.timedelta(days=40), d - dt.timedelta(days=1), d, validation_days=14, stride_days=7)

@@ -1,0 +1,161 @@
+"""One review queue from every signal: the supervised score, the anomaly score, syndicate evidence and strategy
+hits, each turned into a probability of violation with the platform's own labels, then combined.
+
+Evidence of an account on day ds (each a probability of a confirmed violation):
+- `model`: creator_scores.score, already a calibrated probability;
+- `anomaly`: the confirmed-violation rate (any violation decision up to ds) of the accounts in the account's
+  anomaly-score bin (quantile bins of that day; an unreviewed account counts as not confirmed, a lower bound),
+  shrunk toward the rate of all accounts with `prior_strength` pseudo-accounts: P(confirmed | anomaly bin);
+- `ring`: for a syndicate member, the confirmed share of its syndicate's *other* reviewed members, shrunk toward
+  the confirmed share of every reviewed syndicate member: a ring with a confirmed violator makes each member
+  likely;
+- `hits`: for an account hit by strategies in the last `hit_days`, the best precision among them: confirmed
+  violations over reviewed targets of that strategy's earlier hits, shrunk toward the precision of every
+  strategy.
+
+priority = 1 - prod(1 - p) over the evidence (noisy-OR: independent ways of being caught); each piece of
+evidence is also written in plain words. Syndicate rows (entity_kind `syndicate`) carry the highest member
+priority with the ring's evidence, so the ring is reviewed together. Only what the platform has is read
+(decisions, scores, syndicates, strategy hits): never the simulator's truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+QUEUE_COLUMNS = ("ds", "entity_kind", "entity_id", "priority", "rank", "evidence", "suggested_action",
+                 "model_probability", "anomaly_probability", "ring_probability", "hit_probability", "syndicate_id",
+                 "members")
+QUEUE_SCHEMA = ("ds date, entity_kind string, entity_id string, priority double, rank int, evidence string, "
+                "suggested_action string, model_probability double, anomaly_probability double, "
+                "ring_probability double, hit_probability double, syndicate_id string, members array<string>")
+
+
+def reviewed_accounts(decisions: DataFrame, *, as_of: dt.date) -> DataFrame:
+    """account_id, violation (1 when any violation decision), for accounts with a decision dated up to as_of."""
+    return (decisions.filter(F.to_date("ts") <= F.lit(as_of))
+            .groupBy(F.col("target_id").alias("account_id"))
+            .agg(F.max((F.col("outcome") == "violation").cast("int")).alias("violation")))
+
+
+def _shrunk(hits, total, prior, strength: float):
+    return (hits + F.lit(strength) * prior) / (total + F.lit(strength))
+
+
+def anomaly_probability(scores: DataFrame, reviewed: DataFrame, *, bins: int, prior_strength: float) -> DataFrame:
+    """account_id, anomaly_probability: the confirmed-violation rate of the account's anomaly-score bin."""
+    binned = scores.select("account_id", F.ntile(bins).over(Window.orderBy(F.col("anomaly_score").asc_nulls_first()))
+                           .alias("bin"))
+    labelled = binned.join(reviewed, "account_id", "left")
+    # every account of the bin counts: reviews follow reports, so the reviewed accounts of a bin are mostly its
+    # bad ones; an unreviewed account counts as not confirmed (a lower bound, like the model's own labels)
+    prior = labelled.agg(F.avg(F.coalesce("violation", F.lit(0))).alias("p")).first()["p"] or 0.0
+    per_bin = labelled.groupBy("bin").agg(F.sum(F.coalesce("violation", F.lit(0))).alias("v"),
+                                          F.count(F.lit(1)).alias("n"))
+    rates = per_bin.select("bin", _shrunk(F.col("v"), F.col("n"), F.lit(prior), prior_strength)
+                           .alias("anomaly_probability"))
+    return binned.join(F.broadcast(rates), "bin").select("account_id", "anomaly_probability")
+
+
+def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: float) -> DataFrame:
+    """account_id, ring_probability, ring_confirmed, ring_reviewed, ring_size for syndicate members: the
+    confirmed share of the other reviewed members of its syndicate (leave-one-out), shrunk."""
+    members = scores.filter(F.col("syndicate_id").isNotNull()).select("account_id", "syndicate_id")
+    labelled = members.join(reviewed, "account_id", "left")
+    prior = labelled.agg(F.avg("violation").alias("p")).first()["p"] or 0.0
+    per_ring = labelled.groupBy("syndicate_id").agg(
+        F.sum(F.coalesce("violation", F.lit(0))).alias("ring_v"), F.count("violation").alias("ring_n"),
+        F.count(F.lit(1)).alias("ring_size"))
+    out = labelled.join(per_ring, "syndicate_id")
+    own_v = F.coalesce(F.col("violation"), F.lit(0))
+    own_n = F.col("violation").isNotNull().cast("int")
+    confirmed, reviewed_n = F.col("ring_v") - own_v, F.col("ring_n") - own_n
+    return out.select("account_id", _shrunk(confirmed, reviewed_n, F.lit(prior), prior_strength)
+                      .alias("ring_probability"), confirmed.alias("ring_confirmed"),
+                      reviewed_n.alias("ring_reviewed"), "ring_size")
+
+
+def hit_probability(hits: DataFrame, decisions: DataFrame, *, ds: dt.date, hit_days: int, horizon_days: int,
+                    prior_strength: float) -> DataFrame:
+    """account_id, hit_probability, hit_strategies: the best shrunk precision of the strategies that hit the
+    account in the last `hit_days` (precision of a strategy: its earlier hits whose target had a decision within
+    `horizon_days` after the hit, confirmed violations over decided)."""
+    accounts = hits.filter(F.col("target_type") == "account")
+    outcomes = decisions.filter(F.to_date("ts") <= F.lit(ds)).select(
+        F.col("target_id"), F.to_date("ts").alias("day"), (F.col("outcome") == "violation").cast("int").alias("v"))
+    judged = (accounts.alias("h").join(outcomes.alias("o"), F.col("h.target_id") == F.col("o.target_id"))
+              .filter((F.col("o.day") >= F.col("h.ds")) & (F.col("o.day") <= F.date_add(F.col("h.ds"), horizon_days)))
+              .groupBy("h.strategy_id", "h.target_id", "h.ds").agg(F.max("o.v").alias("v")))
+    totals = judged.groupBy("strategy_id").agg(F.sum("v").alias("v"), F.count(F.lit(1)).alias("n"))
+    pooled = totals.agg((F.sum("v") / F.sum("n")).alias("p")).first()["p"] or 0.0
+    precision = totals.select("strategy_id", _shrunk(F.col("v"), F.col("n"), F.lit(pooled), prior_strength)
+                              .alias("precision"))
+    recent = accounts.filter(F.col("ds").between(F.lit(ds - dt.timedelta(days=hit_days - 1)), F.lit(ds)))
+    per_account = recent.select(F.col("target_id").alias("account_id"), "strategy_id").distinct().join(
+        F.broadcast(precision), "strategy_id", "left").fillna({"precision": pooled})
+    return per_account.groupBy("account_id").agg(
+        F.max("precision").alias("hit_probability"),
+        F.array_sort(F.collect_set("strategy_id")).alias("hit_strategies"))
+
+
+def _pct(column: str):
+    return F.format_number(F.col(column) * 100, 0)
+
+
+def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: DataFrame, *,
+                  actions: dict[str, float]) -> DataFrame:
+    """Account rows of the queue (QUEUE_COLUMNS without ds and rank) from scores (account_id, score,
+    syndicate_id) and the evidence frames; `actions`: suggested action -> lowest priority (highest first)."""
+    joined = (scores.select("account_id", "score", "syndicate_id").join(anomaly, "account_id", "left")
+              .join(ring, "account_id", "left").join(hit, "account_id", "left"))
+    parts = ["score", "anomaly_probability", "ring_probability", "hit_probability"]
+    none_of = F.lit(1.0)
+    for column in parts:
+        none_of = none_of * (F.lit(1.0) - F.coalesce(F.col(column), F.lit(0.0)))
+    evidence = F.concat_ws("; ", *[
+        F.concat(F.lit("model "), _pct("score"), F.lit("%")),
+        F.when(F.col("anomaly_probability").isNotNull(),
+               F.concat(F.lit("anomaly "), _pct("anomaly_probability"), F.lit("%"))),
+        F.when(F.col("ring_probability").isNotNull(),
+               F.concat(F.lit("syndicate "), F.col("syndicate_id"), F.lit(" of "), F.col("ring_size"),
+                        F.lit(" accounts, "), F.col("ring_confirmed"), F.lit(" of "), F.col("ring_reviewed"),
+                        F.lit(" other reviewed members confirmed ("), _pct("ring_probability"), F.lit("%)"))),
+        F.when(F.col("hit_probability").isNotNull(),
+               F.concat(F.lit("hit by "), F.array_join("hit_strategies", ", "), F.lit(" ("),
+                        _pct("hit_probability"), F.lit("% of their reviewed hits confirmed)")))])
+    priority = F.lit(1.0) - none_of
+    action = F.lit("monitor")
+    for name, floor in sorted(actions.items(), key=lambda kv: kv[1]):
+        action = F.when(priority >= F.lit(floor), F.lit(name)).otherwise(action)
+    return joined.select(
+        F.lit("account").alias("entity_kind"), F.col("account_id").alias("entity_id"), priority.alias("priority"),
+        evidence.alias("evidence"), action.alias("suggested_action"), F.col("score").alias("model_probability"),
+        "anomaly_probability", "ring_probability", "hit_probability", "syndicate_id",
+        F.lit(None).cast("array<string>").alias("members"))
+
+
+def syndicate_queue(accounts: DataFrame, syndicates: DataFrame) -> DataFrame:
+    """One row per syndicate: the highest member priority, its members and shared signals in words, and
+    `review the ring together`."""
+    top = accounts.filter(F.col("syndicate_id").isNotNull()).groupBy("syndicate_id").agg(
+        F.max("priority").alias("priority"), F.max("ring_probability").alias("ring_probability"),
+        F.avg("model_probability").alias("model_probability"))
+    rings = syndicates.select("syndicate_id", "size", "members", "shared_signals").join(top, "syndicate_id")
+    evidence = F.concat(F.lit("ring of "), F.col("size"), F.lit(" accounts sharing "),
+                        F.array_join(F.slice("shared_signals", 1, 3), ", "), F.lit("; highest member priority "),
+                        _pct("priority"), F.lit("%"))
+    return rings.select(
+        F.lit("syndicate").alias("entity_kind"), F.col("syndicate_id").alias("entity_id"), "priority",
+        evidence.alias("evidence"), F.lit("review the ring together").alias("suggested_action"),
+        "model_probability", F.lit(None).cast("double").alias("anomaly_probability"), "ring_probability",
+        F.lit(None).cast("double").alias("hit_probability"), "syndicate_id", "members")
+
+
+def ranked(queue: DataFrame, ds: dt.date) -> DataFrame:
+    """The queue of one day with `rank` (1 = review first) over accounts and syndicates together."""
+    order = Window.orderBy(F.col("priority").desc(), F.col("entity_kind"), F.col("entity_id"))
+    return queue.select(F.lit(ds).cast("date").alias("ds"), "*").withColumn("rank", F.row_number().over(order)) \
+        .select(*QUEUE_COLUMNS)

@@ -1,0 +1,84 @@
+"""The review queue on hand-made frames: each signal calibrated on the platform's decisions, a confirmed ring
+above a lone high score, syndicate rows, ranks and actions."""
+
+import datetime as dt
+
+import pytest
+from chispa import assert_df_equality
+
+from models.queue.priority import (account_queue, anomaly_probability, hit_probability, ranked, reviewed_accounts,
+                                   ring_probability, syndicate_queue)
+
+DS = dt.date(2026, 1, 20)
+ACTIONS = {"enforce": 0.9, "review": 0.5, "monitor": 0.0}
+
+
+@pytest.fixture()
+def frames(spark):
+    # ring S1: r1..r4, two of them confirmed violators; `lone` has the highest model score and nothing else;
+    # n1..n12 are ordinary accounts, n1 and n2 reviewed and cleared.
+    scores = [("r1", 0.30, 0.9, "S1"), ("r2", 0.25, 0.8, "S1"), ("r3", 0.2, 0.7, "S1"), ("r4", 0.2, 0.7, "S1"),
+              ("lone", 0.80, 0.5, None)] + [(f"n{i}", 0.02, 0.1 + i / 100, None) for i in range(1, 13)]
+    scores = spark.createDataFrame(scores, "account_id string, score double, anomaly_score double, "
+                                           "syndicate_id string")
+    decisions = spark.createDataFrame([
+        ("r3", dt.datetime(2026, 1, 10, 9), "violation"), ("r4", dt.datetime(2026, 1, 12, 9), "violation"),
+        ("n1", dt.datetime(2026, 1, 11, 9), "no_violation"), ("n2", dt.datetime(2026, 1, 15, 9), "no_violation"),
+        ("r1", dt.datetime(2026, 1, 25, 9), "violation"),  # after ds: not known yet
+    ], "target_id string, ts timestamp, outcome string")
+    return scores, decisions
+
+
+def test_reviewed_accounts_know_only_the_decisions_up_to_the_day(spark, frames):
+    _, decisions = frames
+    expected = spark.createDataFrame([("n1", 0), ("n2", 0), ("r3", 1), ("r4", 1)], "account_id string, violation int")
+    assert_df_equality(reviewed_accounts(decisions, as_of=DS), expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_confirmed_ring_ranks_above_a_lone_high_score(spark, frames):
+    scores, decisions = frames
+    reviewed = reviewed_accounts(decisions, as_of=DS)
+    ring = ring_probability(scores, reviewed, prior_strength=1.0)
+    members = {r["account_id"]: r for r in ring.collect()}
+    # r1's other reviewed members are r3 and r4, both confirmed: (2 + 1 x 1.0) / (2 + 1), pooled prior 2/2 = 1
+    assert members["r1"]["ring_confirmed"] == 2 and members["r1"]["ring_reviewed"] == 2
+    assert members["r3"]["ring_confirmed"] == 1  # leave-one-out: its own decision is not its evidence
+    anomaly = anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0)
+    no_hits = spark.createDataFrame([], "account_id string, hit_probability double, hit_strategies array<string>")
+    queue = account_queue(scores, anomaly, ring, no_hits, actions=ACTIONS)
+    priority = {r["entity_id"]: r["priority"] for r in queue.collect()}
+    assert priority["r1"] > priority["lone"] > priority["n5"]
+    assert priority["r2"] > priority["lone"]
+    assert 0.0 <= min(priority.values()) and max(priority.values()) <= 1.0
+
+
+def test_strategy_precision_comes_from_the_hits_later_confirmed(spark, frames):
+    scores, decisions = frames
+    hits = spark.createDataFrame([
+        (dt.date(2026, 1, 9), "good_rule", "account", "r3"), (dt.date(2026, 1, 11), "good_rule", "account", "r4"),
+        (dt.date(2026, 1, 10), "noisy_rule", "account", "n1"), (dt.date(2026, 1, 14), "noisy_rule", "account", "n2"),
+        (dt.date(2026, 1, 19), "good_rule", "account", "n7"), (dt.date(2026, 1, 19), "noisy_rule", "account", "n8"),
+    ], "ds date, strategy_id string, target_type string, target_id string")
+    out = {r["account_id"]: r for r in hit_probability(hits, decisions, ds=DS, hit_days=3, horizon_days=7,
+                                                       prior_strength=1.0).collect()}
+    assert set(out) == {"n7", "n8"}  # only the last 3 days' hits are evidence
+    assert out["n7"]["hit_probability"] > out["n8"]["hit_probability"]  # 2/2 confirmed vs 0/2
+    assert out["n7"]["hit_strategies"] == ["good_rule"]
+
+
+def test_the_ring_is_one_row_too_and_ranks_run_over_both_kinds(spark, frames):
+    scores, decisions = frames
+    reviewed = reviewed_accounts(decisions, as_of=DS)
+    no_hits = spark.createDataFrame([], "account_id string, hit_probability double, hit_strategies array<string>")
+    accounts = account_queue(scores, anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0),
+                             ring_probability(scores, reviewed, prior_strength=1.0), no_hits, actions=ACTIONS)
+    syndicates = spark.createDataFrame([("S1", 4, ["r1", "r2", "r3", "r4"], ["shared device"])],
+                                       "syndicate_id string, size int, members array<string>, "
+                                       "shared_signals array<string>")
+    queue = ranked(accounts.unionByName(syndicate_queue(accounts, syndicates)), DS).collect()
+    ring_row = next(r for r in queue if r["entity_kind"] == "syndicate")
+    assert ring_row["members"] == ["r1", "r2", "r3", "r4"] and ring_row["suggested_action"] == "review the ring together"
+    assert ring_row["priority"] == max(r["priority"] for r in queue if r["syndicate_id"] == "S1")
+    assert sorted(r["rank"] for r in queue) == list(range(1, len(queue) + 1))
+    by_rank = sorted(queue, key=lambda r: r["rank"])
+    assert all(a["priority"] >= b["priority"] for a, b in zip(by_rank, by_rank[1:]))
