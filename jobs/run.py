@@ -1,7 +1,7 @@
 """`govern run --landing L --from A --to B`: the whole daily pipeline, in dependency order, resumable.
 
 Ingest runs once (it is exactly-once, so a no-op when nothing new landed); then the daily steps
-features → train → score → strategies → metrics → monitor → dashboard → maintain (compaction, and vacuum
+features → train → score → strategies → queue → metrics → monitor → dashboard → maintain (compaction, and vacuum
 when due), in one of two modes:
 
 - `daily` (the schedule's mode): for each day in order, every step with `--ds day`; the model is retrained when

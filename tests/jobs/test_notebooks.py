@@ -17,7 +17,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
 
 def test_there_is_a_notebook_per_daily_step():
     assert [p.stem for p in NOTEBOOKS] == [
-        "01_ingest", "02_features", "03_train", "04_score", "05_strategies", "06_metrics", "07_monitor",
+        "01_ingest", "02_features", "03_train", "04_score", "05_strategies", "05b_queue", "06_metrics", "07_monitor",
         "08_dashboard", "09_maintain",
     ]
 

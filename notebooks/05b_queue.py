@@ -1,0 +1,17 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # The review queue (risk_queue): every signal in one priority
+# MAGIC A launcher: the widgets, then one call into `jobs.queue` (the same entry point as `govern` and spark-submit).
+
+# COMMAND ----------
+
+dbutils.widgets.text("ds", "", "Day to process (YYYY-MM-DD)")
+dbutils.widgets.text("env", "cluster", "Config environment (conf/<env>)")
+dbutils.widgets.text("conf", "", "Config overlay YAML (optional)")
+dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides config)")
+
+# COMMAND ----------
+
+from jobs import queue, notebook
+
+notebook.launch(queue, dbutils, widgets=("ds", "env", "conf", "lakehouse"))
