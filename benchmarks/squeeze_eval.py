@@ -17,6 +17,8 @@ Three parts:
 3. **Parameters chosen on `n_ele_1` only**: a grid around the committed values is run in-process on the 36
    `n_ele_1` cases; the best (ties: nearest the committed values) is scored on the 72 `n_ele_2`/`n_ele_3` cases,
    beside the committed values on the same cases. The whole grid's F1 on all cases shows how flat the optimum is.
+4. **Extra noise**: every leaf's observed value multiplied by exp(N(0, sigma)) for sigma 0.05, 0.1, 0.2, scored with
+   the committed values (`--noise-only` adds this part to an earlier result).
 
 Writes a JSON result (`--out`) and the section of docs/monitoring.md between the squeeze markers.
 """
@@ -36,6 +38,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,6 +57,7 @@ DIMS = ("a", "b", "c", "d")
 # The grid of part 3: each parameter around its committed value.
 GRID = {"significance": (3.0, 4.0, 5.0, 6.0, 8.0), "follow_share": (0.6, 0.7, 0.8, 0.9),
         "min_change": (0.02, 0.05, 0.1)}
+NOISE = (0.05, 0.1, 0.2)
 REFERENCE = {"RiskLoc": (0.956, 0.98, 0.95, 0.93), "Adtributor": (0.160, 0.55, 0.0, 0.0)}
 
 
@@ -144,6 +148,23 @@ def choose_on_n_ele_1(cases: list[dict], leaves: dict, base: dict) -> dict:
             "chosen_test": best["test"], "committed_test": committed["test"] if committed else None}
 
 
+def noisier(cases: list[dict], leaves: dict, params: dict, sigmas=NOISE, seed: int = 7) -> list[dict]:
+    """F1 when every leaf's observed value is multiplied by exp(N(0, sigma)): forecast errors the data set does
+    not have, as in the noisier Squeeze sets (B1..B4); the same committed parameters."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for sigma in sigmas:
+        noisy = {}
+        for path, frame in leaves.items():
+            frame = frame.copy()
+            frame["real"] = frame["real"] * np.exp(rng.normal(0.0, sigma, len(frame)))
+            noisy[path] = frame
+        predicted, _ = in_process(cases, noisy, params)
+        scores = breakdown(cases, predicted)
+        out.append({"sigma": sigma, **{k: scores[k] for k in scores if k == "all" or k.startswith("layer")}})
+    return out
+
+
 # ---------------------------------------------------------------- report
 
 def fill(text: str) -> str:
@@ -188,6 +209,13 @@ def render(result: dict) -> str:
                      if g["significance"] == sig and g["follow_share"] == f and g["min_change"] == change]
             L.append(f"| {sig} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
         L.append("")
+    if result.get("noise"):
+        L += [fill("Extra forecast noise (every leaf's observed value x exp(N(0, sigma)), the committed parameters; "
+                   "the data set's own errors are small, the held-out Squeeze sets have larger ones):"), "",
+              "| sigma | all | layer 1 | layer 2 | layer 3 |", "|---:|---:|---:|---:|---:|"]
+        L += [f"| {n['sigma']} | " + " | ".join(f"{n[k]['f1']:.3f}" for k in ("all", "layer 1", "layer 2", "layer 3"))
+              + " |" for n in result["noise"]]
+        L.append("")
     L.append(END)
     return "\n".join(L)
 
@@ -219,14 +247,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=DATA, help=f"Squeeze folder (default {DATA})")
     parser.add_argument("--out", type=Path, default=OUT, help=f"JSON results file (default {OUT})")
     parser.add_argument("--render-only", action="store_true", help="rewrite the doc section from --out")
+    parser.add_argument("--noise-only", action="store_true",
+                        help="add the extra-noise part (4) to --out's result and rewrite the doc section")
     parser.add_argument("--no-doc", action="store_true", help="do not touch docs/monitoring.md")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.render_only:
+    if args.render_only or args.noise_only:
         result = json.loads(args.out.read_text())
+        if args.noise_only:
+            cases = cases_of(args.data)
+            leaves = {c["file"]: pd.read_csv(c["file"]) for c in cases}
+            result["noise"] = noisier(cases, leaves, load_config().alerts.rca.search())
+            args.out.write_text(json.dumps(result, indent=1, default=str))
+            print(json.dumps(result["noise"], indent=1))
         write_doc(render(result))
         return 0
     cases = cases_of(args.data)
@@ -241,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     if own != {c["file"]: predicted.get(c["file"], []) for c in cases}:
         raise SystemExit("the in-process search disagrees with govern rca: the configurations differ")
     split = choose_on_n_ele_1(cases, leaves, params)
+    noise = noisier(cases, leaves, params)
     shown = ["govern", "rca", "--input", f"{args.data}/*/*.csv.gz", *argv_run[argv_run.index("--dims"):-1], "OUT.csv"]
     command = "python benchmarks/squeeze_eval.py" + "".join(f" {shlex.quote(a)}" for a in (argv or sys.argv[1:]))
     result = {"meta": {"generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -248,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
                        "rca_command": " ".join(shown), "command_seconds": seconds,
                        "search_seconds": search_seconds, "cpus": os.cpu_count(),
                        "load1": [round(load_before, 2), round(load_after, 2)]},
-              "scores": scores, "split": split}
+              "scores": scores, "split": split, "noise": noise}
     args.out.write_text(json.dumps(result, indent=1, default=str))
     for name, s in scores.items():
         print(f"{name:<28} cases {s['cases']:>3}  TP {s['tp']:>3}  FP {s['fp']:>3}  FN {s['fn']:>3}  F1 {s['f1']:.3f}")
