@@ -43,8 +43,8 @@ class TrainingSettings(Section):
     min_pr_auc: float = Field(0.0, ge=0.0, le=1.0)
     mlflow_tracking_uri: str | None = None
     mlflow_experiment: str = "creator-governance"
-    min_train_positives: int = Field(5, ge=1)
-    min_validation_positives: int = Field(2, ge=1)
+    min_train_positives: int = Field(1, ge=1)
+    min_validation_positives: int = Field(1, ge=1)
     materialise_missing_features: bool = True
 
 
