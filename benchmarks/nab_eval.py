@@ -33,7 +33,6 @@ import json
 import math
 import os
 import shlex
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -43,6 +42,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import docsection  # noqa: E402
+from docsection import write_section  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.path.normpath(REPO / ".." / "shared" / "benchmarks" / "nab"))
@@ -315,17 +318,7 @@ def render(result: dict) -> str:
 
 
 def write_doc(text: str) -> None:
-    """Replace the text between the nab markers (appending them once), re-reading the file just before."""
-    doc = DOC.read_text() if DOC.exists() else ""
-    if doc.count(BEGIN) == 1 and doc.count(END) == 1 and doc.index(BEGIN) < doc.index(END):
-        doc = doc[:doc.index(BEGIN)] + text + doc[doc.index(END) + len(END):]
-    else:
-        doc = doc.rstrip() + f"\n\n## {TITLE}\n\n" + text + "\n"
-    fd, tmp = tempfile.mkstemp(dir=DOC.parent, prefix=".monitoring.", suffix=".md")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(doc)
-    os.chmod(tmp, DOC.stat().st_mode & 0o777 if DOC.exists() else 0o644)
-    os.replace(tmp, DOC)
+    write_section(DOC, BEGIN, END, text, title=TITLE)
 
 
 def print_report(result: dict) -> None:
@@ -349,12 +342,7 @@ def print_report(result: dict) -> None:
 # ---------------------------------------------------------------- main
 
 def git_state() -> str:
-    """HEAD's short hash, plus the detector's files that differ from it (runs are often of uncommitted code)."""
-    def git(*cmd: str) -> str:
-        return subprocess.run(["git", *cmd], cwd=REPO, capture_output=True, text=True).stdout.rstrip()
-    changed = git("status", "--porcelain", "--", *DETECTOR_FILES).splitlines()
-    dirty = ", ".join(line[3:] for line in changed)
-    return git("rev-parse", "--short", "HEAD").strip() + (f" with uncommitted {dirty}" if dirty else "")
+    return docsection.git_state(REPO, DETECTOR_FILES)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

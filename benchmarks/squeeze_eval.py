@@ -43,6 +43,10 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import docsection  # noqa: E402
+from docsection import write_section  # noqa: E402
 
 from creator_governance.config import load_config  # noqa: E402
 from models.monitoring.localize import localize, parse_cause  # noqa: E402
@@ -221,25 +225,11 @@ def render(result: dict) -> str:
 
 
 def write_doc(text: str) -> None:
-    """Replace the text between the squeeze markers (appending them once), re-reading the file just before."""
-    doc = DOC.read_text() if DOC.exists() else ""
-    if doc.count(BEGIN) == 1 and doc.count(END) == 1 and doc.index(BEGIN) < doc.index(END):
-        doc = doc[:doc.index(BEGIN)] + text + doc[doc.index(END) + len(END):]
-    else:
-        doc = doc.rstrip() + f"\n\n## {TITLE}\n\n" + text + "\n"
-    fd, tmp = tempfile.mkstemp(dir=DOC.parent, prefix=".monitoring.", suffix=".md")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(doc)
-    os.chmod(tmp, DOC.stat().st_mode & 0o777 if DOC.exists() else 0o644)
-    os.replace(tmp, DOC)
+    write_section(DOC, BEGIN, END, text, title=TITLE)
 
 
 def git_state() -> str:
-    def git(*cmd: str) -> str:
-        return subprocess.run(["git", *cmd], cwd=REPO, capture_output=True, text=True).stdout.rstrip()
-    changed = git("status", "--porcelain", "--", *RCA_FILES).splitlines()
-    dirty = ", ".join(line[3:] for line in changed)
-    return git("rev-parse", "--short", "HEAD").strip() + (f" with uncommitted {dirty}" if dirty else "")
+    return docsection.git_state(REPO, RCA_FILES)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -12,12 +12,11 @@ import datetime as dt
 import logging
 import time
 
-from pyspark.sql import functions as F
 
 from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, NotReady, open_context, setup_logging
-from models.queue.priority import (QUEUE_SCHEMA, account_queue, anomaly_probability, hit_probability, ranked,
+from models.queue.priority import (account_queue, anomaly_probability, hit_probability, ranked,
                                    reviewed_accounts, ring_probability, syndicate_queue)
 
 log = logging.getLogger("jobs.queue")
