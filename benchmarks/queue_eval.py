@@ -139,7 +139,8 @@ def render(records: list[dict]) -> str:
         res = r["result"]
         patterns = sorted(res["patterns"], key=lambda p: -res["patterns"][p])
         model = res.get("model") or {}
-        lines += [f"**{label}** (git {r['git']}, {r['when']}; pipeline run {r.get('run_from')}..{r.get('run_to')}"
+        run = (f"; pipeline run {r['run_from']}..{r['run_to']}" if r.get("run_from") else "; pipeline run earlier")
+        lines += [f"**{label}** (git {r['git']}, {r['when']}{run}"
                   + (f", {r['seconds']['run']:.0f} s" if r.get("seconds") else "") + "; model "
                   + (f"trained on label dates {model.get('train_from')}..{model.get('train_to')}" if model else "none")
                   + f"): k = {res['k']} planted bad actors.", "",
