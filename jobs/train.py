@@ -174,11 +174,12 @@ def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, versi
     rows = rows.persist()
     counts = {r["is_validation"]: (r["n"], r["pos"]) for r in
               rows.groupBy("is_validation").agg(F.count(F.lit(1)).alias("n"), F.sum("label").alias("pos")).collect()}
-    if counts.get(False, (0, 0))[1] < t.min_train_positives or counts.get(True, (0, 0))[1] < t.min_validation_positives:
+    train_pos, valid_pos = counts.get(False, (0, 0))[1], counts.get(True, (0, 0))[1]
+    if train_pos < t.min_train_positives or valid_pos < t.min_validation_positives:
         rows.unpersist()
         raise NotReady(f"train: not enough positive labels in the label dates {first}..{last} (asked "
-                       f"{asked[0]}..{asked[1]}): training {counts.get(False, (0, 0))[1]} (min_train_positives "
-                       f"{t.min_train_positives}), validation {counts.get(True, (0, 0))[1]} "
+                       f"{asked[0]}..{asked[1]}): training {train_pos} (min_train_positives "
+                       f"{t.min_train_positives}), validation {valid_pos} "
                        f"(min_validation_positives {t.min_validation_positives})")
     train_only = rows.filter(~F.col("is_validation"))
     spw = (auto_scale_pos_weight(train_only, cap=t.max_scale_pos_weight) if t.scale_pos_weight == "auto"
