@@ -24,7 +24,7 @@ OUTLIER_Z = 4.0
 MAD_TO_SD = 1.4826
 
 
-def _numbers(column: pd.Series) -> np.ndarray:
+def numbers(column: pd.Series) -> np.ndarray:
     """A numeric column as floats; a missing or unparseable cell is 0 (no activity in that leaf)."""
     return pd.to_numeric(column, errors="coerce").fillna(0.0).to_numpy(dtype=float)
 
@@ -38,10 +38,10 @@ def leaf_amounts(leaves: pd.DataFrame, *, value_col: str, forecast_col: str, den
     traffic moves with its numerator has not moved; a leaf with no forecast denominator takes the total's
     forecast rate. For a ratio the cube's expected amount is its forecast ratio x observed denominator: what
     the leaves' expected amounts do not add up to is a change of mix."""
-    value, forecast = _numbers(leaves[value_col]), _numbers(leaves[forecast_col])
+    value, forecast = numbers(leaves[value_col]), numbers(leaves[forecast_col])
     if denominator_col is None:
         return value, forecast, float(forecast.sum())
-    den, den_forecast = _numbers(leaves[denominator_col]), _numbers(leaves[denominator_forecast_col])
+    den, den_forecast = numbers(leaves[denominator_col]), numbers(leaves[denominator_forecast_col])
     total_rate = forecast.sum() / den_forecast.sum() if den_forecast.sum() > 0 else 0.0
     rate = np.divide(forecast, den_forecast, out=np.full(len(forecast), total_rate), where=den_forecast > 0)
     return value, rate * den, float(total_rate * den.sum())

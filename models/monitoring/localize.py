@@ -8,20 +8,24 @@ Method (in the family of RiskLoc, HotSpot and Squeeze, searching elements of eve
 
 - Each leaf has a move a = observed - expected and a volume w = (|observed| + |expected|) / 2; for a ratio the
   expected amount is the forecast rate x the observed denominator, so only rate changes count (a leaf whose
-  numerator and denominator move together has not moved). The noise of a leaf's relative deviation a / w is
-  fitted robustly over the whole cube (cube.move_variance): a multiplicative part and a counting part.
+  numerator and denominator move together has not moved). A leaf's noise is given (`variance_col`, e.g. its own
+  history) or fitted robustly over the whole cube (cube.move_variance: a multiplicative and a counting part);
+  with `counts`, never below the counting noise of its expected count.
 - An element (a conjunction of values) is a candidate when its aggregate move is (1) significant, |A| at least
   `significance` standard deviations of its noise, (2) practically large, |observed / expected - 1| at least
   `min_change`, (3) a real part of the move, |A| at least `min_share` of the cube's total absolute abnormal
   move, and (4) spread over it as a ripple: along every dimension outside the element, at least `follow_share`
-  of its children (weighted by volume ** `child_weight_power`) move its way by at least half its relative
-  deviation. Children too noisy to tell its deviation from none (below `separation` standard deviations) do
-  not vote. A parent of a cause fails (4): along the dimension the cause adds, only one child moved. A child
-  of a cause passes, but explains less.
-- Greedy search: the candidate with the largest |A| over all cuboids is a cause; its leaves are removed and
-  the search repeats, until no candidate is left or `max_causes` are found. The empty conjunction (the whole
-  cube) is a candidate too: when the remaining move is everywhere alike, it is not localised and the search
-  stops (a move spread evenly over everything has no cause).
+  of its children (weighted by volume ** `child_weight_power`) moved its way by between half and twice its
+  relative change (its bounded deviation a / w where the expectation is too small to divide by). Children too
+  noisy to tell following from not (`separation` standard deviations) are pooled into one child. A parent of a
+  cause fails (4): along the dimension the cause adds, only one child moved. A child of a cause passes, but is
+  beaten by it.
+- Greedy search: the candidate with the largest lower bound |A| - `significance` x noise over all cuboids is a
+  cause (an element padded with leaves that add only noise loses to the leaves that moved), unless an element
+  containing it is a candidate within one standard deviation (the same move, said more simply); its leaves are
+  removed and the search repeats, until no candidate is left or `max_causes` are found. The empty conjunction
+  (the whole cube) is a candidate too: when the remaining move is everywhere alike, it is not localised and the
+  search stops (a move spread evenly over everything has no cause).
 
 Explanatory power of a cause: its move over the total's move, A / (O - E) for amounts; for a ratio its excess
 numerator at the expected rate over the total's (observed ratio - forecast ratio) x observed denominator (the
@@ -34,11 +38,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.monitoring.cube import Cuboid, build_cuboids, encode, leaf_amounts, move_variance, parent_index
+from models.monitoring.cube import (Cuboid, build_cuboids, encode, leaf_amounts, move_variance, numbers,
+                                    parent_index)
 
 COLUMNS = ("cause", "explanatory_power", "share_of_move", "observed", "expected", "relative_change",
            "direction", "layer", "significance")
-# A child follows its element when it moved the element's way by at least this share of its relative deviation.
+# A child follows its element when it moved the element's way by between this share and its inverse of the
+# element's relative change.
 FOLLOW_RATIO = 0.5
 
 
@@ -66,7 +72,7 @@ def _element_stats(cuboid: Cuboid, live: np.ndarray, leaf: dict[str, np.ndarray]
     change = cuboid.sums(leaf["move"] * live)
     spread = np.sqrt(cuboid.sums(leaf["variance"] * live))
     return {"weight": weight, "change": change, "expected": cuboid.sums(leaf["expected"] * live),
-            "spread": np.where(weight > 0, np.maximum(spread, min_spread), spread), "codes": cuboid.codes,
+            "spread": np.where(weight > 0, np.maximum(spread, min_spread), spread),
             "dev": np.divide(change, weight, out=np.zeros_like(weight), where=weight > 0)}
 
 
@@ -141,19 +147,25 @@ def _ripple_share(own: np.ndarray, children: list[tuple[dict, np.ndarray]], *, s
     return np.ones(len(own))  # a leaf of the cube
 
 
-def _subsumed(earlier: tuple, later: tuple, cuboids: dict) -> bool:
-    """Whether a cause found earlier lies inside one found later that moved the same way: the later one is
-    its ripple, found only once the earlier one no longer hid it (e.g. behind an opposite overlapping move).
-    Causes are (dims, element, direction)."""
-    (small_dims, small, small_way), (big_dims, big, big_way) = earlier, later
-    if small_way != big_way or not set(big_dims) < set(small_dims):
+def _inside(small: tuple, big: tuple, cuboids: dict) -> bool:
+    """Whether element small = (dims, index) lies inside element big (big's dimension values are small's)."""
+    (small_dims, small_index), (big_dims, big_index) = small[:2], big[:2]
+    if not set(big_dims) <= set(small_dims):
         return False
-    inside = [small_dims.index(d) for d in big_dims]
-    return bool((cuboids[small_dims].codes[small][inside] == cuboids[big_dims].codes[big]).all())
+    positions = [small_dims.index(d) for d in big_dims]
+    return bool((cuboids[small_dims].codes[small_index][positions] == cuboids[big_dims].codes[big_index]).all())
 
 
-def _best_candidate(stats: dict, children: dict, floor: dict, *, significance: float, min_change: float,
-                    follow_share: float, separation: float, child_weight_power: float) -> tuple | None:
+def _subsumed(earlier: tuple, later: tuple, cuboids: dict) -> bool:
+    """Whether a cause found earlier lies strictly inside one found later that moved the same way: the later one
+    is its ripple, found only once the earlier one no longer hid it (e.g. behind an opposite overlapping move).
+    Causes are (dims, element, direction)."""
+    return earlier[2] == later[2] and earlier[0] != later[0] and _inside(earlier, later, cuboids)
+
+
+def _best_candidate(stats: dict, children: dict, floor: dict, cuboids: dict, *, significance: float,
+                    min_change: float, follow_share: float, separation: float,
+                    child_weight_power: float) -> tuple | None:
     """(cuboid, element) of the candidate whose move is surely largest, or None: the largest lower bound
     |move| - significance x noise, so an element padded with leaves that add noise and no move loses to the
     leaves that moved. An element containing it (fewer dimension values, not the whole cube) that is a
@@ -176,18 +188,8 @@ def _best_candidate(stats: dict, children: dict, floor: dict, *, significance: f
     if not passing:
         return None
     best = max(passing, key=lambda p: p[2])
-    simpler = [p for p in passing if p[0] and _contains(p, best, stats) and p[2] >= best[2] - best[3]]
+    simpler = [p for p in passing if p[0] and _inside(best, p, cuboids) and p[2] >= best[2] - best[3]]
     return min(simpler, key=lambda p: (len(p[0]), -p[2]))[:2] if simpler else best[:2]
-
-
-def _contains(outer: tuple, inner: tuple, stats: dict) -> bool:
-    """Whether candidate `outer` = (dims, index, ...) contains candidate `inner` (its values are inner's)."""
-    (outer_dims, outer_index), (inner_dims, inner_index) = outer[:2], inner[:2]
-    if not set(outer_dims) <= set(inner_dims):
-        return False
-    codes = stats[inner_dims]["codes"][inner_index]
-    positions = [inner_dims.index(d) for d in outer_dims]
-    return bool((codes[positions] == stats[outer_dims]["codes"][outer_index]).all())
 
 
 def localize(leaves: pd.DataFrame, *, dims: list[str], value_col: str, forecast_col: str,
@@ -217,18 +219,17 @@ def localize(leaves: pd.DataFrame, *, dims: list[str], value_col: str, forecast_
     if counts:
         counting = np.abs(expected)
         if denominator_col is not None:
-            den = pd.to_numeric(leaves[denominator_col], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+            den = numbers(leaves[denominator_col])
             rate = np.clip(np.divide(expected, den, out=np.zeros_like(expected), where=den > 0), 0.0, 1.0)
             counting = counting * (1.0 - rate)
 
+    volume = (np.abs(observed) + np.abs(expected)) / 2.0
     if variance_col is not None:
-        own = pd.to_numeric(leaves[variance_col], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-        variance = np.maximum(own, counting if counting is not None else 0.0)
-        variance = np.maximum(variance, 1e-24 * ((np.abs(observed) + np.abs(expected)) / 2.0) ** 2)
+        variance = np.maximum(numbers(leaves[variance_col]), counting if counting is not None else 0.0)
+        variance = np.maximum(variance, 1e-24 * volume ** 2)
     else:
         variance = move_variance(observed, expected, counting)
-    leaf = {"move": observed - expected, "expected": expected, "variance": variance,
-            "volume": (np.abs(observed) + np.abs(expected)) / 2.0}
+    leaf = {"move": observed - expected, "expected": expected, "variance": variance, "volume": volume}
     abnormal = np.abs(leaf["move"]) > significance * np.sqrt(leaf["variance"])
     abnormal_move = max(abs(leaf["move"].sum()), float(np.abs(leaf["move"][abnormal]).sum()))
     # the share floor applies to an element's whole move, so a cause overlapping one found before keeps its due
@@ -237,7 +238,7 @@ def localize(leaves: pd.DataFrame, *, dims: list[str], value_col: str, forecast_
     found: list[tuple[tuple[int, ...], int, float]] = []
     while len(found) < max_causes:
         stats = {d: _element_stats(c, live, leaf, 1.0 if counts else 0.0) for d, c in cuboids.items()}
-        best = _best_candidate(stats, children, floor, significance=significance, min_change=min_change,
+        best = _best_candidate(stats, children, floor, cuboids, significance=significance, min_change=min_change,
                                follow_share=follow_share, separation=separation,
                                child_weight_power=child_weight_power)
         if best is None or not best[0]:  # nothing left, or what is left moved everywhere alike
@@ -253,7 +254,7 @@ def _describe(found, cuboids, labels, dims, observed, expected, variance, leaves
               total_move: float, abnormal_move: float) -> pd.DataFrame:
     """The output rows of the causes found, each measured on all its leaves, largest move first."""
     if denominator_col is not None:
-        denominator = pd.to_numeric(leaves[denominator_col], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        denominator = numbers(leaves[denominator_col])
     rows = []
     for dims_, index, _ in found:
         members = cuboids[dims_].inverse == index
