@@ -28,14 +28,26 @@ from models.metrics.definitions import TOTAL
 from models.monitoring.localize import format_cause, localize, parse_cause
 
 
-def leaf_columns(cube: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The cube with one column per dimension parsed from `leaf` (`d1=v1&d2=v2`), and the dimensions in order."""
-    pairs = [parse_cause(text) for text in cube["leaf"]]
+def leaf_values(leaf: pd.Series) -> tuple[pd.DataFrame, list[str]]:
+    """One row per distinct leaf (index: its text `d1=v1&d2=v2`), one column per dimension, and the dimensions
+    in order; each distinct leaf is parsed once, however many days and rows repeat it."""
+    unique = pd.unique(leaf)
+    pairs = [parse_cause(text) for text in unique]
     dims = [d for d, _ in pairs[0]] if pairs else []
     if any([d for d, _ in p] != dims for p in pairs):
         raise ValueError("metric_cube leaves of one metric name different dimensions")
-    values = pd.DataFrame([[v for _, v in p] for p in pairs], columns=dims, index=cube.index)
-    return pd.concat([cube.drop(columns=[c for c in dims if c in cube.columns]), values], axis=1), dims
+    return pd.DataFrame([[v for _, v in p] for p in pairs], columns=dims, index=pd.Index(unique, name="leaf")), dims
+
+
+def leaf_columns(cube: pd.DataFrame, values: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The cube with one column per dimension of its `leaf` (from `values` of leaf_values when given), and the
+    dimensions in order."""
+    if values is None:
+        values, dims = leaf_values(cube["leaf"])
+    else:
+        dims = list(values.columns)
+    columns = values.reindex(cube["leaf"]).set_axis(cube.index)
+    return pd.concat([cube.drop(columns=[c for c in dims if c in cube.columns]), columns], axis=1), dims
 
 
 def expected_leaves(cube: pd.DataFrame, *, ds: dt.date, baseline: tuple[dt.date, dt.date], expected: float | None,
@@ -98,18 +110,18 @@ def alert_causes(cube: pd.DataFrame, *, scope: tuple[str, str], ds: dt.date, inc
     `scope`: the alert's (dimension, value), (all, all) for the total; `params`: the alerts.rca settings."""
     if cube.empty:
         return None
-    parsed, dims = leaf_columns(cube)
+    values, dims = leaf_values(cube["leaf"])
     dimension, value = scope
     if dimension != TOTAL:
         if dimension not in dims:
             return None
-        parsed = parsed[parsed[dimension] == value]
+        cube = cube[cube["leaf"].isin(values.index[values[dimension] == value])]
     baseline = (incident_start - dt.timedelta(days=baseline_days), incident_start - dt.timedelta(days=1))
-    leaves = expected_leaves(parsed[["ds", "leaf", "numerator", "denominator"]], ds=ds, baseline=baseline,
+    leaves = expected_leaves(cube[["ds", "leaf", "numerator", "denominator"]], ds=ds, baseline=baseline,
                              expected=expected, kind=kind)
     if leaves.empty or (leaves["numerator"].sum() == 0 and leaves["forecast"].sum() == 0):
         return None
-    leaves, _ = leaf_columns(leaves)
+    leaves, _ = leaf_columns(leaves, values)
     search = [d for d in dims if d != dimension]
     ratio = {"denominator_col": "denominator", "denominator_forecast_col": "denominator"} if kind == "ratio" else {}
     found = localize(leaves, dims=search, value_col="numerator", forecast_col="forecast", **ratio, **params,
