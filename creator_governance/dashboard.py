@@ -49,11 +49,14 @@ def render(data: DashboardData) -> str:
 
     parts.append(_section("Metric trends", _metric_charts(data, chart), data.notes.get("metrics")))
     parts.append(_section("Alerts and root causes", _alert_table(data), data.notes.get("alerts")))
-    parts.append(_section("Review queue: the top 20", _queue_table(data), data.notes.get("queue")))
+    parts.append(_section("Review queue: the top 20", _frame_table(data.queue, "The queue is empty.", 20),
+                          data.notes.get("queue")))
     parts.append(_section("Strategy precision and recall", _strategy_chart(data, chart), data.notes.get("strategies")))
     parts.append(_section("Score distribution and drift", _score_chart(data, chart), data.notes.get("scores")))
-    parts.append(_section("Top syndicates", _syndicate_table(data), data.notes.get("syndicates")))
-    parts.append(_section("Experiments", _experiment_table(data), data.notes.get("experiments")))
+    parts.append(_section("Top syndicates", _frame_table(data.syndicates, "No syndicates found.", 20),
+                          data.notes.get("syndicates")))
+    parts.append(_section("Experiments", _frame_table(data.experiments, "No experiment analysed yet."),
+                          data.notes.get("experiments")))
     return _page(data.ds, "\n".join(parts))
 
 
@@ -118,28 +121,13 @@ def _score_chart(data: DashboardData, chart) -> str | None:
     return psi + chart(fig)
 
 
-def _queue_table(data: DashboardData) -> str | None:
-    if data.queue is None:
+def _frame_table(df: pd.DataFrame | None, empty: str, rows: int | None = None) -> str | None:
+    """A small frame as a table (its first `rows`), `empty` when it has none, None when its table is missing."""
+    if df is None:
         return None
-    if data.queue.empty:
-        return "<p>The queue is empty.</p>"
-    return _table(data.queue.head(20))
-
-
-def _syndicate_table(data: DashboardData) -> str | None:
-    if data.syndicates is None:
-        return None
-    if data.syndicates.empty:
-        return "<p>No syndicates found.</p>"
-    return _table(data.syndicates.head(20))
-
-
-def _experiment_table(data: DashboardData) -> str | None:
-    if data.experiments is None:
-        return None
-    if data.experiments.empty:
-        return "<p>No experiment analysed yet.</p>"
-    return _table(data.experiments)
+    if df.empty:
+        return f"<p>{html.escape(empty)}</p>"
+    return _table(df.head(rows) if rows else df)
 
 
 def _table(df: pd.DataFrame, colour_col: str | None = None) -> str:
