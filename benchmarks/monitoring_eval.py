@@ -90,14 +90,16 @@ def top_cause_of(alert) -> str | None:
     return None if alert.dimension == "all" else f"{alert.dimension}={alert.dimension_value}"
 
 
+def planted_segment(inc: dict) -> str:
+    """The truth's `segment`; for truths written before segments, the planted slice (`all` for a global one)."""
+    return inc.get("segment") or ("all" if inc["dimension"] == "all" else f"{inc['dimension']}={inc['dimension_value']}")
+
+
 def segment_named(alert, inc: dict) -> bool | None:
-    """Whether the alert's top cause is exactly the planted segment (the truth's `segment`: same dimension
-    values, in any order); None for a global incident or a truth without segments."""
-    segment = inc.get("segment") or (None if inc["dimension"] == "all" else  # truths written before segments
-                                      f"{inc['dimension']}={inc['dimension_value']}")
-    if segment is None or segment == "all":
-        return None
-    return _pairs(top_cause_of(alert)) == _pairs(segment)
+    """Whether the alert's top cause is exactly the planted segment (same dimension values, in any order); None
+    for a global incident."""
+    segment = planted_segment(inc)
+    return None if segment == "all" else _pairs(top_cause_of(alert)) == _pairs(segment)
 
 
 def evaluate(alerts, incidents: list[dict]) -> dict:
@@ -113,8 +115,8 @@ def evaluate(alerts, incidents: list[dict]) -> dict:
             "kind": inc["kind"], "day": str(inc["day"]), "planted": f"{inc['dimension']}={inc['dimension_value']}",
             "found": bool(hits), "alerts": [f"{a.ds} {a.metric} {a.dimension}={a.dimension_value}" for a in hits],
             "cause_kinds": causes, "cause_ok": None if want is None else (want in causes),
-            "segment": inc.get("segment") or f"{inc['dimension']}={inc['dimension_value']}", "top_causes": [top_cause_of(a) for a in hits],
-            "segment_named": None if not hits or segment_named(hits[0], inc) is None else segment_named(hits[0], inc),
+            "segment": planted_segment(inc), "top_causes": [top_cause_of(a) for a in hits],
+            "segment_named": segment_named(hits[0], inc) if hits else None,
         })
     matched = [any(matches(a, inc) for inc in incidents) for a in rows]
     unmatched = [f"{a.ds} {a.metric} {a.dimension}={a.dimension_value} ({a.direction}, score {a.score:.1f})"
