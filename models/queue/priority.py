@@ -52,11 +52,12 @@ def anomaly_probability(scores: DataFrame, reviewed: DataFrame, *, bins: int, pr
     labelled = binned.join(reviewed, "account_id", "left")
     # every account of the bin counts: reviews follow reports, so the reviewed accounts of a bin are mostly its
     # bad ones; an unreviewed account counts as not confirmed (a lower bound, like the model's own labels)
-    prior = labelled.agg(F.avg(F.coalesce("violation", F.lit(0))).alias("p")).first()["p"] or 0.0
     per_bin = labelled.groupBy("bin").agg(F.sum(F.coalesce("violation", F.lit(0))).alias("v"),
-                                          F.count(F.lit(1)).alias("n"))
-    rates = per_bin.select("bin", _shrunk(F.col("v"), F.col("n"), F.lit(prior), prior_strength)
-                           .alias("anomaly_probability"))
+                                          F.count(F.lit(1)).alias("n")).collect()  # `bins` rows
+    prior = sum(r["v"] for r in per_bin) / max(sum(r["n"] for r in per_bin), 1)
+    rates = scores.sparkSession.createDataFrame(
+        [(r["bin"], (r["v"] + prior_strength * prior) / (r["n"] + prior_strength)) for r in per_bin],
+        "bin int, anomaly_probability double")
     return binned.join(F.broadcast(rates), "bin").select("account_id", "anomaly_probability")
 
 
