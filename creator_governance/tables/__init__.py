@@ -8,6 +8,7 @@ Either way the tables are real Delta tables under the lakehouse root, one folder
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -32,6 +33,7 @@ from creator_governance.tables.errors import (
 )
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+log = logging.getLogger("creator_governance.tables")
 
 __all__ = [
     "CompactResult", "ConcurrentWrite", "PartitionViolation", "SchemaMismatch", "StorageError", "TableError",
@@ -296,7 +298,12 @@ class Tables:
         path = self.path(name)
         if self.engine.exists(path):
             table_schema = self.engine.schema(path)
-            S.check_compatible(name, table_schema, df.schema)
+            added = S.check_compatible(name, table_schema, df.schema, allow_added=True)
+            if added:
+                # A newer release writes more columns: add them (rows written before read null), never drop any.
+                self.engine.add_columns(path, added)
+                log.info("table '%s': added column(s) %s", name, ", ".join(f.name for f in added))
+                table_schema = self.engine.schema(path)
             return path, S.conform(df, table_schema), self.engine.partition_columns(path)
         if partition_by is None:
             partition_by = ["ds"] if "ds" in df.columns else []

@@ -88,6 +88,13 @@ class DeltaRsEngine:
     def partition_columns(self, path: str) -> list[str]:
         return list(self._table(path).metadata().partition_columns)
 
+    def add_columns(self, path: str, fields: list[T.StructField]) -> None:
+        """Add nullable columns (a metadata-only commit: rows written before read null)."""
+        from deltalake import Schema
+
+        arrow = S.to_arrow(T.StructType(fields))
+        self._table(path).alter.add_columns(list(Schema.from_arrow(arrow).fields))
+
     def version(self, path: str) -> int:
         return self._table(path).version()
 

@@ -58,6 +58,11 @@ class DeltaSparkEngine:
     def schema(self, path: str, version: int | None = None) -> T.StructType:
         return self.read(path, version).schema
 
+    def add_columns(self, path: str, fields: list[T.StructField]) -> None:
+        """Add nullable columns (ALTER TABLE ... ADD COLUMNS: rows written before read null)."""
+        columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in fields)
+        self.spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS ({columns})")
+
     def partition_columns(self, path: str) -> list[str]:
         detail = self._table(path).detail().select("partitionColumns").first()
         return list(detail["partitionColumns"])

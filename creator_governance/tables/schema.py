@@ -17,12 +17,16 @@ def type_signature(schema: T.StructType) -> dict[str, str]:
     return {field.name: field.dataType.simpleString() for field in schema.fields}
 
 
-def check_compatible(table: str, table_schema: T.StructType, incoming: T.StructType) -> None:
-    """Raise `SchemaMismatch` naming every missing, unexpected and retyped column."""
+def check_compatible(table: str, table_schema: T.StructType, incoming: T.StructType, *,
+                     allow_added: bool = False) -> list[T.StructField]:
+    """Raise `SchemaMismatch` naming every missing, unexpected and retyped column. With `allow_added`, columns
+    the incoming data adds (and nothing else differs) are returned instead: the caller adds them to the table."""
     have, got = type_signature(table_schema), type_signature(incoming)
     missing = [c for c in have if c not in got]
     unexpected = [c for c in got if c not in have]
     retyped = [f"{c} (table {have[c]}, incoming {got[c]})" for c in have if c in got and have[c] != got[c]]
+    if allow_added and unexpected and not missing and not retyped:
+        return [f for f in incoming.fields if f.name in unexpected]
     if missing or unexpected or retyped:
         parts = []
         if missing:
@@ -32,6 +36,7 @@ def check_compatible(table: str, table_schema: T.StructType, incoming: T.StructT
         if retyped:
             parts.append(f"type changed: {', '.join(retyped)}")
         raise SchemaMismatch(f"table '{table}': incoming data does not match its schema: {'; '.join(parts)}")
+    return []
 
 
 def conform(df: DataFrame, table_schema: T.StructType) -> DataFrame:

@@ -1,9 +1,17 @@
 """The metric engine: rows of one metric (already selected by its SQL) → the long governance_metrics frame.
 
-Output columns (every builder): ds, metric, dimension, dimension_value, value, numerator, denominator.
-`dimension` = `dimension_value` = 'all' is the total. Counts have value = numerator and a null denominator;
-ratios have value = numerator / denominator (null when the denominator is 0). Numerator and denominator are
-sums over rows, so BI can re-aggregate any set of slices of one dimension.
+Output columns (every builder): ds, metric, dimension, dimension_value, value, numerator, denominator,
+effective_denominator. `dimension` = `dimension_value` = 'all' is the total. Counts have value = numerator and
+a null denominator; ratios have value = numerator / denominator (null when the denominator is 0). Numerator and
+denominator are sums over rows, so BI can re-aggregate any set of slices of one dimension.
+
+A ratio's `effective_denominator` is the number of independent trials its value is worth. Rows of one account
+are not independent (a spam bot posts fifty low-quality items in a burst; one buyer places ten fake orders), so
+the account is the unit: with n_a and d_a an account's numerator and denominator in the slice and r = N / D, the
+ratio's sampling variance is V = Σ_a (n_a − r·d_a)² / D² (the delta method for a ratio of sums over clusters), and
+effective_denominator = b(r) / V with b(r) = r(1 − r) (r when r ≥ 1: a rate), at most D — the denominator whose
+binomial variance equals V. It is D when every account contributes one row, less when a few accounts carry the
+slice. Null for counts, indexes and PSI; the detector (models/monitoring/noise.py) uses it in place of D.
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ from pyspark.sql import Window as W
 
 from models.metrics.definitions import ACCOUNT_DIMENSIONS, TOTAL, EhiComponentDef, MetricDef
 
-METRIC_COLUMNS = ("ds", "metric", "dimension", "dimension_value", "value", "numerator", "denominator")
+METRIC_COLUMNS = ("ds", "metric", "dimension", "dimension_value", "value", "numerator", "denominator",
+                  "effective_denominator")
 CUBE_COLUMNS = ("ds", "metric", "leaf", "numerator", "denominator")
 
 
@@ -41,21 +50,54 @@ def _slices(dimensions: tuple[str, ...], unknown: str):
     return F.array(total, *per_dim)
 
 
+def _per_unit(rows: DataFrame, defn: MetricDef, unknown: str) -> DataFrame:
+    """A ratio's rows summed per account (the unit of its sampling variance) within each combination of the
+    metric's dimension values; rows without an account_id are each their own unit."""
+    num = F.expr(defn.numerator).cast("double").alias("num")
+    den = (F.expr(defn.denominator).cast("double") if defn.denominator else F.lit(None).cast("double")).alias("den")
+    dims = [F.coalesce(F.col(d).cast("string"), F.lit(unknown)).alias(d) for d in defn.dimensions]
+    if "account_id" not in rows.columns:
+        return rows.select("ds", num, den, *dims)
+    return (rows.select("ds", "account_id", num, den, *dims)
+            .groupBy("ds", "account_id", *defn.dimensions).agg(F.sum("num").alias("num"), F.sum("den").alias("den")))
+
+
+def effective_denominator(n: Column, d: Column, nn: Column, nd: Column, dd: Column) -> Column:
+    """b(r) / V from the sums over units of n, d, n², n·d and d² (module docstring), at most d; d itself when the
+    variance is 0 (every unit at the slice's ratio, or r in {0, 1})."""
+    r = n / d
+    base = F.when(r < 1.0, r * (1.0 - r)).otherwise(r)
+    residual = F.greatest(nn - F.lit(2.0) * r * nd + r * r * dd, F.lit(0.0))
+    eff = F.when((d > 0) & (residual > 0), F.least(base * d * d / residual, d)).otherwise(d)
+    return F.when(d > 0, eff)
+
+
 def build_metric(rows: DataFrame, defn: MetricDef, *, unknown: str = "unknown") -> DataFrame:
-    """A count or ratio metric, total and per dimension value, from rows carrying its dimensions."""
-    numerator = F.expr(defn.numerator).cast("double")
-    denominator = F.expr(defn.denominator).cast("double") if defn.denominator else F.lit(None).cast("double")
-    exploded = rows.select(
+    """A count or ratio metric, total and per dimension value, from rows carrying its dimensions (ratios also get
+    their effective denominator)."""
+    is_ratio = defn.kind == "ratio"
+    if is_ratio:
+        units = _per_unit(rows, defn, unknown)
+        num, den = F.col("num"), F.col("den")
+        source = units
+    else:
+        num = F.expr(defn.numerator).cast("double")
+        den = F.expr(defn.denominator).cast("double") if defn.denominator else F.lit(None).cast("double")
+        source = rows
+    exploded = source.select(
         "ds",
-        numerator.alias("num"),
-        denominator.alias("den"),
+        num.alias("num"),
+        den.alias("den"),
         F.explode(_slices(defn.dimensions, unknown)).alias("slice"),
     )
-    summed = exploded.groupBy("ds", "slice.dimension", "slice.dimension_value").agg(
-        F.sum("num").alias("numerator"), F.sum("den").alias("denominator"))
-    is_ratio = defn.kind == "ratio"
+    sums = [F.sum("num").alias("numerator"), F.sum("den").alias("denominator")]
+    if is_ratio:
+        sums += [F.sum(F.col("num") * F.col("num")).alias("nn"), F.sum(F.col("num") * F.col("den")).alias("nd"),
+                 F.sum(F.col("den") * F.col("den")).alias("dd")]
+    summed = exploded.groupBy("ds", "slice.dimension", "slice.dimension_value").agg(*sums)
     value = (F.try_divide(F.col("numerator"), F.nullif(F.col("denominator"), F.lit(0.0))) if is_ratio
              else F.col("numerator"))
+    null = F.lit(None).cast("double")
     return summed.select(
         F.col("ds").cast("date").alias("ds"),
         F.lit(defn.name).alias("metric"),
@@ -63,7 +105,9 @@ def build_metric(rows: DataFrame, defn: MetricDef, *, unknown: str = "unknown") 
         "dimension_value",
         value.alias("value"),
         F.coalesce("numerator", F.lit(0.0)).alias("numerator"),
-        F.col("denominator") if is_ratio else F.lit(None).cast("double").alias("denominator"),
+        F.col("denominator") if is_ratio else null.alias("denominator"),
+        (effective_denominator(F.coalesce("numerator", F.lit(0.0)), F.col("denominator"), F.col("nn"),
+                               F.col("nd"), F.col("dd")) if is_ratio else null).alias("effective_denominator"),
     )
 
 
@@ -94,7 +138,8 @@ def with_zero_totals(metric: DataFrame, days: DataFrame, name: str) -> DataFrame
     have = metric.filter(F.col("dimension") == TOTAL).select("ds")
     zeros = days.select(F.col("ds").cast("date").alias("ds")).join(have, on="ds", how="left_anti").select(
         "ds", F.lit(name).alias("metric"), F.lit(TOTAL).alias("dimension"), F.lit(TOTAL).alias("dimension_value"),
-        F.lit(0.0).alias("value"), F.lit(0.0).alias("numerator"), F.lit(None).cast("double").alias("denominator"))
+        F.lit(0.0).alias("value"), F.lit(0.0).alias("numerator"), F.lit(None).cast("double").alias("denominator"),
+        F.lit(None).cast("double").alias("effective_denominator"))
     return metric.unionByName(zeros)
 
 
@@ -135,7 +180,8 @@ def build_psi(current: DataFrame, reference: DataFrame, defn: MetricDef, *, lag_
     current_days = current.select(F.col("ds").cast("date").alias("ds")).distinct()
     return psi.join(current_days, on="ds", how="left_semi").select(
         "ds", F.lit(defn.name).alias("metric"), "dimension", "dimension_value", F.col("psi").alias("value"),
-        F.col("psi").alias("numerator"), F.lit(None).cast("double").alias("denominator"))
+        F.col("psi").alias("numerator"), F.lit(None).cast("double").alias("denominator"),
+        F.lit(None).cast("double").alias("effective_denominator"))
 
 
 def build_ehi(metrics: DataFrame, components: tuple[EhiComponentDef, ...], *, name: str,
@@ -159,7 +205,8 @@ def build_ehi(metrics: DataFrame, components: tuple[EhiComponentDef, ...], *, na
     enough = F.col("denominator") >= F.lit(min_weight_share * total_weight)
     return summed.select(
         "ds", F.lit(name).alias("metric"), "dimension", "dimension_value",
-        F.when(enough, F.col("numerator") / F.col("denominator")).alias("value"), "numerator", "denominator")
+        F.when(enough, F.col("numerator") / F.col("denominator")).alias("value"), "numerator", "denominator",
+        F.lit(None).cast("double").alias("effective_denominator"))
 
 
 def union_all(frames: list[DataFrame]) -> DataFrame:

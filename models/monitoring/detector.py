@@ -77,12 +77,18 @@ def _threshold(z: float, df: int, estimated_share: float) -> float:
 class _Series:
     """Scoring state of one series (history, errors, incident, remembered level)."""
 
-    def __init__(self, x: np.ndarray, kind: str, dens: np.ndarray | None, params, season, step_seconds):
+    def __init__(self, x: np.ndarray, kind: str, dens: np.ndarray | None, params, season, step_seconds,
+                 parts: dict | None = None):
         self.x, self.kind, self.dens, self.p = x, kind, dens, params
+        # A share's two count processes (numerator and the rest of the denominator), forecast on their own:
+        # arrays total, mu_num, phi_num, mu_rest, phi_rest (models/monitoring/noise.py: share_given_total).
+        self.parts = parts
+        self.point_forecast = 0.0
         self.clean = x.copy()
         self.vpos = np.zeros(len(x), dtype=np.int64)
         self.nv = 0
         self.err, self.err_mu, self.err_den = (np.zeros(len(x)) for _ in range(3))
+        self.err_given_total = np.zeros(len(x), dtype=bool)
         self.ne = 0
         # Errors made under an earlier model (before the season was found or dropped) are not used.
         self.err_from = 0
@@ -113,13 +119,17 @@ class _Series:
         self.vpos[self.nv] = t
         self.nv += 1
 
-    def add_error(self, error: float, mu: float, den: float) -> None:
+    def add_error(self, error: float, mu: float, den: float, given_total: bool = False) -> None:
         self.err[self.ne], self.err_mu[self.ne], self.err_den[self.ne] = error, mu, den
+        self.err_given_total[self.ne] = given_total
         self.ne += 1
 
-    def errors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def errors(self, given_total: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The latest `window` forecast errors (with their expected values and trials); `given_total`: only
+        those of a share scored given its day's total."""
         lo = max(self.err_from, self.ne - self.window)
-        return self.err[lo:self.ne], self.err_mu[lo:self.ne], self.err_den[lo:self.ne]
+        keep = self.err_given_total[lo:self.ne] if given_total else slice(None)
+        return self.err[lo:self.ne][keep], self.err_mu[lo:self.ne][keep], self.err_den[lo:self.ne][keep]
 
     def refit(self, t: int) -> None:
         self.level_cache = None
@@ -167,7 +177,8 @@ class _Series:
         if self.seas is not None:
             s = float(self.seas[t % self.period])
             base = base * s if self.multiplicative else base + s
-        return max(base, 0.0) if self.nonneg else base
+        self.point_forecast = max(base, 0.0) if self.nonneg else base
+        return self.point_forecast
 
     # -- noise ----------------------------------------------------------------------------------------------
     def surprise(self, t: int, xt: float, expected: float, hist: np.ndarray) -> tuple[float, float, float, dict]:
@@ -199,6 +210,37 @@ class _Series:
             phi = phi + (0.0 if enough else 1.0 / (mu * self.level_points + 0.5))
             z = noise.count_score(xt, mu, phi) if np.isfinite(xt) else np.nan
             return z, threshold, math.sqrt(mu + phi * mu * mu), {"mu": mu, "phi": phi}
+        if self.kind == "ratio" and self.parts is not None and np.isfinite(self.parts["mu_num"][t]) \
+                and np.isfinite(self.parts["mu_rest"][t]) and self.parts["total"][t] > 0:
+            pt = self.parts
+            total = float(pt["total"][t])
+            # The parts' own forecasts split the volume; a level other than this point's forecast (the level
+            # before a shift, when testing a return to it) scales the numerator's part.
+            m_num, volume = pt["mu_num"][t], pt["mu_num"][t] + pt["mu_rest"][t]
+            if self.point_forecast > 0 and expected != self.point_forecast:
+                m_num = min(m_num * max(expected, 0.0) / self.point_forecast, volume)
+            cond, sd, poisson_share = noise.share_given_total(m_num, volume - m_num, total, pt["phi_num"][t],
+                                                              pt["phi_rest"][t])
+            # What the two counts' own noise leaves of the share's past errors is the rate's own variation (τ²,
+            # with the past points' variances given their totals as the base).
+            tau2 = noise.ratio_tau2(*self.errors(given_total=True))
+            var_r = sd * sd + tau2
+            estimated = 1.0 - poisson_share * sd * sd / var_r if var_r > 0 else 0.0
+            threshold = _threshold(p.threshold, min(max(len(errs) - 1, 1), p.ratio_tail_df), estimated)
+            sigma = max(math.sqrt(var_r * widen), p.relative_floor * abs(cond), 1e-12)
+            cc = 0.5 / total
+            mean, var = cond * total, (sigma * total) ** 2
+            if not np.isfinite(xt):
+                z = np.nan
+            elif var > mean > 0:
+                # Over-dispersed beyond Poisson: the exact tail of a negative binomial with that mean and
+                # variance (a normal tail is far too light for a few dozen items).
+                z = noise.count_score(xt * total, mean, (var - mean) / (mean * mean))
+            else:
+                z = np.sign(xt - cond) * max(0.0, abs(xt - cond) - cc) / sigma
+            # The trials whose binomial variance is the share's given its total (for later points' τ²).
+            trials = cond * (1.0 - cond) / (sd * sd) if sd > 0 and 0.0 < cond < 1.0 else total
+            return z, threshold, sigma, {"sigma": sigma, "cc": cc, "expected": cond, "trials": trials}
         if self.kind == "ratio":
             n = self.dens[t] if self.dens is not None and np.isfinite(self.dens[t]) else 0.0
             # An all-zero past still leaves half an event of doubt (Jeffreys), spread over its volume.
@@ -235,13 +277,23 @@ class _Series:
 
 
 def detect(values, *, params, kind: str = "value", denominators=None, step_seconds: float | None = None,
-           season: int | str | None = "auto") -> pd.DataFrame:
+           season: int | str | None = "auto", parts=None) -> pd.DataFrame:
     """Score every point of a series in time order (NaN = missing) against its past; see the module docstring.
 
     `params`: the `alerts.detector` settings section (any object with its attributes). `kind`: count, ratio
-    (with `denominators`) or value. `step_seconds`: the sampling step (None = no calendar: lags up to
-    `max_season` are tried). `season`: 'auto', a period in points, or None.
+    (with `denominators`: the trials of each point) or value. `step_seconds`: the sampling step (None = no
+    calendar: lags up to `max_season` are tried). `season`: 'auto', a period in points, or None. `parts`: for a
+    share (a ratio whose numerator counts part of its denominator), the raw (numerators, denominators) counts:
+    the numerator and the rest of the denominator are forecast as two count series and the share is scored
+    given the day's total (noise.share_given_total).
     """
+    return _scan(values, params=params, kind=kind, denominators=denominators, step_seconds=step_seconds,
+                 season=season, parts=parts)[0]
+
+
+def _scan(values, *, params, kind, denominators, step_seconds, season, parts) -> tuple[pd.DataFrame, dict]:
+    """`detect`'s frame and its per-point internals (mu, phi: a count series' negative-binomial mean and
+    over-dispersion, NaN before it is scored)."""
     if kind not in noise.KINDS:
         raise ValueError(f"kind {kind!r}: expected one of {', '.join(noise.KINDS)}")
     x = np.asarray(values, dtype=float)
@@ -249,7 +301,8 @@ def detect(values, *, params, kind: str = "value", denominators=None, step_secon
     dens = None if denominators is None else np.asarray(denominators, dtype=float)
     if kind == "ratio" and dens is None:
         kind = "value"
-    s = _Series(x, kind, dens, params, season, step_seconds)
+    s = _Series(x, kind, dens, params, season, step_seconds,
+                _share_parts(parts, params, step_seconds, season) if kind == "ratio" and parts is not None else None)
     out = {c: np.full(n, np.nan) for c in ("expected", "score", "sigma", "threshold", "cc", "mu", "phi")}
     flags = np.zeros(n, dtype=bool)
     status = np.full(n, "", dtype=object)
@@ -274,6 +327,10 @@ def detect(values, *, params, kind: str = "value", denominators=None, step_secon
         expected = s.forecast(t, hist)
         xt = x[t]
         z, threshold, sigma, band = s.surprise(t, xt, expected, hist)
+        # A share scored given the day's total has its expectation given that total.
+        expected = band.pop("expected", expected)
+        given_total = "trials" in band
+        trials = band.pop("trials", dens[t] if dens is not None else np.nan)
         out["expected"][t], out["threshold"][t] = expected, threshold
         for key, value in band.items():
             out[key][t] = value
@@ -336,9 +393,24 @@ def detect(values, *, params, kind: str = "value", denominators=None, step_secon
         if not outside:
             # Only points inside the band teach the noise: an incident's clipped errors would widen every
             # later band and hide the next incident.
-            s.add_error(xt - expected, expected, dens[t] if dens is not None else np.nan)
-    frame = _finish(out, flags, status, start_of, resolved, s)
-    return frame
+            s.add_error(xt - expected, expected, trials, given_total)
+    return _finish(out, flags, status, start_of, resolved, s), out
+
+
+def _share_parts(parts, params, step_seconds, season) -> dict | None:
+    """The two count processes of a share, each forecast on its own past by this detector: the numerator and
+    the rest of the denominator (their expected counts and over-dispersions per point); None when the
+    numerator is not part of the denominator (a rate, an amount over a count)."""
+    num, den = (np.asarray(a, dtype=float) for a in parts)
+    ok = np.isfinite(num) & np.isfinite(den)
+    if not ok.any() or (num[ok] < 0).any() or (num[ok] > den[ok] + 1e-9).any():
+        return None
+    fits = {}
+    for name, series in (("num", num), ("rest", den - num)):
+        out = _scan(series, params=params, kind="count", denominators=None, step_seconds=step_seconds,
+                    season=season, parts=None)[1]
+        fits[f"mu_{name}"], fits[f"phi_{name}"] = out["mu"], out["phi"]
+    return {"total": den, **fits}
 
 
 def _sustained(scores: np.ndarray, t: int, threshold: float, points: int) -> bool:

@@ -110,6 +110,31 @@ def ratio_variance(q: float, n: float, tau2: float) -> float:
     return base / max(n, 1.0) + tau2
 
 
+def share_given_total(m_num: float, m_rest: float, total: float, phi_num: float, phi_rest: float
+                      ) -> tuple[float, float, float]:
+    """A share's expectation and standard deviation given the day's total, from its two count processes.
+
+    The numerator N and the rest M = total − N are independent counts with expected values m_num and m_rest
+    (each forecast on its own past) and variances V = m + φ·m² (negative binomial). Given their sum, N is
+    (normal approximation) E[N | total] = m_num + w·(total − m_num − m_rest) with w = V_N / (V_N + V_M),
+    variance V_N·V_M / (V_N + V_M). Both Poisson: w = q = m_num / (m_num + m_rest), the binomial mean q·total.
+    When the rest is the bursty part (spam items from a few bots), w is small: a day when the rest collapses
+    leaves N as expected and the share high *as expected given the total*; a move of N itself still stands out.
+    Returns (E[N | total] / total, sd / total, the share of the variance the Poisson parts alone give).
+    """
+    m_num, m_rest = max(m_num, 0.0), max(m_rest, 0.0)
+    v_num = m_num + max(phi_num, 0.0) * m_num * m_num
+    v_rest = m_rest + max(phi_rest, 0.0) * m_rest * m_rest
+    both = v_num + v_rest
+    if both <= 0 or total <= 0:
+        return (m_num / (m_num + m_rest) if m_num + m_rest > 0 else 0.0), 0.0, 1.0
+    w = v_num / both
+    mean = min(max(m_num + w * (total - m_num - m_rest), 0.0), total)
+    var = v_num * v_rest / both
+    poisson = m_num * m_rest / (m_num + m_rest) if m_num + m_rest > 0 else 0.0
+    return mean / total, math.sqrt(var) / total, min(1.0, poisson / var) if var > 0 else 1.0
+
+
 def ratio_tau2(errors: np.ndarray, means: np.ndarray, denominators: np.ndarray) -> float:
     """Between-point variance τ² of a ratio's true value: past error variance beyond the binomial part,
     counted only where it exceeds two standard errors of a variance estimate from that many points."""

@@ -2,7 +2,7 @@
 
 `score_series` is the pandas function run per series by `groupBy(...).applyInPandas`: it fills the day grid
 from the metric's first day, scores every day against its past with the metric's noise model (counts,
-ratios with their denominators, values), and returns the target days plus every earlier day that belongs to
+ratios with their effective denominators, values), and returns the target days plus every earlier day that belongs to
 an incident (so that incidents open on a target day can be grouped by where they started).
 """
 
@@ -31,7 +31,9 @@ NOISE_OF_KIND = {"count": "count", "ratio": "ratio"}
 
 def score_series(pdf: pd.DataFrame, *, targets: list[dt.date], params, season: int | str | None) -> pd.DataFrame:
     """One series (columns metric, dimension, dimension_value, kind, metric_start, ds, value, numerator,
-    denominator) → its target days and incident days, scored (see SCORED_SCHEMA)."""
+    denominator, effective_denominator) → its target days and incident days, scored (see SCORED_SCHEMA). A
+    ratio's trials are its effective denominator (the account as the unit, models/metrics/engine.py), or its
+    denominator on rows written before that column existed."""
     first = pdf.iloc[0]
     kind = NOISE_OF_KIND.get(first["kind"], "value")
     start = pd.Timestamp(first["metric_start"])
@@ -41,8 +43,11 @@ def score_series(pdf: pd.DataFrame, *, targets: list[dt.date], params, season: i
         # A count slice with no rows on a day is 0 that day.
         s[["value", "numerator"]] = s[["value", "numerator"]].fillna(0.0)
     values = s["value"].to_numpy(dtype=float)
+    ratio = kind == "ratio"
+    trials = s["effective_denominator"].fillna(s["denominator"]).to_numpy(dtype=float) if ratio else None
+    parts = (s["numerator"].to_numpy(dtype=float), s["denominator"].to_numpy(dtype=float)) if ratio else None
     scored = detect(values, params=params, kind=kind, step_seconds=DAY_SECONDS, season=season,
-                    denominators=s["denominator"].to_numpy(dtype=float) if kind == "ratio" else None)
+                    denominators=trials, parts=parts)
     starts = scored["incident_start"].to_numpy()
     out = pd.DataFrame({
         "metric": first["metric"], "dimension": first["dimension"], "dimension_value": first["dimension_value"],
@@ -60,11 +65,15 @@ def score_all(metrics: DataFrame, *, targets: list[dt.date], params, season: int
               kinds: dict[str, str]) -> DataFrame:
     """Every series of the long metrics frame (history up to the last target) scored on the target days."""
     kind_map = F.create_map(*[x for name, k in kinds.items() for x in (F.lit(name), F.lit(k))])
+    if "effective_denominator" not in metrics.columns:
+        # governance_metrics written before the column existed.
+        metrics = metrics.withColumn("effective_denominator", F.lit(None).cast("double"))
     prepared = (
         metrics.filter(F.col("metric").isin(list(kinds)))
         .withColumn("kind", F.coalesce(kind_map[F.col("metric")], F.lit("ratio")))
         .withColumn("metric_start", F.min("ds").over(W.partitionBy("metric")))
-        .select(*SERIES_KEYS, "kind", "metric_start", "ds", "value", "numerator", "denominator")
+        .select(*SERIES_KEYS, "kind", "metric_start", "ds", "value", "numerator", "denominator",
+                "effective_denominator")
     )
 
     def apply(pdf: pd.DataFrame) -> pd.DataFrame:

@@ -148,6 +148,20 @@ def test_schema_mismatch_is_rejected_with_the_columns_named(spark, tables):
     assert tables.version("orders") == 0
 
 
+def test_a_newer_writer_adds_columns_and_older_rows_read_null(spark, tables):
+    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1)]))
+    wider = spark.createDataFrame([("b", 2.0, ts(2), D2, 0.5)],
+                                  "order_id string, amount double, updated_at timestamp, ds date, weight double")
+
+    tables.overwrite_partitions("orders", wider, [D2])
+
+    assert tables.read("orders").columns == ["order_id", "amount", "updated_at", "ds", "weight"]
+    assert {r.order_id: r.weight for r in tables.read("orders").collect()} == {"a": None, "b": 0.5}
+    # The older writer (without the column) is now refused, naming it: a column is never dropped silently.
+    with pytest.raises(SchemaMismatch, match="weight"):
+        tables.append("orders", frame(spark, [("c", 3.0, ts(3), D3)]))
+
+
 def test_columns_are_conformed_to_the_table_order(spark, tables):
     tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1)]))
     reordered = frame(spark, [("b", 2.0, ts(2), D2)]).select("ds", "amount", "updated_at", "order_id")

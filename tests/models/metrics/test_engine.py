@@ -42,20 +42,37 @@ def test_lqcr_per_country_equals_hand_count_and_slices_add_up(spark, dims):
     ], "ds date, account_id string, quality_score double")
     out = build_metric(with_account_dims(content, dims), LQCR)
     expected = spark.createDataFrame([
-        (D1, "lqcr", "all", "all", 3 / 5, 3.0, 5.0),
-        (D1, "lqcr", "country", "BR", 2 / 3, 2.0, 3.0),
-        (D1, "lqcr", "country", "US", None, 0.0, 1.0 * 0 + 1.0),
-        (D1, "lqcr", "country", "unknown", 1.0, 1.0, 1.0),
-        (D1, "lqcr", "is_seller", "true", 0.5, 1.0, 2.0),
-        (D1, "lqcr", "is_seller", "false", 0.5, 1.0, 2.0),
-        (D1, "lqcr", "is_seller", "unknown", 1.0, 1.0, 1.0),
+        # Every account here is near its slice's ratio: the effective denominator is the denominator.
+        (D1, "lqcr", "all", "all", 3 / 5, 3.0, 5.0, 5.0),
+        (D1, "lqcr", "country", "BR", 2 / 3, 2.0, 3.0, 3.0),
+        (D1, "lqcr", "country", "US", None, 0.0, 1.0 * 0 + 1.0, 1.0),
+        (D1, "lqcr", "country", "unknown", 1.0, 1.0, 1.0, 1.0),
+        (D1, "lqcr", "is_seller", "true", 0.5, 1.0, 2.0, 2.0),
+        (D1, "lqcr", "is_seller", "false", 0.5, 1.0, 2.0, 2.0),
+        (D1, "lqcr", "is_seller", "unknown", 1.0, 1.0, 1.0, 1.0),
     ], "ds date, metric string, dimension string, dimension_value string, value double, numerator double, "
-       "denominator double")
+       "denominator double, effective_denominator double")
     # US: one scored item of 0.8 and a null → numerator 0, denominator 1, value 0.
     expected = expected.na.fill({"value": 0.0})
     assert_approx_df_equality(out, expected, precision=1e-9, ignore_row_order=True, ignore_nullable=True)
     by_dim = out.groupBy("dimension").sum("numerator", "denominator").collect()
     assert {(r[1], r[2]) for r in by_dim} == {(3.0, 5.0)}
+
+
+def test_one_account_carrying_a_slice_lowers_its_effective_denominator(spark, dims):
+    # One account posts ten low-quality items in a burst; ten others post one good item each.
+    burst = [(D1, "a1", 0.1)] * 10
+    singles = [(D1, f"b{i}", 0.9) for i in range(10)]
+    content = spark.createDataFrame(burst + singles, "ds date, account_id string, quality_score double")
+    total = build_metric(with_account_dims(content, dims), LQCR).filter("dimension = 'all'").first()
+    # N = 10, D = 20, r = 0.5; Σ (n_a − r·d_a)² = (10 − 5)² + 10 · 0.5² = 27.5; b(r) D² / that = 0.25 · 400 / 27.5.
+    assert (total.numerator, total.denominator) == (10.0, 20.0)
+    assert total.effective_denominator == pytest.approx(100 / 27.5)
+    # The same items from twenty accounts are worth twenty trials.
+    spread = spark.createDataFrame([(D1, f"c{i}", 0.1 if i < 10 else 0.9) for i in range(20)],
+                                   "ds date, account_id string, quality_score double")
+    assert build_metric(with_account_dims(spread, dims), LQCR).filter(
+        "dimension = 'all'").first().effective_denominator == pytest.approx(20.0)
 
 
 def test_leaf_cube_holds_every_combination_seen_and_its_leaves_add_up_to_the_slices(spark, dims):

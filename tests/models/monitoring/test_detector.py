@@ -126,6 +126,38 @@ def test_a_ratio_over_40_rows_a_day_uses_its_binomial_noise(params):
     assert new_points(detect(ratio, params=params, kind="ratio", denominators=small, step_seconds=DAY)) == []
 
 
+def bursty_share(seed, n=60):
+    """A content share: ~30 good items a day from many creators (Poisson), the rest from a few spam bots that
+    each burst on 30 % of days with ~40 items (heavily over-dispersed)."""
+    rng = np.random.default_rng(seed)
+    good = rng.poisson(30, n).astype(float)
+    rest = (rng.random((n, 6)) < 0.3).astype(float) @ np.full(6, 40.0) + rng.poisson(100, n)
+    return good, good + rest
+
+
+def test_a_share_whose_bursty_rest_collapses_is_as_expected_given_the_day_s_total(params):
+    on_collapse = {"parts": 0, "binomial": 0}
+    for seed in range(20):
+        good, total = bursty_share(seed)
+        # Day 50: every bot quiet and half the usual rest: the share triples, the good items do not move.
+        total[50] = good[50] + 40.0
+        out = detect(good / total, params=params, kind="ratio", denominators=total, step_seconds=DAY,
+                     parts=(good, total))
+        plain = detect(good / total, params=params, kind="ratio", denominators=total, step_seconds=DAY)
+        on_collapse["parts"] += 50 in new_points(out)
+        on_collapse["binomial"] += 50 in new_points(plain)
+        # Scored given the total, the expectation follows it (the plain model's stays at the usual share).
+        assert out["expected"][50] > 1.5 * plain["expected"][50]
+    assert on_collapse["parts"] == 0 and on_collapse["binomial"] >= 10
+    # The good items themselves dropping to a fifth stands out, whatever the bots do.
+    good, total = bursty_share(0)
+    total[50] -= good[50] * 0.8
+    good[50] *= 0.2
+    out = detect(good / total, params=params, kind="ratio", denominators=total, step_seconds=DAY,
+                 parts=(good, total))
+    assert new_points(out) == [50] and out["score"][50] < -4
+
+
 def test_a_sparse_slice_that_starts_filling_is_not_an_alert(params):
     ratio = np.array([np.nan] * 7 + [0.0] * 10 + [0.02, 0.0, 0.03, 0.0, 0.05])
     den = np.array([0.0] * 7 + [25.0] * 15)

@@ -95,3 +95,30 @@ def test_a_lever_launched_that_day_is_the_top_cause_of_a_tie():
                               events=launch, calendar=[], settings=settings)
         new = alerts[alerts.status == "new"]
         assert list(new.dimension) == ["all"] and new.iloc[0].top_cause == top
+
+
+def test_a_rate_move_carried_by_few_accounts_is_scored_on_its_effective_denominator(spark):
+    """Reports per account (a rate: the numerator is not part of the denominator) falling from 1.5 to 1.2 over
+    400 accounts is a 5σ move when the accounts are independent; when one account carries the day (an
+    effective denominator of 40 trials) it is within noise."""
+    settings = load_config().alerts
+    rng = np.random.default_rng(3)
+    nums = [float(rng.poisson(600)) for _ in range(28)]
+    nums[25] = 480.0
+
+    def rows(effective_on_drop):
+        return [(d(i), "rate", "all", "all", n / 400.0, n, 400.0, effective_on_drop if i == 25 else 400.0)
+                for i, n in enumerate(nums)]
+
+    schema = SCHEMA + ", effective_denominator double"
+    day = [d(25)]
+
+    def scored(frame_rows, schema=schema):
+        return score_all(spark.createDataFrame(frame_rows, schema), targets=day, params=settings.detector,
+                         season=None, kinds={"rate": "ratio"}).toPandas().iloc[0]
+
+    independent, burst = scored(rows(400.0)), scored(rows(40.0))
+    assert independent.status == "new" and independent.score < -4
+    assert burst.status == "" and burst.score > -4
+    # Rows written before the column existed are scored on the denominator.
+    assert scored([r[:-1] for r in rows(40.0)], SCHEMA).status == "new"
