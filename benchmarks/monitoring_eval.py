@@ -5,7 +5,7 @@
     python benchmarks/monitoring_eval.py --render
 
 --label appends the result to benchmarks/monitoring_results.jsonl; --render rewrites the generated section of
-docs/monitoring.md from it (the latest result per label).
+docs/monitoring.md from it (the latest result per label; a line {"label": L, "retired": "why"} drops label L).
 
 With --run it first computes governance_metrics (unless --monitor-only) and the alerts for the truth's whole
 date range. Scoring uses `new` alerts only (one per incident of the alerts table):
@@ -153,6 +153,9 @@ def record(result: dict, *, label: str, truth: str, seconds: float | None) -> di
 def render(records: list[dict]) -> str:
     """The generated section: one row per run (the latest per label), then the unmatched alerts."""
     latest = {r["label"]: r for r in records}
+    # A label retired by a later line ({"label": ..., "retired": "why"}) is no longer shown (its lakehouse is gone
+    # and the code changed since): the history stays in the file.
+    latest = {label: r for label, r in latest.items() if not r.get("retired")}
     lines = ["", "| run | incidents found | first alert per incident: top cause | planted segment is the top "
                  "cause | causes told apart | new alerts | matched | precision | monitor time |",
              "|---|---:|---|---|---|---:|---:|---:|---:|"]
