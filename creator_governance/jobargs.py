@@ -22,6 +22,7 @@ class UsageError(ValueError):
 
 DAY_OPTIONS = (("ds", "--ds"), ("ds_from", "--from"), ("ds_to", "--to"))
 DAY_FORMS = "YYYY-MM-DD, today, yesterday or today-N"
+BLANK_IS_UNSET = ("conf", "env", "lakehouse", "landing", "as_of")
 _RELATIVE = re.compile(r"today-(\d{1,5})")
 
 
@@ -31,6 +32,9 @@ class _Parser(argparse.ArgumentParser):
 
     def parse_known_args(self, args=None, namespace=None):
         parsed, rest = super().parse_known_args(args, namespace)
+        for attr in BLANK_IS_UNSET:  # a scheduler passes an empty job parameter as "": the option was not given
+            if isinstance(getattr(parsed, attr, None), str) and not getattr(parsed, attr).strip():
+                setattr(parsed, attr, None)
         if hasattr(parsed, "ds"):  # a parser with day options: resolve relative days against --as-of, once
             anchor = as_of_date(getattr(parsed, "as_of", None))
             for attr, option in DAY_OPTIONS:

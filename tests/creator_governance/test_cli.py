@@ -189,3 +189,13 @@ def test_days_of_resolves_a_namespace_built_by_hand():
     assert days_of(ns(ds="yesterday", as_of="2026-01-01")) == [dt.date(2025, 12, 31)]
     assert days_of(ns(ds_from="today-1", ds_to="today", as_of="2026-01-01")) == [
         dt.date(2025, 12, 31), dt.date(2026, 1, 1)]
+
+
+def test_an_empty_shared_option_means_not_given():
+    """A scheduler passes an empty job parameter as "" (the bundle's `conf`)."""
+    from jobs.run import parse_args as run_args
+
+    args = run_args(["--ds", "yesterday", "--as-of", "", "--conf", "", "--env", " ", "--lakehouse", "",
+                     "--landing", ""])
+    assert (args.conf, args.env, args.lakehouse, args.landing, args.as_of) == (None, None, None, None, None)
+    assert run_args(["--ds", "2026-01-02", "--conf", "x.yaml"]).conf == "x.yaml"
