@@ -44,8 +44,10 @@ class _Parser(argparse.ArgumentParser):
         return parsed, rest
 
 
-def job_parser(prog: str, description: str, *, dates: bool = True, lakehouse: bool = True) -> argparse.ArgumentParser:
-    """A parser with the shared options; `dates` adds --ds or --from/--to."""
+def job_parser(prog: str, description: str, *, dates: bool = True, lakehouse: bool = True,
+               as_of_help: str = "") -> argparse.ArgumentParser:
+    """A parser with the shared options; `dates` adds --ds or --from/--to and --as-of (`as_of_help` says what
+    else the job does with it)."""
     parser = _Parser(prog=prog, description=description)
     parser.add_argument("--conf", help="YAML overlay on conf/base and conf/<env> (sections as top-level keys)")
     parser.add_argument("--env", help="config environment folder under conf/ (default: $GOVERN_ENV or local)")
@@ -58,7 +60,8 @@ def job_parser(prog: str, description: str, *, dates: bool = True, lakehouse: bo
         parser.add_argument("--to", dest="ds_to", help=f"last day of a range (inclusive): {DAY_FORMS}")
         parser.add_argument("--as-of", dest="as_of",
                             help="the date relative days count from, YYYY-MM-DD (or an ISO-8601 timestamp: its UTC "
-                                 "date); a scheduler passes its logical run date (default: the current UTC date)")
+                                 "date); a scheduler passes its logical run date (default: the current UTC date)"
+                                 + (f"; {as_of_help}" if as_of_help else ""))
     return parser
 
 
