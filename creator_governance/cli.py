@@ -25,6 +25,8 @@ READ_ONLY = {"simulate", "tables", "sql", "detect", "rca", "serve-sql"}
 EXIT_BUSY = 75
 # Packages whose exceptions may wrap a filesystem fault in their own words (Java, Rust).
 FOREIGN_ERRORS = {"py4j", "pyspark", "deltalake"}
+# Provided by the Spark runtime, or by the extra `creator-governance[spark]` (pyproject.toml) for local use.
+SPARK_PROVIDED = {"pyspark", "py4j", "delta", "xgboost"}
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
 
@@ -59,8 +61,16 @@ def dispatch(command: str, argv: list[str]) -> int:
     except Exception as exc:  # noqa: BLE001 - the contract wants one line, not a traceback
         if verbose:
             traceback.print_exc()
-        print(f"govern {command}: error: {one_line(exc)}", file=sys.stderr)
+        print(f"govern {command}: error: {_missing_spark(exc) or one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _missing_spark(exc: BaseException) -> str | None:
+    """The reason when a job cannot import what a Spark runtime provides (the wheel does not require it)."""
+    top = (getattr(exc, "name", None) or "").split(".")[0]
+    if isinstance(exc, ModuleNotFoundError) and top in SPARK_PROVIDED:
+        return f"needs {top}, which a Spark runtime provides: pip install 'creator-governance[spark]' for local use"
+    return None
 
 
 def one_line(exc: BaseException) -> str:

@@ -76,9 +76,10 @@ def parse_args(argv: list[str] | None):
         parser.add_argument("--reason", default="", help="why")
     elif mode == "backtest":
         parser = job_parser("govern strategies backtest", "Replay strategies over --from..--to against the "
-                            "decisions known as of --as-of; write strategy_performance and a report.")
+                            "decisions known as of --as-of; write strategy_performance and a report.",
+                            as_of_help="also the labels' cutoff: decisions known at that UTC time (a date means its "
+                                       "end; default: now)")
         parser.add_argument("--strategy", action="append", help="strategy id (repeatable; default: all live)")
-        parser.add_argument("--as-of", dest="as_of", help="decisions known at this UTC time (default: now)")
         parser.add_argument("--decisions-version", dest="decisions_version", type=int,
                             help="Delta version of the decisions table (default: latest)")
     elif mode == "check":

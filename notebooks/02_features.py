@@ -5,7 +5,7 @@
 
 # COMMAND ----------
 
-dbutils.widgets.text("ds", "", "Day to process (YYYY-MM-DD)")
+dbutils.widgets.text("ds", "", "Day to process (YYYY-MM-DD, yesterday, today-N)")
 dbutils.widgets.text("env", "cluster", "Config environment (conf/<env>)")
 dbutils.widgets.text("conf", "", "Config overlay YAML (optional)")
 dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides config)")

@@ -10,6 +10,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
-python -m pip install --quiet -e .
+python -m pip install --quiet -e '.[spark]'
 export PYSPARK_PYTHON="$PWD/.venv/bin/python"
 govern demo "$@"

@@ -9,7 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
-python -m pip install --quiet -e '.[dev]'
+python -m pip install --quiet -e '.[spark,dev]'
 export PYSPARK_PYTHON="$PWD/.venv/bin/python"
 lint-imports
 python -m pytest --durations=25 "$@"

@@ -51,9 +51,13 @@ def all_nullable(schema: T.StructType) -> T.StructType:
 
 def to_arrow(schema: T.StructType):
     """Spark schema to a pyarrow schema with UTC timestamps."""
+    import inspect
+
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    return to_arrow_schema(all_nullable(schema), timezone="UTC", prefers_large_types=False)
+    # pyspark 4.2 names the zone (`timezone`); 4.0 only has the flag `timestamp_utc` (UTC either way).
+    utc = {"timezone": "UTC"} if "timezone" in inspect.signature(to_arrow_schema).parameters else {"timestamp_utc": True}
+    return to_arrow_schema(all_nullable(schema), prefers_large_types=False, **utc)
 
 
 def from_arrow(arrow_schema) -> T.StructType:

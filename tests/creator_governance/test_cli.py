@@ -132,3 +132,70 @@ def test_days_of_ranges_and_errors():
         days_of(ns(ds_from="2026-01-02"))
     with pytest.raises(UsageError, match="not both"):
         days_of(ns(ds="2026-01-01", ds_from="2026-01-02", ds_to="2026-01-03"))
+
+
+def test_relative_days_resolve_against_as_of_in_every_job_parser():
+    from jobs.build_features import parse_args as features_args
+    from jobs.run import parse_args as run_args
+    from jobs.strategies import parse_args as strategies_args
+
+    args = run_args(["--mode", "daily", "--ds", "yesterday", "--as-of", "2026-03-01"])
+    assert args.ds == "2026-02-28" and days_of(args) == [dt.date(2026, 2, 28)]
+    assert features_args(["--ds", "today", "--as-of", "2026-03-01"]).ds == "2026-03-01"
+    assert features_args(["--ds", "today-0", "--as-of", "2026-03-01"]).ds == "2026-03-01"
+    ranged = features_args(["--from", "today-3", "--to", "yesterday", "--as-of", "2024-03-02"])
+    assert (ranged.ds_from, ranged.ds_to) == ("2024-02-28", "2024-03-01")  # a leap day in between
+    # A timestamp anchors on its UTC date; absolute days pass through untouched.
+    assert features_args(["--ds", "yesterday", "--as-of", "2026-03-01T23:30:00-02:00"]).ds == "2026-03-01"
+    assert features_args(["--ds", "2026-01-05", "--as-of", "2030-01-01"]).ds == "2026-01-05"
+    backtest = strategies_args(["backtest", "--from", "today-28", "--to", "yesterday", "--as-of", "2026-03-01"])
+    assert (backtest.ds_from, backtest.ds_to, backtest.as_of) == ("2026-02-01", "2026-02-28", "2026-03-01")
+
+
+def test_relative_days_default_to_the_current_utc_date():
+    from jobs.metrics import parse_args as metrics_args
+
+    before = dt.datetime.now(dt.timezone.utc).date()
+    resolved = dt.date.fromisoformat(metrics_args(["--ds", "today-2"]).ds)
+    after = dt.datetime.now(dt.timezone.utc).date()
+    assert before - dt.timedelta(days=2) <= resolved <= after - dt.timedelta(days=2)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--ds", "tomorrow"], "--ds 'tomorrow': expected a date YYYY-MM-DD, today, yesterday or today-N"),
+    (["--ds", "today+1"], "--ds 'today+1': expected a date"),
+    (["--ds", "today-"], "--ds 'today-': expected a date"),
+    (["--ds", "Yesterday"], "--ds 'Yesterday': expected a date"),
+    (["--from", "today-x", "--to", "today"], "--from 'today-x': expected a date"),
+    (["--from", "today-3", "--to", "2026-13-01"], "--to '2026-13-01': expected a date"),
+    (["--ds", "yesterday", "--as-of", "01/03/2026"], "--as-of '01/03/2026': expected a date YYYY-MM-DD"),
+    (["--ds", "2026-01-01", "--as-of", "soon"], "--as-of 'soon': expected a date"),
+])
+def test_bad_days_name_the_option_and_value(argv, message):
+    from jobs.score import parse_args as score_args
+
+    with pytest.raises(UsageError) as caught:
+        score_args(argv)
+    assert str(caught.value).startswith(message)
+
+
+def test_a_bad_relative_day_is_a_one_line_cli_error(capsys):
+    assert dispatch("metrics", ["--ds", "today-two", "--as-of", "2026-03-01"]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "govern metrics: error: --ds 'today-two': expected a date YYYY-MM-DD, today, yesterday or today-N"]
+
+
+def test_days_of_resolves_a_namespace_built_by_hand():
+    assert days_of(ns(ds="yesterday", as_of="2026-01-01")) == [dt.date(2025, 12, 31)]
+    assert days_of(ns(ds_from="today-1", ds_to="today", as_of="2026-01-01")) == [
+        dt.date(2025, 12, 31), dt.date(2026, 1, 1)]
+
+
+def test_an_empty_shared_option_means_not_given():
+    """A scheduler passes an empty job parameter as "" (the bundle's `conf`)."""
+    from jobs.run import parse_args as run_args
+
+    args = run_args(["--ds", "yesterday", "--as-of", "", "--conf", "", "--env", " ", "--lakehouse", "",
+                     "--landing", ""])
+    assert (args.conf, args.env, args.lakehouse, args.landing, args.as_of) == (None, None, None, None, None)
+    assert run_args(["--ds", "2026-01-02", "--conf", "x.yaml"]).conf == "x.yaml"

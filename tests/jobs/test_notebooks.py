@@ -1,4 +1,4 @@
-"""Notebooks are thin launchers that call real entry points, and the bundle schedules real notebooks."""
+"""Notebooks are thin launchers that call real entry points, one per step of `govern run`."""
 
 from __future__ import annotations
 
@@ -47,16 +47,19 @@ def test_notebook_is_databricks_source_and_calls_only_existing_functions(path):
     assert set(widgets) <= set(WIDGET_OPTIONS)
 
 
-def test_bundle_tasks_name_real_notebooks_in_dependency_order():
+def test_notebooks_launch_the_pipeline_steps_in_govern_run_order():
+    """The bundle schedules `govern run` (tests/test_bundle.py); the notebooks, for running one step by hand,
+    follow the same steps in the same order."""
+    from jobs.run import DAILY_STEPS
+
+    launched = []
+    for path in NOTEBOOKS:
+        tree = ast.parse(path.read_text())
+        (call,) = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "notebook.launch"]
+        launched.append(f"jobs.{ast.unparse(call.args[0])}")
+    assert launched == ["jobs.ingest", *(step.module for step in DAILY_STEPS)]
     bundle = yaml.safe_load((ROOT / "databricks.yml").read_text())
-    tasks = bundle["resources"]["jobs"]["governance_daily"]["tasks"]
-    keys = [t["task_key"] for t in tasks]
-    for task in tasks:
-        assert (ROOT / task["notebook_task"]["notebook_path"]).is_file(), task["task_key"]
-        for dep in task.get("depends_on", []):
-            assert keys.index(dep["task_key"]) < keys.index(task["task_key"])
-    assert {t["notebook_task"]["notebook_path"].removeprefix("./") for t in tasks} == {
-        str(p.relative_to(ROOT)) for p in NOTEBOOKS}
+    assert all("python_wheel_task" in task for job in bundle["resources"]["jobs"].values() for task in job["tasks"])
 
 
 def test_widgets_become_job_arguments():
