@@ -400,7 +400,8 @@ def _scan(values, *, params, kind, denominators, step_seconds, season, parts) ->
 def _share_parts(parts, params, step_seconds, season) -> dict | None:
     """The two count processes of a share, each forecast on its own past by this detector: the numerator and
     the rest of the denominator (their expected counts and over-dispersions per point); None when the
-    numerator is not part of the denominator (a rate, an amount over a count)."""
+    numerator is not part of the denominator (a rate such as reports per account). Amounts (GMV shares) are
+    treated as counts: their over-dispersion, not the Poisson part, carries their noise."""
     num, den = (np.asarray(a, dtype=float) for a in parts)
     ok = np.isfinite(num) & np.isfinite(den)
     if not ok.any() or (num[ok] < 0).any() or (num[ok] > den[ok] + 1e-9).any():
