@@ -85,12 +85,37 @@ def assign_incidents(scored: pd.DataFrame, events: list[dict] | None = None, lag
                 ids[skey] = f"{metric}|{r.dimension}={r.dimension_value}|{r.incident_start}"
                 leads.add(skey)
             open_ids.append((ids[skey], spans.loc[skey, "max"]))
-    keys = list(zip(rows["metric"], rows["dimension"], rows["dimension_value"], rows["incident_start"]))
     direction = dict(zip(map(tuple, starts[key].to_numpy()), starts["direction"]))
+    _join_replaced_values(ids, leads, direction, events or [], lag_days)
+    keys = list(zip(rows["metric"], rows["dimension"], rows["dimension_value"], rows["incident_start"]))
     rows["incident_id"] = [ids[k] for k in keys]
     rows["leads"] = [k in leads for k in keys]
     rows["direction"] = [direction[k] for k in keys]
     return rows
+
+
+def _join_replaced_values(ids: dict, leads: set, direction: dict, events: list[dict], lag_days: int) -> None:
+    """A governance event's value taking volume from the other values of its dimension is one move: an incident
+    of another value of that dimension, same metric, the opposite way, starting within `lag_days` after the
+    event's own slice opened one, joins that incident (a new policy's decisions up, the policy it replaces down)."""
+    launched = {}
+    for (metric, dim, value, start), incident in ids.items():
+        for e in events:
+            day = _date(e["ds"])
+            if (e.get("scope_dimension"), e.get("scope_value")) == (dim, value) and \
+                    day <= _date(start) <= day + dt.timedelta(days=lag_days):
+                launched[(metric, dim)] = (incident, _date(start), direction[(metric, dim, value, start)], value)
+    for skey in sorted(leads, key=lambda k: _date(k[3])):
+        metric, dim, value, start = skey
+        hit = launched.get((metric, dim))
+        if hit is None or value == hit[3] or direction[skey] == hit[2] or \
+                not hit[1] <= _date(start) <= hit[1] + dt.timedelta(days=lag_days):
+            continue
+        replaced = ids[skey]
+        for k, incident in ids.items():
+            if incident == replaced:
+                ids[k] = hit[0]
+        leads.discard(skey)
 
 
 def alertable_series(scored: pd.DataFrame, *, kinds: dict[str, str], settings,

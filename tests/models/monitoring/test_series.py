@@ -122,3 +122,23 @@ def test_a_rate_move_carried_by_few_accounts_is_scored_on_its_effective_denomina
     assert burst.status == "" and burst.score > -4
     # Rows written before the column existed are scored on the denominator.
     assert scored([r[:-1] for r in rows(40.0)], SCHEMA).status == "new"
+
+
+def test_the_value_a_launched_policy_replaces_is_part_of_the_launch_s_move():
+    """integrity_v2 launches on day 24 and takes the decisions the old policy made: one move, led by the launch.
+    A drop of the old policy on its own (no launch) stays its own alert."""
+    def scored(with_launch_slice):
+        rows = [("m", "policy", "spam", d(24), 2.0, 10.0, -5.0, "new", d(24), False),
+                ("m", "policy", "spam", d(25), 1.0, 10.0, -6.0, "continuing", d(24), False)]
+        if with_launch_slice:
+            rows += [("m", "policy", "integrity_v2", d(24), 12.0, 0.0, 9.0, "new", d(24), False)]
+        return scored_rows(rows)
+
+    launch = [{"ds": d(24), "kind": "policy_launch", "scope_dimension": "policy", "scope_value": "integrity_v2",
+               "description": "policy integrity_v2 first seen"}]
+    rows = assign_incidents(scored(True), launch).set_index(["dimension_value", "ds"])
+    launch_id = f"m|policy=integrity_v2|{d(24)}"
+    assert rows.loc[("spam", d(24)), "incident_id"] == launch_id and rows.loc[("spam", d(25)), "incident_id"] == launch_id
+    assert rows.loc[("integrity_v2", d(24)), "leads"] and not rows.loc[("spam", d(24)), "leads"]
+    alone = assign_incidents(scored(False), launch).set_index(["dimension_value", "ds"])
+    assert alone.loc[("spam", d(24)), "leads"] and alone.loc[("spam", d(24)), "incident_id"] == f"m|policy=spam|{d(24)}"
