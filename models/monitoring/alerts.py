@@ -100,11 +100,8 @@ def _join_replaced_values(ids: dict, leads: set, direction: dict, events: list[d
     event's own slice opened one, joins that incident (a new policy's decisions up, the policy it replaces down)."""
     launched = {}
     for (metric, dim, value, start), incident in ids.items():
-        for e in events:
-            day = _date(e["ds"])
-            if (e.get("scope_dimension"), e.get("scope_value")) == (dim, value) and \
-                    day <= _date(start) <= day + dt.timedelta(days=lag_days):
-                launched[(metric, dim)] = (incident, _date(start), direction[(metric, dim, value, start)], value)
+        if (dim, value) in _event_scopes(events, _date(start), lag_days):
+            launched[(metric, dim)] = (incident, _date(start), direction[(metric, dim, value, start)], value)
     for skey in sorted(leads, key=lambda k: _date(k[3])):
         metric, dim, value, start = skey
         hit = launched.get((metric, dim))
