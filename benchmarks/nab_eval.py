@@ -362,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.render_only:
         result = json.loads(args.out.read_text())
-        write_doc(render(result))
+        if not args.no_doc:
+            write_doc(render(result))
         print_report(result)
         return 0
     corpus = load_corpus(args.data)

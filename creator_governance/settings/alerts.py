@@ -28,6 +28,7 @@ class DetectorSettings(Section):
     novelty_episodes: int = Field(3, ge=0)
     sustained_points: int = Field(2, ge=1)
     ratio_tail_df: int = Field(5, ge=1)
+    sibling_correction: bool = True
 
 
 class RootCauseSettings(Section):

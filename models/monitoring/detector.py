@@ -78,8 +78,13 @@ class _Series:
     """Scoring state of one series (history, errors, incident, remembered level)."""
 
     def __init__(self, x: np.ndarray, kind: str, dens: np.ndarray | None, params, season, step_seconds,
-                 parts: dict | None = None):
+                 parts: dict | None = None, reference: np.ndarray | None = None, tests: int = 1):
         self.x, self.kind, self.dens, self.p = x, kind, dens, params
+        # The base threshold: `threshold`, raised for the sibling series tested with this one.
+        self.z0 = noise.family_threshold(params.threshold, tests)
+        self.sustained_threshold = params.threshold
+        # The series' total (same points), whose cycle a count too small to show its own borrows.
+        self.reference = reference
         # A share's two count processes (numerator and the rest of the denominator), forecast on their own:
         # arrays total, mu_num, phi_num, mu_rest, phi_rest (models/monitoring/noise.py: share_given_total).
         self.parts = parts
@@ -137,15 +142,22 @@ class _Series:
         h = self.clean[hist]
         self.step = noise.quantisation_step(self.x[hist])
         before = self.period
+        seas_of = h
         if self.auto:
             self.period = find_season(h, self.cands, min_acf=self.p.min_acf)
+            if self.period is None and self.reference is not None and self.multiplicative:
+                # Too few events to see a cycle: the total's cycle, when it has one, scales this slice too.
+                ref = self.reference[hist]
+                if np.isfinite(ref).all():
+                    self.period = find_season(ref, self.cands, min_acf=self.p.min_acf)
+                    seas_of = ref
         else:
             fixed = self.cands[0] if self.cands and self.cands[0] else None
             self.period = fixed if fixed and len(h) >= min_cycles(fixed) * fixed else None
         if self.period != before:
             self.err_from = self.ne
         if self.period and len(h) >= min_cycles(self.period) * self.period:
-            self.seas = profile(h, hist % self.period, self.period, multiplicative=self.multiplicative)
+            self.seas = profile(seas_of, hist % self.period, self.period, multiplicative=self.multiplicative)
             self.window = max(self.p.window, self.period)
         else:
             self.period, self.seas, self.window = None, None, self.p.window
@@ -181,6 +193,13 @@ class _Series:
         return self.point_forecast
 
     # -- noise ----------------------------------------------------------------------------------------------
+    def thresholds(self, df: int, estimated_share: float) -> float:
+        """The point's threshold (the family's, `z0`), given the noise's estimation doubt; sets
+        `sustained_threshold`, the same at the series' own `threshold`: a move held over consecutive points is
+        judged as on a single series (the sibling correction guards against one-day excursions of some slice)."""
+        self.sustained_threshold = _threshold(self.p.threshold, df, estimated_share)
+        return _threshold(self.z0, df, estimated_share)
+
     def surprise(self, t: int, xt: float, expected: float, hist: np.ndarray) -> tuple[float, float, float, dict]:
         """(z, threshold, sigma for clipping, band parameters) of value xt at t given `expected`."""
         p = self.p
@@ -204,7 +223,7 @@ class _Series:
             mu = max(expected, 0.5 / len(hist))
             phi = noise.count_dispersion(errs, err_mu)
             # Where the noise is mostly estimated over-dispersion, its estimate's own doubt (df) counts.
-            threshold = _threshold(p.threshold, len(errs) - 1, phi * mu * mu / (mu + phi * mu * mu))
+            threshold = self.thresholds(len(errs) - 1, phi * mu * mu / (mu + phi * mu * mu))
             # Uncertainty of the level: a gamma posterior over the rate of the last points gives a negative
             # binomial prediction with shape = events seen + ½.
             phi = phi + (0.0 if enough else 1.0 / (mu * self.level_points + 0.5))
@@ -226,7 +245,7 @@ class _Series:
             tau2 = noise.ratio_tau2(*self.errors(given_total=True))
             var_r = sd * sd + tau2
             estimated = 1.0 - poisson_share * sd * sd / var_r if var_r > 0 else 0.0
-            threshold = _threshold(p.threshold, min(max(len(errs) - 1, 1), p.ratio_tail_df), estimated)
+            threshold = self.thresholds(min(max(len(errs) - 1, 1), p.ratio_tail_df), estimated)
             sigma = max(math.sqrt(var_r * widen), p.relative_floor * abs(cond), 1e-12)
             cc = 0.5 / total
             mean, var = cond * total, (sigma * total) ** 2
@@ -251,7 +270,7 @@ class _Series:
             # The rate's own day-to-day variation (τ²) comes from bursty sources (a botnet bursting or falling
             # quiet): heavy-tailed, so its part of the noise counts with at most `ratio_tail_df` degrees of freedom.
             share = tau2 / (base + tau2) if base + tau2 > 0 else 0.0
-            threshold = _threshold(p.threshold, min(len(errs) - 1, p.ratio_tail_df), share)
+            threshold = self.thresholds(min(len(errs) - 1, p.ratio_tail_df), share)
             var = (base + tau2) * widen
             sigma = max(math.sqrt(var), p.relative_floor * abs(expected), 1e-12)
             cc = 0.5 / max(n, 1.0)
@@ -259,7 +278,7 @@ class _Series:
             return z, threshold, sigma, {"sigma": sigma, "cc": cc}
         sigma, df = noise.robust_sigma(errs) * math.sqrt(widen), max(len(errs) - 1, 1)
         sigma = max(sigma, self.step, p.relative_floor * abs(expected), 1e-12)
-        threshold = _t_equivalent(p.threshold, df)
+        threshold = self.thresholds(df, 1.0)
         z = (xt - expected) / sigma if np.isfinite(xt) else np.nan
         return z, threshold, sigma, {"sigma": sigma, "cc": 0.0}
 
@@ -277,7 +296,7 @@ class _Series:
 
 
 def detect(values, *, params, kind: str = "value", denominators=None, step_seconds: float | None = None,
-           season: int | str | None = "auto", parts=None) -> pd.DataFrame:
+           season: int | str | None = "auto", parts=None, reference=None, tests: int = 1) -> pd.DataFrame:
     """Score every point of a series in time order (NaN = missing) against its past; see the module docstring.
 
     `params`: the `alerts.detector` settings section (any object with its attributes). `kind`: count, ratio
@@ -285,13 +304,18 @@ def detect(values, *, params, kind: str = "value", denominators=None, step_secon
     calendar: lags up to `max_season` are tried). `season`: 'auto', a period in points, or None. `parts`: for a
     share (a ratio whose numerator counts part of its denominator), the raw (numerators, denominators) counts:
     the numerator and the rest of the denominator are forecast as two count series and the share is scored
-    given the day's total (noise.share_given_total).
+    given the day's total (noise.share_given_total). `reference`: the same metric's total at the same points (a
+    count's values, or a share's (numerators, denominators) like `parts`): with season 'auto', a count whose own
+    cycle does not show (too few events) borrows the total's cycle, as a multiplicative profile. `tests`: how
+    many sibling series are tested with this one (the slices of one dimension): the threshold is raised so the
+    family alerts by chance as often as one series (noise.family_threshold).
     """
     return _scan(values, params=params, kind=kind, denominators=denominators, step_seconds=step_seconds,
-                 season=season, parts=parts)[0]
+                 season=season, parts=parts, reference=reference, tests=tests)[0]
 
 
-def _scan(values, *, params, kind, denominators, step_seconds, season, parts) -> tuple[pd.DataFrame, dict]:
+def _scan(values, *, params, kind, denominators, step_seconds, season, parts, reference=None, tests=1
+          ) -> tuple[pd.DataFrame, dict]:
     """`detect`'s frame and its per-point internals (mu, phi: a count series' negative-binomial mean and
     over-dispersion, NaN before it is scored)."""
     if kind not in noise.KINDS:
@@ -301,8 +325,10 @@ def _scan(values, *, params, kind, denominators, step_seconds, season, parts) ->
     dens = None if denominators is None else np.asarray(denominators, dtype=float)
     if kind == "ratio" and dens is None:
         kind = "value"
+    shares = kind == "ratio" and parts is not None
     s = _Series(x, kind, dens, params, season, step_seconds,
-                _share_parts(parts, params, step_seconds, season) if kind == "ratio" and parts is not None else None)
+                _share_parts(parts, params, step_seconds, season, reference) if shares else None,
+                np.asarray(reference, dtype=float) if kind == "count" and reference is not None else None, tests)
     out = {c: np.full(n, np.nan) for c in ("expected", "score", "sigma", "threshold", "cc", "mu", "phi")}
     flags = np.zeros(n, dtype=bool)
     status = np.full(n, "", dtype=object)
@@ -341,7 +367,7 @@ def _scan(values, *, params, kind, denominators, step_seconds, season, parts) ->
         s.add_valid(t)
         out["score"][t] = z
         dev[t] = xt - expected
-        moved = abs(z) > threshold or _sustained(out["score"], t, threshold, params.sustained_points)
+        moved = abs(z) > threshold or _sustained(out["score"], t, s.sustained_threshold, params.sustained_points)
         outside = moved and abs(xt - expected) > params.min_relative_change * abs(expected)
         if outside and params.novelty_episodes and _episodes(dev[max(0, t - s.lookback):t], xt - expected) \
                 >= params.novelty_episodes:
@@ -397,19 +423,24 @@ def _scan(values, *, params, kind, denominators, step_seconds, season, parts) ->
     return _finish(out, flags, status, start_of, resolved, s), out
 
 
-def _share_parts(parts, params, step_seconds, season) -> dict | None:
+def _share_parts(parts, params, step_seconds, season, reference=None) -> dict | None:
     """The two count processes of a share, each forecast on its own past by this detector: the numerator and
     the rest of the denominator (their expected counts and over-dispersions per point); None when the
     numerator is not part of the denominator (a rate such as reports per account). Amounts (GMV shares) are
-    treated as counts: their over-dispersion, not the Poisson part, carries their noise."""
+    treated as counts: their over-dispersion, not the Poisson part, carries their noise. `reference`: the
+    total's (numerators, denominators), whose two parts lend their cycles."""
     num, den = (np.asarray(a, dtype=float) for a in parts)
     ok = np.isfinite(num) & np.isfinite(den)
     if not ok.any() or (num[ok] < 0).any() or (num[ok] > den[ok] + 1e-9).any():
         return None
+    refs = {"num": None, "rest": None}
+    if reference is not None:
+        ref_num, ref_den = (np.asarray(a, dtype=float) for a in reference)
+        refs = {"num": ref_num, "rest": ref_den - ref_num}
     fits = {}
     for name, series in (("num", num), ("rest", den - num)):
         out = _scan(series, params=params, kind="count", denominators=None, step_seconds=step_seconds,
-                    season=season, parts=None)[1]
+                    season=season, parts=None, reference=refs[name])[1]
         fits[f"mu_{name}"], fits[f"phi_{name}"] = out["mu"], out["phi"]
     return {"total": den, **fits}
 

@@ -59,6 +59,14 @@ def z_of_tails(upper_tail: float, lower_tail: float, up: bool) -> float:
     return min(0.0, float(special.ndtri(min(max(lower_tail, 1e-300), 1.0))))
 
 
+def family_threshold(z: float, tests: int) -> float:
+    """The threshold that gives one of `tests` sibling series the tail of `z` divided by `tests` (Bonferroni):
+    a family of K slices then alerts by chance as often as one series at `z`."""
+    if tests <= 1:
+        return z
+    return -float(special.ndtri(special.ndtr(-z) / tests))
+
+
 def count_dispersion(errors: np.ndarray, means: np.ndarray) -> float:
     """Over-dispersion φ of a count series: the variance of past errors beyond the Poisson part, counted only
     where it exceeds two standard errors of a variance estimate from that many points (else 0: Poisson)."""

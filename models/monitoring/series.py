@@ -19,6 +19,8 @@ from pyspark.sql import Window as W
 from models.monitoring.detector import detect
 
 SERIES_KEYS = ("metric", "dimension", "dimension_value")
+# The dimension of a metric's total row in governance_metrics.
+TOTAL = "all"
 DAY_SECONDS = 86_400.0
 SCORED_SCHEMA = (
     "metric string, dimension string, dimension_value string, ds date, observed double, expected double, "
@@ -31,9 +33,10 @@ NOISE_OF_KIND = {"count": "count", "ratio": "ratio"}
 
 def score_series(pdf: pd.DataFrame, *, targets: list[dt.date], params, season: int | str | None) -> pd.DataFrame:
     """One series (columns metric, dimension, dimension_value, kind, metric_start, ds, value, numerator,
-    denominator, effective_denominator) → its target days and incident days, scored (see SCORED_SCHEMA). A
-    ratio's trials are its effective denominator (the account as the unit, models/metrics/engine.py), or its
-    denominator on rows written before that column existed."""
+    denominator, effective_denominator; optionally siblings: how many slices its dimension has, and
+    total_numerator / total_denominator: the metric's total that day) → its target days and incident days,
+    scored (see SCORED_SCHEMA). A ratio's trials are its effective denominator (the account as the unit,
+    models/metrics/engine.py), or its denominator on rows written before that column existed."""
     first = pdf.iloc[0]
     kind = NOISE_OF_KIND.get(first["kind"], "value")
     start = pd.Timestamp(first["metric_start"])
@@ -46,8 +49,12 @@ def score_series(pdf: pd.DataFrame, *, targets: list[dt.date], params, season: i
     ratio = kind == "ratio"
     trials = s["effective_denominator"].fillna(s["denominator"]).to_numpy(dtype=float) if ratio else None
     parts = (s["numerator"].to_numpy(dtype=float), s["denominator"].to_numpy(dtype=float)) if ratio else None
+    # The slices of one dimension are tested together: K of them raise the threshold (alerts.detector).
+    tests = int(first["siblings"]) if "siblings" in pdf.columns and getattr(params, "sibling_correction", False) \
+        else 1
     scored = detect(values, params=params, kind=kind, step_seconds=DAY_SECONDS, season=season,
-                    denominators=trials, parts=parts)
+                    denominators=trials, parts=parts, reference=_reference(s, kind, first["dimension"]),
+                    tests=tests)
     starts = scored["incident_start"].to_numpy()
     out = pd.DataFrame({
         "metric": first["metric"], "dimension": first["dimension"], "dimension_value": first["dimension_value"],
@@ -61,6 +68,19 @@ def score_series(pdf: pd.DataFrame, *, targets: list[dt.date], params, season: i
     return out[wanted].reset_index(drop=True)
 
 
+def _reference(s: pd.DataFrame, kind: str, dimension: str):
+    """The metric's total on the slice's day grid (a count's values, a ratio's numerators and denominators), for
+    a slice whose own cycle is too faint to find; None for a total or without the columns."""
+    if dimension == TOTAL or "total_numerator" not in s.columns:
+        return None
+    num = s["total_numerator"].to_numpy(dtype=float)
+    if kind == "count":
+        return np.nan_to_num(num, nan=0.0)
+    if kind == "ratio":
+        return num, s["total_denominator"].to_numpy(dtype=float)
+    return None
+
+
 def score_all(metrics: DataFrame, *, targets: list[dt.date], params, season: int | str | None,
               kinds: dict[str, str]) -> DataFrame:
     """Every series of the long metrics frame (history up to the last target) scored on the target days."""
@@ -72,9 +92,14 @@ def score_all(metrics: DataFrame, *, targets: list[dt.date], params, season: int
         metrics.filter(F.col("metric").isin(list(kinds)))
         .withColumn("kind", F.coalesce(kind_map[F.col("metric")], F.lit("ratio")))
         .withColumn("metric_start", F.min("ds").over(W.partitionBy("metric")))
-        .select(*SERIES_KEYS, "kind", "metric_start", "ds", "value", "numerator", "denominator",
-                "effective_denominator")
+        .withColumn("siblings", F.size(F.collect_set("dimension_value").over(W.partitionBy("metric", "dimension"))))
     )
+    # Each slice row carries its metric's total that day: a slice too small to show the weekly cycle borrows it.
+    totals = prepared.filter(F.col("dimension") == TOTAL).select(
+        "metric", "ds", F.col("numerator").alias("total_numerator"), F.col("denominator").alias("total_denominator"))
+    prepared = prepared.join(totals, ["metric", "ds"], "left").select(
+        *SERIES_KEYS, "kind", "metric_start", "siblings", "ds", "value", "numerator", "denominator",
+        "effective_denominator", "total_numerator", "total_denominator")
 
     def apply(pdf: pd.DataFrame) -> pd.DataFrame:
         return score_series(pdf.sort_values("ds"), targets=targets, params=params, season=season)

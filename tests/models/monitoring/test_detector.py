@@ -180,3 +180,54 @@ def test_find_season_takes_the_calendar_period_and_none_for_noise():
     assert find_season(x, candidate_periods(DAY, 60)) == 7
     assert find_season(np.random.default_rng(7).normal(0, 1, 56), candidate_periods(DAY, 60)) is None
     assert find_season(x, candidate_periods(None, 20)) == 7
+
+
+def test_the_family_threshold_divides_the_tail_among_siblings():
+    from scipy import special
+
+    from models.monitoring.noise import family_threshold
+
+    assert family_threshold(4.0, 1) == 4.0
+    for k in (2, 8, 100):
+        assert special.ndtr(-family_threshold(4.0, k)) * k == pytest.approx(special.ndtr(-4.0), rel=1e-9)
+    assert 4.0 < family_threshold(4.0, 2) < family_threshold(4.0, 8) < family_threshold(4.0, 100)
+
+
+def test_a_one_day_excursion_of_one_slice_among_ten_is_not_an_alert_but_a_two_day_move_is(params):
+    from scipy import stats
+
+    from models.monitoring.noise import count_score, family_threshold
+
+    # A steady Poisson slice (no estimated noise, so the threshold is exactly the family's).
+    x = np.full(42, 100.0)
+    spike = float(stats.poisson.isf(stats.norm.sf(4.25), 100))
+    assert params.threshold < count_score(spike, 100.0, 0.0) < family_threshold(params.threshold, 10)
+    one_day = x.copy()
+    one_day[35] = spike
+    assert new_points(detect(one_day, params=params, kind="count", step_seconds=DAY)) == [35]
+    assert new_points(detect(one_day, params=params, kind="count", step_seconds=DAY, tests=10)) == []
+    # Two days running at ~3.1σ each (Σz/√2 ≈ 4.4: beyond 4, not beyond the family's 4.47): judged at the
+    # series' own threshold.
+    held = x.copy()
+    held[34:36] = float(stats.poisson.isf(stats.norm.sf(3.1), 100))
+    assert new_points(detect(held, params=params, kind="count", step_seconds=DAY, tests=10)) == [35]
+
+
+def test_a_slice_too_sparse_to_show_the_weekly_cycle_borrows_its_total_s(params):
+    week = np.array([0.8, 0.8, 0.8, 0.8, 0.9, 1.5, 1.4])
+    n = 42
+    saturday, late = np.arange(n) % 7 == 5, np.arange(n) >= 28
+    own, borrowed, found_alone = [], [], 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        total = rng.poisson(2000 * week[np.arange(n) % 7]).astype(float)
+        slice_ = rng.poisson(4 * week[np.arange(n) % 7]).astype(float)
+        alone = detect(slice_, params=params, kind="count", step_seconds=DAY)
+        helped = detect(slice_, params=params, kind="count", step_seconds=DAY, reference=total)
+        assert helped.attrs["season"] == 7
+        found_alone += alone.attrs["season"] == 7
+        own.append(alone["expected"][saturday & late].mean() / alone["expected"][~saturday & late].mean())
+        borrowed.append(helped["expected"][saturday & late].mean() / helped["expected"][~saturday & late].mean())
+    # Saturdays are 1.5 / 0.8 ≈ 1.9 × a weekday: forecast so with the total's cycle, mostly missed without it.
+    assert found_alone <= 10
+    assert np.median(borrowed) > 1.4 and np.median(own) < 1.2

@@ -142,3 +142,40 @@ def test_the_value_a_launched_policy_replaces_is_part_of_the_launch_s_move():
     assert rows.loc[("integrity_v2", d(24)), "leads"] and not rows.loc[("spam", d(24)), "leads"]
     alone = assign_incidents(scored(False), launch).set_index(["dimension_value", "ds"])
     assert alone.loc[("spam", d(24)), "leads"] and alone.loc[("spam", d(24)), "incident_id"] == f"m|policy=spam|{d(24)}"
+
+
+def test_slices_are_tested_as_a_family_and_borrow_their_total_s_weekly_cycle(spark):
+    from scipy import stats
+
+    settings = load_config().alerts
+    spike = float(stats.poisson.isf(stats.norm.sf(4.25), 100))
+    week = np.array([0.8, 0.8, 0.8, 0.8, 0.9, 1.5, 1.4])
+    rng = np.random.default_rng(1)
+    rows = []
+    for i in range(42):
+        day = START + dt.timedelta(days=i)
+        # Ten steady countries; C0 makes a one-day excursion of 4.25σ on day 40.
+        values = [spike if (c == 0 and i == 40) else 100.0 for c in range(10)]
+        rows += [(day, "reg", "country", f"C{c}", v, v, None) for c, v in enumerate(values)]
+        rows.append((day, "reg", "all", "all", sum(values), sum(values), None))
+        # A sparse slice of a weekly metric whose total shows the cycle.
+        sparse = float(rng.poisson(4 * week[i % 7]))
+        total = float(rng.poisson(2000 * week[i % 7]))
+        rows += [(day, "posts", "category", "tiny", sparse, sparse, None),
+                 (day, "posts", "all", "all", total, total, None)]
+    metrics = spark.createDataFrame(rows, SCHEMA)
+    targets = [START + dt.timedelta(days=i) for i in (39, 40, 41)]
+    kinds = {"reg": "count", "posts": "count"}
+
+    def scored(detector):
+        out = score_all(metrics, targets=targets, params=detector, season="auto", kinds=kinds).toPandas()
+        return out.set_index(["metric", "dimension_value", "ds"])
+
+    family = scored(settings.detector)
+    alone = scored(settings.detector.model_copy(update={"sibling_correction": False}))
+    # One of ten slices: beyond the single-series threshold, within the family's.
+    assert alone.loc[("reg", "C0", targets[1]), "is_anomaly"]
+    assert not family.loc[("reg", "C0", targets[1]), "is_anomaly"]
+    assert not family.loc[("reg", "all", targets[1]), "is_anomaly"]
+    # The sparse slice is forecast with its total's weekly cycle.
+    assert (family.loc[("posts", "tiny", targets[0]), "season"] == 7)
