@@ -1,7 +1,8 @@
 """`govern queue --ds D` (or a range): the daily review queue, risk_queue, from every signal the platform has.
 
 Per day: creator_scores (model score, anomaly score, syndicate), syndicates, strategy_hits of the last
-`model.queue.hit_days` and the decisions known that day; models/queue/priority.py turns each signal into a
+`model.queue.hit_days`, the engagements of the last `model.queue.audience_days` (with content, to find creators
+whose audience is bought from rings) and the decisions known that day; models/queue/priority.py turns each signal into a
 probability of a confirmed violation with those decisions and combines them. One row per account and one per
 syndicate, ranked together (`rank` 1 = review first); the requested `ds` partitions are replaced.
 """
@@ -16,8 +17,8 @@ import time
 from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, NotReady, open_context, setup_logging
-from models.queue.priority import (account_queue, anomaly_probability, hit_probability, ranked,
-                                   reviewed_accounts, ring_probability, syndicate_queue)
+from models.queue.priority import (account_queue, anomaly_probability, audience_probability, hit_probability,
+                                   ranked, reviewed_accounts, ring_probability, syndicate_queue)
 
 log = logging.getLogger("jobs.queue")
 TABLE = "risk_queue"
@@ -43,7 +44,13 @@ def queue_of(ctx: JobContext, ds: dt.date):
                               prior_strength=q.prior_strength)
     else:
         hit = ctx.spark.createDataFrame([], "account_id string, hit_probability double, hit_strategies array<string>")
-    accounts = account_queue(scores, anomaly, ring, hit, actions=q.actions).persist()
+    window = ds - dt.timedelta(days=q.audience_days - 1)
+    engagements = ctx.tables.read_or_empty("engagements", ENTITIES["engagements"].bronze_schema(), ds_from=window,
+                                           ds_to=ds)
+    content = ctx.tables.read_or_empty("content", ENTITIES["content"].bronze_schema(), ds_to=ds)
+    audience = audience_probability(engagements, content, scores, reviewed, min_engagements=q.audience_min_engagements,
+                                    min_share=q.audience_min_share, prior_strength=q.prior_strength)
+    accounts = account_queue(scores, anomaly, ring, hit, actions=q.actions, audience=audience).persist()
     syndicates = ctx.tables.read("syndicates", ds=[ds]) if ctx.tables.exists("syndicates") else None
     queue = accounts if syndicates is None else accounts.unionByName(syndicate_queue(accounts, syndicates))
     return ranked(queue, ds), [scores, reviewed, accounts]

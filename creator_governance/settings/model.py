@@ -95,6 +95,9 @@ class QueueSettings(Section):
     prior_strength: float = Field(5.0, gt=0.0)
     hit_days: int = Field(7, ge=1)
     hit_horizon_days: int = Field(14, ge=1)
+    audience_days: int = Field(14, ge=1)
+    audience_min_engagements: int = Field(20, ge=1)
+    audience_min_share: float = Field(0.5, gt=0.0, le=1.0)
     actions: dict[str, float] = Field(default_factory=lambda: {"enforce": 0.9, "review": 0.5, "monitor": 0.0})
 
 

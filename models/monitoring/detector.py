@@ -335,7 +335,7 @@ def _scan(values, *, params, kind, denominators, step_seconds, season, parts, re
     start_of = np.full(n, -1, dtype=int)
     resolved = np.zeros(n, dtype=bool)
     resolve_after = params.resolve_after
-    incident, last_incident, in_band = -1, -1, 0
+    incident, last_incident, in_band, incident_sign = -1, -1, 0, 0
     run_sign, run_start = 0, 0
     memory = None  # (mode, amount, expires): the level before an accepted shift
     dev = np.full(n, np.nan)
@@ -395,8 +395,13 @@ def _scan(values, *, params, kind, denominators, step_seconds, season, parts, re
             run_sign, run_start, run = sign, t, 1 if sign else 0
         if outside:
             flags[t] = s.alertable(t, xt, expected, hist)
+            if incident >= 0 and flags[t] and in_band and sign != incident_sign:
+                # Back in the band, then out the other way: a new move, not the same incident (a rise, then a
+                # lull). The last point in the band closes the old incident.
+                status[t - 1], resolved[t - 1] = "", True
+                last_incident, incident = incident, -1
             if incident < 0 and flags[t]:
-                incident, in_band = t, 0
+                incident, in_band, incident_sign = t, 0, sign
                 status[t] = "new"
             elif incident >= 0:
                 status[t], in_band = "continuing", 0

@@ -11,7 +11,10 @@ Evidence of an account on day ds (each a probability of a confirmed violation):
   likely;
 - `hits`: for an account hit by strategies in the last `hit_days`, the best precision among them: confirmed
   violations over reviewed targets of that strategy's earlier hits, shrunk toward the precision of every
-  strategy.
+  strategy;
+- `audience`: for a creator outside every syndicate whose received engagements come mostly from syndicate
+  members (an audience bought from rings: the creators a farm boosts), the confirmed share of the other
+  reviewed such creators, shrunk toward the confirmed share of every reviewed syndicate member.
 
 priority = 1 - prod(1 - p) over the evidence (noisy-OR: independent ways of being caught); each piece of
 evidence is also written in plain words. Syndicate rows (entity_kind `syndicate`) carry the highest member
@@ -28,10 +31,13 @@ from pyspark.sql import functions as F
 
 QUEUE_COLUMNS = ("ds", "entity_kind", "entity_id", "priority", "rank", "evidence", "suggested_action",
                  "model_probability", "anomaly_probability", "ring_probability", "hit_probability", "syndicate_id",
-                 "members")
+                 "members", "audience_probability")
 QUEUE_SCHEMA = ("ds date, entity_kind string, entity_id string, priority double, rank int, evidence string, "
                 "suggested_action string, model_probability double, anomaly_probability double, "
-                "ring_probability double, hit_probability double, syndicate_id string, members array<string>")
+                "ring_probability double, hit_probability double, syndicate_id string, members array<string>, "
+                "audience_probability double")
+AUDIENCE_SCHEMA = ("account_id string, audience_probability double, audience_share double, "
+                   "audience_engagements long, audience_confirmed long, audience_reviewed long")
 
 
 def reviewed_accounts(decisions: DataFrame, *, as_of: dt.date) -> DataFrame:
@@ -61,12 +67,17 @@ def anomaly_probability(scores: DataFrame, reviewed: DataFrame, *, bins: int, pr
     return binned.join(F.broadcast(rates), "bin").select("account_id", "anomaly_probability")
 
 
+def _member_prior(labelled_members: DataFrame) -> float:
+    """The confirmed share of every reviewed syndicate member (rows account_id, violation or null)."""
+    return labelled_members.agg(F.avg("violation").alias("p")).first()["p"] or 0.0
+
+
 def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: float) -> DataFrame:
     """account_id, ring_probability, ring_confirmed, ring_reviewed, ring_size for syndicate members: the
     confirmed share of the other reviewed members of its syndicate (leave-one-out), shrunk."""
     members = scores.filter(F.col("syndicate_id").isNotNull()).select("account_id", "syndicate_id")
     labelled = members.join(reviewed, "account_id", "left")
-    prior = labelled.agg(F.avg("violation").alias("p")).first()["p"] or 0.0
+    prior = _member_prior(labelled)
     per_ring = labelled.groupBy("syndicate_id").agg(
         F.sum(F.coalesce("violation", F.lit(0))).alias("ring_v"), F.count("violation").alias("ring_n"),
         F.count(F.lit(1)).alias("ring_size"))
@@ -77,6 +88,35 @@ def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: 
     return out.select("account_id", _shrunk(confirmed, reviewed_n, F.lit(prior), prior_strength)
                       .alias("ring_probability"), confirmed.alias("ring_confirmed"),
                       reviewed_n.alias("ring_reviewed"), "ring_size")
+
+
+def audience_probability(engagements: DataFrame, content: DataFrame, scores: DataFrame, reviewed: DataFrame, *,
+                         min_engagements: int, min_share: float, prior_strength: float) -> DataFrame:
+    """AUDIENCE_SCHEMA rows for the creators outside every syndicate whose received `engagements` (actor_id,
+    content_id: the window to judge) number at least `min_engagements` and come at least `min_share` from
+    syndicate members — an audience bought from rings. audience_probability: the confirmed share of the other
+    reviewed such creators (leave-one-out), shrunk toward the confirmed share of every reviewed syndicate
+    member (a boosted creator is as likely a violator as the ring that boosts it, until reviews say otherwise)."""
+    members = scores.filter(F.col("syndicate_id").isNotNull()).select("account_id", "syndicate_id")
+    received = (engagements.select("actor_id", "content_id")
+                .join(content.select("content_id", F.col("creator_id").alias("account_id")), "content_id")
+                .join(members.select(F.col("account_id").alias("actor_id"), "syndicate_id"), "actor_id", "left")
+                .groupBy("account_id")
+                .agg(F.count(F.lit(1)).alias("audience_engagements"), F.count("syndicate_id").alias("from_rings")))
+    outside = scores.filter(F.col("syndicate_id").isNull()).select("account_id")
+    bought = (received.join(outside, "account_id")
+              .filter((F.col("audience_engagements") >= F.lit(min_engagements))
+                      & (F.col("from_rings") >= F.lit(min_share) * F.col("audience_engagements")))
+              .join(reviewed, "account_id", "left"))
+    totals = bought.agg(F.sum(F.coalesce("violation", F.lit(0))).alias("v"), F.count("violation").alias("n")).first()
+    prior = _member_prior(members.join(reviewed, "account_id", "left"))
+    own_v = F.coalesce(F.col("violation"), F.lit(0))
+    own_n = F.col("violation").isNotNull().cast("int")
+    confirmed, reviewed_n = F.lit(totals["v"] or 0) - own_v, F.lit(totals["n"] or 0) - own_n
+    return bought.select(
+        "account_id", _shrunk(confirmed, reviewed_n, F.lit(prior), prior_strength).alias("audience_probability"),
+        (F.col("from_rings") / F.col("audience_engagements")).alias("audience_share"), "audience_engagements",
+        confirmed.cast("long").alias("audience_confirmed"), reviewed_n.cast("long").alias("audience_reviewed"))
 
 
 def hit_probability(hits: DataFrame, decisions: DataFrame, *, ds: dt.date, hit_days: int, horizon_days: int,
@@ -107,12 +147,14 @@ def _pct(column: str):
 
 
 def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: DataFrame, *,
-                  actions: dict[str, float]) -> DataFrame:
+                  actions: dict[str, float], audience: DataFrame | None = None) -> DataFrame:
     """Account rows of the queue (QUEUE_COLUMNS without ds and rank) from scores (account_id, score,
     syndicate_id) and the evidence frames; `actions`: suggested action -> lowest priority (highest first)."""
+    if audience is None:
+        audience = scores.sparkSession.createDataFrame([], AUDIENCE_SCHEMA)
     joined = (scores.select("account_id", "score", "syndicate_id").join(anomaly, "account_id", "left")
-              .join(ring, "account_id", "left").join(hit, "account_id", "left"))
-    parts = ["score", "anomaly_probability", "ring_probability", "hit_probability"]
+              .join(ring, "account_id", "left").join(hit, "account_id", "left").join(audience, "account_id", "left"))
+    parts = ["score", "anomaly_probability", "ring_probability", "hit_probability", "audience_probability"]
     none_of = F.lit(1.0)
     for column in parts:
         none_of = none_of * (F.lit(1.0) - F.coalesce(F.col(column), F.lit(0.0)))
@@ -126,7 +168,12 @@ def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: D
                         F.lit(" other reviewed members confirmed ("), _pct("ring_probability"), F.lit("%)"))),
         F.when(F.col("hit_probability").isNotNull(),
                F.concat(F.lit("hit by "), F.array_join("hit_strategies", ", "), F.lit(" ("),
-                        _pct("hit_probability"), F.lit("% of their reviewed hits confirmed)")))])
+                        _pct("hit_probability"), F.lit("% of their reviewed hits confirmed)"))),
+        F.when(F.col("audience_probability").isNotNull(),
+               F.concat(F.lit("audience from syndicates: "), _pct("audience_share"), F.lit("% of its "),
+                        F.col("audience_engagements"), F.lit(" engagements; "), F.col("audience_confirmed"),
+                        F.lit(" of "), F.col("audience_reviewed"), F.lit(" other such creators reviewed confirmed ("),
+                        _pct("audience_probability"), F.lit("%)")))])
     priority = F.lit(1.0) - none_of
     action = F.lit("monitor")
     for name, floor in sorted(actions.items(), key=lambda kv: kv[1]):
@@ -135,7 +182,7 @@ def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: D
         F.lit("account").alias("entity_kind"), F.col("account_id").alias("entity_id"), priority.alias("priority"),
         evidence.alias("evidence"), action.alias("suggested_action"), F.col("score").alias("model_probability"),
         "anomaly_probability", "ring_probability", "hit_probability", "syndicate_id",
-        F.lit(None).cast("array<string>").alias("members"))
+        F.lit(None).cast("array<string>").alias("members"), "audience_probability")
 
 
 def syndicate_queue(accounts: DataFrame, syndicates: DataFrame) -> DataFrame:
@@ -152,7 +199,8 @@ def syndicate_queue(accounts: DataFrame, syndicates: DataFrame) -> DataFrame:
         F.lit("syndicate").alias("entity_kind"), F.col("syndicate_id").alias("entity_id"), "priority",
         evidence.alias("evidence"), F.lit("review the ring together").alias("suggested_action"),
         "model_probability", F.lit(None).cast("double").alias("anomaly_probability"), "ring_probability",
-        F.lit(None).cast("double").alias("hit_probability"), "syndicate_id", "members")
+        F.lit(None).cast("double").alias("hit_probability"), "syndicate_id", "members",
+        F.lit(None).cast("double").alias("audience_probability"))
 
 
 def ranked(queue: DataFrame, ds: dt.date) -> DataFrame:

@@ -82,3 +82,44 @@ def test_the_ring_is_one_row_too_and_ranks_run_over_both_kinds(spark, frames):
     assert sorted(r["rank"] for r in queue) == list(range(1, len(queue) + 1))
     by_rank = sorted(queue, key=lambda r: r["rank"])
     assert all(a["priority"] >= b["priority"] for a, b in zip(by_rank, by_rank[1:]))
+
+
+def test_a_creator_whose_audience_comes_from_rings_is_evidence_calibrated_on_such_creators(spark, frames):
+    from models.queue.priority import audience_probability
+
+    scores, decisions = frames
+    scores = scores.unionByName(spark.createDataFrame(
+        [("b1", 0.05, 0.6, None), ("b2", 0.05, 0.6, None), ("b3", 0.05, 0.6, None)],
+        "account_id string, score double, anomaly_score double, syndicate_id string"))
+    decisions = decisions.unionByName(spark.createDataFrame(
+        [("b2", dt.datetime(2026, 1, 14, 9), "violation"), ("b3", dt.datetime(2026, 1, 16, 9), "violation")],
+        "target_id string, ts timestamp, outcome string"))
+    reviewed = reviewed_accounts(decisions, as_of=DS)
+    # b1, b2, b3: 24 engagements each, 20 from ring members r1..r4; n5: 30 engagements, 10 from the ring (a third:
+    # below min_share); n6: 5 engagements, all from the ring (too few to judge).
+    rows = []
+    for creator, from_ring, organic in (("b1", 20, 4), ("b2", 20, 4), ("b3", 20, 4), ("n5", 10, 20), ("n6", 5, 0)):
+        rows += [(f"r{1 + i % 4}", f"c-{creator}") for i in range(from_ring)]
+        rows += [(f"n{1 + i % 4}", f"c-{creator}") for i in range(organic)]
+    engagements = spark.createDataFrame(rows, "actor_id string, content_id string")
+    content = spark.createDataFrame([(f"c-{c}", c) for c in ("b1", "b2", "b3", "n5", "n6")],
+                                    "content_id string, creator_id string")
+    out = {r["account_id"]: r for r in audience_probability(engagements, content, scores, reviewed,
+                                                            min_engagements=20, min_share=0.5,
+                                                            prior_strength=1.0).collect()}
+    assert set(out) == {"b1", "b2", "b3"}
+    assert out["b1"]["audience_share"] == pytest.approx(20 / 24) and out["b1"]["audience_engagements"] == 24
+    # b1's evidence: the other two such creators, both confirmed, shrunk toward the members' 2/2 = 1.
+    assert (out["b1"]["audience_confirmed"], out["b1"]["audience_reviewed"]) == (2, 2)
+    assert out["b1"]["audience_probability"] == pytest.approx(1.0)
+    assert (out["b2"]["audience_confirmed"], out["b2"]["audience_reviewed"]) == (1, 1)  # leave-one-out
+    anomaly = anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0)
+    ring = ring_probability(scores, reviewed, prior_strength=1.0)
+    no_hits = spark.createDataFrame([], "account_id string, hit_probability double, hit_strategies array<string>")
+    queue = {r["entity_id"]: r for r in account_queue(
+        scores, anomaly, ring, no_hits, actions=ACTIONS,
+        audience=audience_probability(engagements, content, scores, reviewed, min_engagements=20, min_share=0.5,
+                                      prior_strength=1.0)).collect()}
+    assert queue["b1"]["priority"] > queue["lone"]["priority"]
+    assert "audience from syndicates: 83% of its 24 engagements" in queue["b1"]["evidence"]
+    assert queue["n5"]["audience_probability"] is None

@@ -231,3 +231,17 @@ def test_a_slice_too_sparse_to_show_the_weekly_cycle_borrows_its_total_s(params)
     # Saturdays are 1.5 / 0.8 ≈ 1.9 × a weekday: forecast so with the total's cycle, mostly missed without it.
     assert found_alone <= 10
     assert np.median(borrowed) > 1.4 and np.median(own) < 1.2
+
+
+def test_a_rise_then_back_in_band_then_a_fall_is_two_incidents(params):
+    x = np.full(42, 100.0)
+    x[30], x[32] = 150.0, 50.0  # up, back in the band for a day, then down
+    out = detect(x, params=params, kind="count", step_seconds=DAY)
+    assert new_points(out) == [30, 32]
+    assert out["resolved"][31] and out["status"][31] == ""
+    assert out["incident_start"][32] == 32
+    # Out the same way after a day back in the band: still the first incident.
+    y = np.full(42, 100.0)
+    y[30], y[32] = 150.0, 150.0
+    same = detect(y, params=params, kind="count", step_seconds=DAY)
+    assert new_points(same) == [30] and same["status"][32] == "continuing"
