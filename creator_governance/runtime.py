@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import subprocess
 import sys
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from pyspark.sql import SparkSession
 
@@ -27,6 +31,14 @@ REQUIRED_SQL_CONF = {
 # compiling and a task's failure handling dies with "Out of space in CodeCache" (seen in CI on the features job).
 QUICK_JIT_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
 
+# The JVM's log4j2 configuration when `spark.log_level` is ERROR (or quieter): errors only, one line each.
+QUIET_LOG4J = Path(__file__).with_name("log4j2-quiet.properties")
+QUIET_LEVELS = {"ERROR", "FATAL", "OFF"}
+# What the JVM itself prints on stderr before any logger exists (the module system announcing the vector API
+# Spark 4 loads; log4j's own notice when it falls back to a default profile): dropped in a quiet session.
+JVM_NOISE = re.compile(r"^(WARNING: Using incubator modules|Using Spark's default log4j profile|"
+                       r"Setting default log level to|To adjust logging level use)")
+
 
 def get_spark(settings: SparkSettings | None = None) -> SparkSession:
     """The active session (Databricks, spark-submit, a test) or a new one built from `settings`."""
@@ -36,30 +48,64 @@ def get_spark(settings: SparkSettings | None = None) -> SparkSession:
         _apply_sql_conf(active, settings)
         _quiet_duplicate_errors()
         return active
-    builder = SparkSession.builder.appName(settings.app_name)
-    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+    options = {"spark.app.name": settings.app_name}
+    ours = "PYSPARK_GATEWAY_PORT" not in os.environ
+    # `--verbose` (DEBUG logging) shows the JVM's own lines, as does any `spark.log_level` above ERROR.
+    verbose = logging.getLogger().isEnabledFor(logging.DEBUG)
+    quiet = ours and settings.log_level.upper() in QUIET_LEVELS and not verbose
+    if ours:
         # Started by us, not by spark-submit (which owns master, driver memory and the driver's address).
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         # Workers must run this interpreter (it has pyarrow); a system python would not.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = (
-            builder.master(settings.master)
-            .config("spark.driver.memory", settings.driver_memory)
-            .config("spark.driver.bindAddress", os.environ["SPARK_LOCAL_IP"])
-            .config("spark.driver.host", os.environ["SPARK_LOCAL_IP"])
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.warehouse.dir", os.path.abspath(os.path.join(".spark", "warehouse")))
-            .config("spark.driver.extraJavaOptions", "-Dderby.system.home=" + os.path.abspath(".spark"))
-        )
-    builder = builder.config("spark.ui.showConsoleProgress", "false").config(
-        "spark.sql.shuffle.partitions", str(settings.shuffle_partitions)
-    )
-    for key, value in {**REQUIRED_SQL_CONF, **settings.conf}.items():
+        java_options = "-Dderby.system.home=" + os.path.abspath(".spark")
+        if quiet:
+            java_options += f" -Dlog4j.configurationFile={QUIET_LOG4J.as_uri()}"
+        options |= {
+            "spark.master": settings.master,
+            "spark.driver.memory": settings.driver_memory,
+            "spark.driver.bindAddress": os.environ["SPARK_LOCAL_IP"],
+            "spark.driver.host": os.environ["SPARK_LOCAL_IP"],
+            "spark.ui.enabled": "false",
+            "spark.sql.warehouse.dir": os.path.abspath(os.path.join(".spark", "warehouse")),
+            "spark.driver.extraJavaOptions": java_options,
+        }
+    options |= {"spark.ui.showConsoleProgress": "false", "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
+                **REQUIRED_SQL_CONF, **settings.conf}
+    if quiet:
+        _launch_filtered_gateway(options)
+    builder = SparkSession.builder
+    for key, value in options.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel(settings.log_level)
+    spark.sparkContext.setLogLevel("WARN" if verbose and settings.log_level.upper() in QUIET_LEVELS
+                                   else settings.log_level)
     _quiet_duplicate_errors()
     return spark
+
+
+def _launch_filtered_gateway(options: dict[str, str]) -> None:
+    """Start the JVM ourselves (as pyspark would, with the same options) with its stderr read by a thread that
+    forwards every line except JVM_NOISE: what the JVM prints before log4j is configured cannot be silenced by
+    any log level. Python workers' output and errors still come through. No-op when a gateway exists."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    if SparkContext._gateway is not None:
+        return
+    conf = SparkConf(loadDefaults=False).setAll(list(options.items()))
+    gateway = launch_gateway(conf, popen_kwargs={"stderr": subprocess.PIPE})
+    proc = gateway.proc
+
+    def pump() -> None:
+        for raw in iter(proc.stderr.readline, b""):
+            line = raw.decode("utf-8", errors="replace")
+            if not JVM_NOISE.match(line):
+                sys.stderr.write(line)
+                sys.stderr.flush()
+
+    threading.Thread(target=pump, name="jvm-stderr", daemon=True).start()
+    SparkContext._ensure_initialized(gateway=gateway, conf=conf)
 
 
 def _quiet_duplicate_errors() -> None:

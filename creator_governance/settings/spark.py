@@ -12,5 +12,5 @@ class SparkSettings(Section):
     app_name: str = "creator-governance"
     shuffle_partitions: int = Field(8, ge=1)
     driver_memory: str = "4g"
-    log_level: str = "WARN"
+    log_level: str = "ERROR"
     conf: dict[str, str] = Field(default_factory=dict)

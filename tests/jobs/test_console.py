@@ -1,0 +1,38 @@
+"""What a newcomer sees: a job's console holds the project's own lines only, and a bad setting still says why."""
+
+import os
+import re
+import subprocess
+import sys
+
+# Lines Spark, the JVM, log4j, netlib or xgboost print on their own.
+FOREIGN = re.compile(r"WARNING: Using incubator modules|log4j|Setting default log level|setLogLevel|NativeCodeLoader|"
+                     r"netlib|DAGScheduler|BlockManager|SparkContext|\b(WARN|INFO)\b.*\b(spark|Spark|org\.apache)|"
+                     r"got rank|XGBoost-PySpark")
+
+
+def govern(*argv, cwd):
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
+    return subprocess.run([sys.executable, "-m", "creator_governance.cli", *argv], capture_output=True, text=True,
+                          env=env, timeout=600, cwd=cwd)
+
+
+def test_a_spark_job_prints_only_its_own_lines_and_verbose_shows_spark_s(tmp_path):
+    done = govern("simulate", "--out", str(tmp_path / "landing"), "--accounts", "60", "--days", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    output = done.stdout + done.stderr
+    assert "simulated 60 accounts" in output
+    assert not [line for line in output.splitlines() if FOREIGN.search(line)], output
+    loud = govern("simulate", "--out", str(tmp_path / "landing2"), "--accounts", "60", "--days", "2", "--verbose",
+                  cwd=tmp_path)
+    assert loud.returncode == 0, loud.stderr
+    assert FOREIGN.search(loud.stdout + loud.stderr)
+
+
+def test_a_bad_conf_still_prints_its_one_line_reason(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("spark: {shuffle_partitions: many}\n")
+    done = govern("simulate", "--out", str(tmp_path / "landing"), "--accounts", "60", "--conf", str(bad), cwd=tmp_path)
+    assert done.returncode != 0
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1 and "spark.shuffle_partitions" in lines[0] and str(bad) in lines[0], lines
