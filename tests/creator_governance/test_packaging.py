@@ -81,3 +81,9 @@ def test_cli_help_and_a_clear_reason_without_pyspark():
     assert done.stderr.strip().splitlines() == [
         "govern run: error: needs pyspark, which a Spark runtime provides: pip install 'creator-governance[spark]' "
         "for local use"]
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_quiet_log4j_config(wheel):
+    with zipfile.ZipFile(wheel) as zf:
+        assert "creator_governance/log4j2-quiet.properties" in zf.namelist()
