@@ -70,8 +70,8 @@ def get_spark(settings: SparkSettings | None = None) -> SparkSession:
             "spark.sql.warehouse.dir": os.path.abspath(os.path.join(".spark", "warehouse")),
             "spark.driver.extraJavaOptions": java_options,
         }
-    options |= {"spark.ui.showConsoleProgress": "false", "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
-                **REQUIRED_SQL_CONF, **settings.conf}
+    options |= {"spark.ui.showConsoleProgress": "false",
+                "spark.sql.shuffle.partitions": str(settings.shuffle_partitions), **REQUIRED_SQL_CONF, **settings.conf}
     if quiet:
         _launch_filtered_gateway(options)
     builder = SparkSession.builder
