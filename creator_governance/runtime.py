@@ -34,10 +34,12 @@ QUICK_JIT_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
 # The JVM's log4j2 configuration when `spark.log_level` is ERROR (or quieter): errors only, one line each.
 QUIET_LOG4J = Path(__file__).with_name("log4j2-quiet.properties")
 QUIET_LEVELS = {"ERROR", "FATAL", "OFF"}
-# What the JVM itself prints on stderr before any logger exists (the module system announcing the vector API
-# Spark 4 loads; log4j's own notice when it falls back to a default profile): dropped in a quiet session.
+# What reaches the JVM's stderr outside any logger, dropped in a quiet session: the module system announcing the
+# vector API Spark 4 loads; log4j's notice when it falls back to a default profile; netlib's native BLAS probe
+# (the Java fallback runs); xgboost's workers announcing their collective rank (native code, any verbosity).
 JVM_NOISE = re.compile(r"^(WARNING: Using incubator modules|Using Spark's default log4j profile|"
-                       r"Setting default log level to|To adjust logging level use)")
+                       r"Setting default log level to|To adjust logging level use|netlib-blas: |"
+                       r"\[\d{2}:\d{2}:\d{2}\] Task \d+ got rank \d+)")
 
 
 def get_spark(settings: SparkSettings | None = None) -> SparkSession:

@@ -36,3 +36,16 @@ def test_a_bad_conf_still_prints_its_one_line_reason(tmp_path):
     assert done.returncode != 0
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     assert len(lines) == 1 and "spark.shuffle_partitions" in lines[0] and str(bad) in lines[0], lines
+
+
+def test_the_lines_no_log_level_reaches_are_the_ones_dropped():
+    from creator_governance.runtime import JVM_NOISE
+
+    dropped = ["WARNING: Using incubator modules: jdk.incubator.vector",
+               "Using Spark's default log4j profile: org/apache/spark/log4j2-defaults.properties",
+               "netlib-blas: JNI_OnLoad: dlopen(libblas.so.3) failed: libblas.so.3: cannot open shared object file",
+               "[16:31:35] Task 1 got rank 1"]
+    kept = ["Traceback (most recent call last):", "ValueError: bad row 17 in accounts.csv",
+            "12:00:01 ERROR Executor: Exception in task 0.0", "[16:31:35] WARNING: something xgboost says"]
+    assert all(JVM_NOISE.match(line) for line in dropped)
+    assert not any(JVM_NOISE.match(line) for line in kept)
