@@ -82,5 +82,20 @@ def _table(console: Console, title: str, rows) -> None:
     for column in rows[0].__fields__:
         out.add_column(column)
     for row in rows:
-        out.add_row(*[str(v) if v is not None else "" for v in row])
+        out.add_row(*[cell(v) for v in row])
     console.print(out)
+
+
+def cell(value) -> str:
+    """A value as a person reads it: decimals to 3 places, counts with thousands separators, lists as words."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(cell(v) for v in value)
+    return str(value)

@@ -49,3 +49,12 @@ def test_the_lines_no_log_level_reaches_are_the_ones_dropped():
             "12:00:01 ERROR Executor: Exception in task 0.0", "[16:31:35] WARNING: something xgboost says"]
     assert all(JVM_NOISE.match(line) for line in dropped)
     assert not any(JVM_NOISE.match(line) for line in kept)
+
+
+def test_the_demo_s_tables_show_numbers_and_lists_for_people():
+    from jobs.demo import cell
+
+    assert cell(0.08510053987494887) == "0.085"
+    assert cell(1234567) == "1,234,567"
+    assert cell(["shared device", "shared ip"]) == "shared device, shared ip"
+    assert cell(None) == "" and cell(True) == "yes" and cell("S-a0000158") == "S-a0000158"
