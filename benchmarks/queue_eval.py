@@ -12,8 +12,10 @@ planted bad actors (the truth's bad_accounts.csv; read by this script only, neve
 - precision@k of each ranking: the queue (account rows by priority), the model score, the anomaly score, the
   strategy hits (accounts hit that day, by number of strategies), syndicate membership (members by score);
 - per planted pattern, the recall of its members within each ranking's top k;
-- the queue's calibration: a reliability table of account priority on day last - 7 against violations decided
-  in the 7 days after, over that day's review_sample weighted by 1 / inclusion probability (IPW).
+- the queue's calibration: a reliability table of account priority against review outcomes (a sampled account
+  reviewed within 7 days, confirmed when a decision is a violation) over the review samples of the 7 days ending
+  last - 7, weighted by 1 / inclusion probability (IPW) — the label the priority is calibrated to on earlier
+  days.
 Each run is appended to benchmarks/queue_results.jsonl; --render writes the section of docs/models.md between
 the queue markers.
 """
@@ -72,32 +74,42 @@ def rankings(ctx, last: dt.date) -> dict[str, list[str]]:
     hits = tables.read("strategy_hits", ds=[last]).filter(F.col("target_type") == "account").toPandas()
     hit_counts = hits.groupby("target_id")["strategy_id"].nunique().sort_values(ascending=False, kind="stable")
     members = scores[scores["syndicate_id"].notna()].sort_values("score", ascending=False)
-    return {"queue": queue.sort_values("priority", ascending=False)["entity_id"].tolist(),
+    return {"queue": queue.sort_values("rank")["entity_id"].tolist(),  # the queue's own order (ties broken)
             "model": scores.sort_values("score", ascending=False)["account_id"].tolist(),
             "anomaly": scores.sort_values("anomaly_score", ascending=False)["account_id"].tolist(),
             "strategy hits": hit_counts.index.tolist(), "syndicates": members["account_id"].tolist()}
 
 
-def reliability(ctx, day: dt.date, horizon: int = 7, bins=(0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)) -> list[dict]:
-    """Priority bins on `day` vs the IPW rate of violations decided within `horizon` days, on review_sample."""
+def reliability(ctx, last: dt.date, horizon: int = 7, days: int = 7,
+                bins=(0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)) -> list[dict]:
+    """Priority bins vs the IPW rate at which reviews confirm a violation, on the review samples of the `days`
+    days ending `last` - `horizon` (the label the priority is calibrated to on earlier days: a sampled account
+    with a decision dated up to its day + horizon, confirmed when one of them is a violation; unreviewed ones
+    left out). Rows whose priority was not calibrated (too little history) are counted apart."""
     from pyspark.sql import functions as F
 
     tables = ctx.tables
-    if not tables.exists("review_sample") or not tables.partition_rows("review_sample", day):
+    first, end = last - dt.timedelta(days=horizon + days - 1), last - dt.timedelta(days=horizon)
+    if not tables.exists("review_sample"):
         return []
-    sample = tables.read("review_sample", ds=[day]).select("account_id", "inclusion_prob").toPandas()
-    queue = tables.read("risk_queue", ds=[day]).filter(F.col("entity_kind") == "account").select(
-        F.col("entity_id").alias("account_id"), "priority").toPandas()
-    decided = tables.read("decisions", ds_from=day + dt.timedelta(days=1), ds_to=day + dt.timedelta(days=horizon))
-    bad = set(decided.filter(F.col("outcome") == "violation").select("target_id").toPandas()["target_id"])
-    frame = sample.merge(queue, on="account_id")
-    frame["label"] = frame["account_id"].isin(bad).astype(float)
+    sample = tables.read("review_sample", ds_from=first, ds_to=end).select("ds", "account_id",
+                                                                          "inclusion_prob").toPandas()
+    rows = tables.read("risk_queue", ds_from=first, ds_to=end).filter(F.col("entity_kind") == "account")
+    flag = F.col("calibrated") if "calibrated" in rows.columns else F.lit(False)
+    queue = rows.select("ds", F.col("entity_id").alias("account_id"), "priority", flag.alias("calibrated")).toPandas()
+    decided = tables.read("decisions", ds_to=last).select("target_id", F.to_date("ts").alias("day"),
+                                                          (F.col("outcome") == "violation").alias("v")).toPandas()
+    frame = sample.merge(queue, on=["ds", "account_id"])
+    frame = frame.merge(decided, left_on="account_id", right_on="target_id")
+    frame = frame[frame["day"] <= frame["ds"] + pd.Timedelta(days=horizon)]
+    frame = frame.groupby(["ds", "account_id", "priority", "calibrated", "inclusion_prob"], as_index=False)["v"].max()
+    frame["label"] = frame["v"].astype(float)
     frame["w"] = 1.0 / frame["inclusion_prob"].clip(lower=1e-6)
     frame["bin"] = pd.cut(frame["priority"], bins, right=False)
     out = []
-    for interval, g in frame.groupby("bin", observed=True):
-        out.append({"bin": f"[{interval.left:.1f}, {min(interval.right, 1.0):.1f})", "sampled": len(g),
-                    "mean_priority": float(np.average(g["priority"], weights=g["w"])),
+    for (interval, cal), g in frame.groupby(["bin", "calibrated"], observed=True):
+        out.append({"bin": f"[{interval.left:.1f}, {min(interval.right, 1.0):.1f})", "calibrated": bool(cal),
+                    "reviewed": len(g), "mean_priority": float(np.average(g["priority"], weights=g["w"])),
                     "violation_rate_ipw": float(np.average(g["label"], weights=g["w"]))})
     return out
 
@@ -124,7 +136,7 @@ def evaluate(work: Path, env: str | None) -> dict:
     out["model"] = None if registry.empty else {
         "version": registry.iloc[-1]["version"], "train_from": str(registry.iloc[-1]["train_from"]),
         "train_to": str(registry.iloc[-1]["train_to"]), "metrics": json.loads(registry.iloc[-1]["metrics_json"])}
-    out["reliability"] = reliability(ctx, last - dt.timedelta(days=7))
+    out["reliability"] = reliability(ctx, last)
     queue, singles = out["signals"]["queue"], {n: s for n, s in out["signals"].items() if n != "queue"}
     out["gate"] = {"precision": queue["precision"] >= 0.85, "recall": {
         p: queue["recall"][p] >= max(s["recall"][p] for s in singles.values()) - 1e-9
@@ -155,11 +167,12 @@ def render(records: list[dict]) -> str:
                   f"single signal's on every pattern with ≥ {GATED} members: " + ", ".join(
                       f"{p} {'yes' if ok else 'NO'}" for p, ok in gate["recall"].items()) + "."]
         if res.get("reliability"):
-            lines += ["", "Reliability of the priority (review_sample of day last − 7, IPW, violations decided in the "
-                      "next 7 days):", "", "| priority | sampled | mean priority | violation rate (IPW) |",
-                      "|---|---:|---:|---:|"]
-            lines += [f"| {b['bin']} | {b['sampled']} | {b['mean_priority']:.2f} | {b['violation_rate_ipw']:.2f} |"
-                      for b in res["reliability"]]
+            lines += ["", "Reliability of the priority (review samples of the 7 days ending last − 7, IPW; the sampled "
+                      "accounts reviewed within 7 days, confirmed when a decision is a violation):", "",
+                      "| priority | calibrated | reviewed | mean priority | confirmed rate (IPW) |",
+                      "|---|---|---:|---:|---:|"]
+            lines += [f"| {b['bin']} | {'yes' if b.get('calibrated') else 'no'} | {b.get('reviewed', b.get('sampled'))} "
+                      f"| {b['mean_priority']:.2f} | {b['violation_rate_ipw']:.2f} |" for b in res["reliability"]]
         lines.append("")
     return "\n".join(lines) + "\n"
 

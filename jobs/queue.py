@@ -3,8 +3,10 @@
 Per day: creator_scores (model score, anomaly score, syndicate), syndicates, strategy_hits of the last
 `model.queue.hit_days`, the engagements of the last `model.queue.audience_days` (with content, to find creators
 whose audience is bought from rings) and the decisions known that day; models/queue/priority.py turns each signal into a
-probability of a confirmed violation with those decisions and combines them. One row per account and one per
-syndicate, ranked together (`rank` 1 = review first); the requested `ds` partitions are replaced.
+probability of a confirmed violation with those decisions and combines them; models/queue/calibration.py turns the
+combination into a calibrated priority with the review samples of earlier days. One row per account and one per
+syndicate, ranked together (`rank` 1 = review first); the requested `ds` partitions are replaced, one day at a
+time (a day's calibration learns from the queues written before it).
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import datetime as dt
 import logging
 import time
 
+from pyspark.sql import functions as F
 
 from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import config_of, days_of, job_parser
 from creator_governance.runtime import JobContext, NotReady, open_context, setup_logging
+from models.queue.calibration import calibration_sample, fit_calibration
 from models.queue.priority import (account_queue, anomaly_probability, audience_probability, hit_probability,
-                                   ranked, reviewed_accounts, ring_probability, syndicate_queue)
+                                   priors, ranked, reviewed_accounts, ring_probability, syndicate_queue,
+                                   with_calibration)
 
 log = logging.getLogger("jobs.queue")
 TABLE = "risk_queue"
@@ -31,12 +36,14 @@ def parse_args(argv: list[str] | None):
 def queue_of(ctx: JobContext, ds: dt.date):
     """The ranked queue of one day."""
     q = ctx.cfg.model.queue
-    scores = ctx.tables.read("creator_scores", ds=[ds]).select("account_id", "score", "anomaly_score",
-                                                               "syndicate_id").persist()
+    written = ctx.tables.read("creator_scores", ds=[ds])
+    ties = ["syndicate_links"] if "syndicate_links" in written.columns else []  # tables scored before the column
+    scores = written.select("account_id", "score", "anomaly_score", "syndicate_id", *ties).persist()
     decisions = ctx.tables.read_or_empty("decisions", ENTITIES["decisions"].bronze_schema(), ds_to=ds)
     reviewed = reviewed_accounts(decisions, as_of=ds).persist()
+    pooled = priors(scores, reviewed)
     anomaly = anomaly_probability(scores, reviewed, bins=q.anomaly_bins, prior_strength=q.prior_strength)
-    ring = ring_probability(scores, reviewed, prior_strength=q.prior_strength)
+    ring = ring_probability(scores, reviewed, prior_strength=q.prior_strength, pooled=pooled)
     if ctx.tables.exists("strategy_hits"):
         hits = ctx.tables.read("strategy_hits", ds_from=ds - dt.timedelta(days=q.hit_days + q.hit_horizon_days),
                                ds_to=ds)
@@ -49,38 +56,64 @@ def queue_of(ctx: JobContext, ds: dt.date):
                                            ds_to=ds)
     content = ctx.tables.read_or_empty("content", ENTITIES["content"].bronze_schema(), ds_to=ds)
     audience = audience_probability(engagements, content, scores, reviewed, min_engagements=q.audience_min_engagements,
-                                    min_share=q.audience_min_share, prior_strength=q.prior_strength)
+                                    min_share=q.audience_min_share, prior_strength=q.prior_strength, pooled=pooled)
     accounts = account_queue(scores, anomaly, ring, hit, actions=q.actions, audience=audience).persist()
+    steps, drawn = calibration_of(ctx, ds, decisions)
+    accounts = with_calibration(accounts, steps, q.actions)
     syndicates = ctx.tables.read("syndicates", ds=[ds]) if ctx.tables.exists("syndicates") else None
     queue = accounts if syndicates is None else accounts.unionByName(syndicate_queue(accounts, syndicates))
-    return ranked(queue, ds), [scores, reviewed, accounts]
+    return ranked(queue, ds), [scores, reviewed, accounts], drawn
+
+
+def calibration_of(ctx: JobContext, ds: dt.date, decisions) -> tuple[list[tuple[float, float]], int]:
+    """(steps of the priority's calibration for `ds`, sampled accounts it was fitted on): the queues of the
+    `calibration_days` before the outcome window of ds, their review samples and the decisions known on ds;
+    no steps (the priority stays the combined evidence) below `calibration_min_sampled`."""
+    q = ctx.cfg.model.queue
+    last = ds - dt.timedelta(days=q.calibration_horizon_days)
+    first = last - dt.timedelta(days=q.calibration_days - 1)
+    if not (ctx.tables.exists(TABLE) and ctx.tables.exists("review_sample")):
+        return [], 0
+    queues = ctx.tables.read(TABLE, ds_from=first, ds_to=last)
+    if "combined_evidence" not in queues.columns:  # written before the column: nothing to learn from
+        return [], 0
+    sample = ctx.tables.read("review_sample", ds_from=first, ds_to=last).select("ds", "account_id", "inclusion_prob")
+    rows = calibration_sample(queues.filter(F.col("combined_evidence").isNotNull()), sample, decisions,
+                              horizon_days=q.calibration_horizon_days, today=ds).toPandas()
+    if len(rows) < q.calibration_min_sampled:
+        return [], len(rows)
+    return fit_calibration(rows["evidence"], rows["confirmed"], rows["weight"], bins=q.calibration_bins,
+                           prior_strength=q.prior_strength), len(rows)
 
 
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
-    """Build and write the queue of each day; returns rows and seconds."""
+    """Build and write the queue of each day (one write per day: a day's calibration learns from the queues of
+    earlier days); returns rows, the days whose priority is calibrated, and seconds."""
     if not ctx.tables.exists("creator_scores"):
         raise NotReady("queue: no creator_scores table: run govern score first")
     start = time.monotonic()
-    frames, cached = [], []
+    done, calibrated_on = [], {}
     for ds in days:
         if not ctx.tables.partition_rows("creator_scores", ds):
             log.info("queue: no scores on %s: skipped", ds)
             continue
-        frame, held = queue_of(ctx, ds)
-        frames.append(frame)
-        cached += held
-    if not frames:
+        frame, held, drawn = queue_of(ctx, ds)
+        ctx.tables.overwrite_partitions(TABLE, frame, [ds], job="queue")
+        for cached in held:
+            cached.unpersist()
+        done.append(ds)
+        calibrated_on[ds.isoformat()] = drawn
+        log.info("queue: %s written (calibrated on %d sampled accounts)", ds, drawn)
+    if not done:
         raise NotReady(f"queue: no creator_scores on {days[0]}..{days[-1]}")
-    out = frames[0]
-    for frame in frames[1:]:
-        out = out.unionByName(frame)
-    ctx.tables.overwrite_partitions(TABLE, out, days, job="queue")
-    for frame in cached:
-        frame.unpersist()
-    written = ctx.tables.read(TABLE, ds=days)
-    counts = written.groupBy("suggested_action").count().collect()
-    return {"rows": sum(r["count"] for r in counts), "by_action": {r["suggested_action"]: r["count"] for r in counts},
-            "seconds": round(time.monotonic() - start, 1)}
+    written = ctx.tables.read(TABLE, ds=done)
+    counts = written.groupBy("suggested_action", "calibrated").count().collect()
+    by_action: dict[str, int] = {}
+    for r in counts:
+        by_action[r["suggested_action"]] = by_action.get(r["suggested_action"], 0) + r["count"]
+    return {"rows": sum(r["count"] for r in counts), "by_action": by_action,
+            "calibrated_rows": sum(r["count"] for r in counts if r["calibrated"]),
+            "calibration_sampled": calibrated_on, "seconds": round(time.monotonic() - start, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,7 @@ from models.training.xgb import numeric_feature_columns
 log = logging.getLogger("jobs.score")
 
 SCORES_COLUMNS = ["account_id", "ds", "score", "model_version", "risk_tier", "reason_codes", "reasons",
-                  "anomaly_score", "syndicate_id"]
+                  "anomaly_score", "syndicate_id", "syndicate_links"]
 # Behaviour columns of anomaly detection and syndicate clustering: activity, not identity or graph ids.
 GRAPH_COLUMNS = ("graph_cluster_size", "lockstep_group_size", "lockstep_score")
 

@@ -22,7 +22,7 @@ from creator_governance.runtime import JobContext, NotReady, open_context, setup
 from creator_governance.settings import ModelSettings
 from models.scoring.score import predict_scores, trimmed_booster
 from models.training.evaluate import evaluate, headline
-from models.training.labels import build_labels, build_training_rows, label_dates
+from models.training.labels import build_labels, build_training_rows, label_dates, reviewed_validation
 from models.training.split import with_time_split
 from models.training.xgb import (BoosterParams, auto_scale_pos_weight, make_spark_classifier, margin_offset,
                                  numeric_feature_columns)
@@ -124,11 +124,13 @@ def training_rows(ctx: JobContext, settings: ModelSettings, as_of: dt.date, firs
     columns = list(t.features) or numeric_feature_columns(features.schema, exclude=t.exclude_features)
     labels = build_labels(decisions, features, horizon_days=settings.labels.horizon_days, as_of=as_of,
                           unreviewed_weight=settings.labels.unreviewed_weight,
-                          exclude_prior_violators=settings.labels.exclude_prior_violators)
+                          exclude_prior_violators=settings.labels.exclude_prior_violators,
+                          co_member_weight=settings.labels.co_member_weight)
     valid_from = last - dt.timedelta(days=(validation_days or t.validation_days) - 1)
     rows = with_time_split(build_training_rows(labels, features, feature_columns=columns), valid_from=valid_from,
                            disjoint_accounts=t.disjoint_accounts, account_share=t.validation_account_share, seed=t.seed)
-    return rows, columns, valid_from
+    return reviewed_validation(rows, settings.labels.unreviewed_weight), columns, valid_from
+
 
 
 def save_model(root: str, version: str, booster, metadata: dict) -> str:

@@ -14,6 +14,7 @@ class LabelSettings(Section):
     unreviewed_weight: float | None = Field(0.05, ge=0.0, le=1.0)
     exclude_prior_violators: bool = False
     stride_days: int = Field(7, ge=1)
+    co_member_weight: float | None = Field(0.5, ge=0.0, le=1.0)
 
 
 class TrainingSettings(Section):
@@ -98,6 +99,10 @@ class QueueSettings(Section):
     audience_days: int = Field(14, ge=1)
     audience_min_engagements: int = Field(20, ge=1)
     audience_min_share: float = Field(0.5, gt=0.0, le=1.0)
+    calibration_days: int = Field(28, ge=1)
+    calibration_horizon_days: int = Field(7, ge=1)
+    calibration_bins: int = Field(10, ge=2)
+    calibration_min_sampled: int = Field(200, ge=1)
     actions: dict[str, float] = Field(default_factory=lambda: {"enforce": 0.9, "review": 0.5, "monitor": 0.0})
 
 

@@ -6,9 +6,11 @@ Evidence of an account on day ds (each a probability of a confirmed violation):
 - `anomaly`: the confirmed-violation rate (any violation decision up to ds) of the accounts in the account's
   anomaly-score bin (quantile bins of that day; an unreviewed account counts as not confirmed, a lower bound),
   shrunk toward the rate of all accounts with `prior_strength` pseudo-accounts: P(confirmed | anomaly bin);
-- `ring`: for a syndicate member, the confirmed share of its syndicate's *other* reviewed members, shrunk toward
-  the confirmed share of every reviewed syndicate member: a ring with a confirmed violator makes each member
-  likely;
+- `ring`: for a syndicate member tied to its ring by behaviour (shared content fingerprint, repeat orders,
+  lockstep), the confirmed share of its syndicate's *other* reviewed such members, shrunk toward the confirmed
+  share of every reviewed such member: a ring with a confirmed violator makes each member likely. A member tied
+  by shared device or IP alone (a household or office that shares the ring's means, not its behaviour) is judged
+  by the reviewed infrastructure-only members of every ring instead, shrunk toward the rate of all accounts;
 - `hits`: for an account hit by strategies in the last `hit_days`, the best precision among them: confirmed
   violations over reviewed targets of that strategy's earlier hits, shrunk toward the precision of every
   strategy;
@@ -16,8 +18,9 @@ Evidence of an account on day ds (each a probability of a confirmed violation):
   members (an audience bought from rings: the creators a farm boosts), the confirmed share of the other
   reviewed such creators, shrunk toward the confirmed share of every reviewed syndicate member.
 
-priority = 1 - prod(1 - p) over the evidence (noisy-OR: independent ways of being caught); each piece of
-evidence is also written in plain words. Syndicate rows (entity_kind `syndicate`) carry the highest member
+combined_evidence = 1 - prod(1 - p) over the evidence (noisy-OR: independent ways of being caught); each piece of
+evidence is also written in plain words. The priority is the combined evidence calibrated on the review sample of
+earlier days (models/queue/calibration.py; the combined evidence itself while there is too little history). Syndicate rows (entity_kind `syndicate`) carry the highest member
 priority with the ring's evidence, so the ring is reviewed together. Only what the platform has is read
 (decisions, scores, syndicates, strategy hits): never the simulator's truth.
 """
@@ -29,13 +32,16 @@ import datetime as dt
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from models.queue.calibration import calibrated
+from models.syndicates.discover import BEHAVIOUR_TIES
+
 QUEUE_COLUMNS = ("ds", "entity_kind", "entity_id", "priority", "rank", "evidence", "suggested_action",
                  "model_probability", "anomaly_probability", "ring_probability", "hit_probability", "syndicate_id",
-                 "members", "audience_probability")
+                 "members", "audience_probability", "combined_evidence", "calibrated")
 QUEUE_SCHEMA = ("ds date, entity_kind string, entity_id string, priority double, rank int, evidence string, "
                 "suggested_action string, model_probability double, anomaly_probability double, "
                 "ring_probability double, hit_probability double, syndicate_id string, members array<string>, "
-                "audience_probability double")
+                "audience_probability double, combined_evidence double, calibrated boolean")
 AUDIENCE_SCHEMA = ("account_id string, audience_probability double, audience_share double, "
                    "audience_engagements long, audience_confirmed long, audience_reviewed long")
 
@@ -67,36 +73,67 @@ def anomaly_probability(scores: DataFrame, reviewed: DataFrame, *, bins: int, pr
     return binned.join(F.broadcast(rates), "bin").select("account_id", "anomaly_probability")
 
 
-def _member_prior(labelled_members: DataFrame) -> float:
-    """The confirmed share of every reviewed syndicate member (rows account_id, violation or null)."""
-    return labelled_members.agg(F.avg("violation").alias("p")).first()["p"] or 0.0
+def behaviour_tied(links="syndicate_links"):
+    """True for a member tied to its ring by behaviour (fingerprint, repeat orders, lockstep) — or whose ties are
+    unknown (rows written before `syndicate_links`); false for one tied by shared device or IP alone."""
+    return F.coalesce(F.arrays_overlap(F.col(links), F.array(*[F.lit(k) for k in BEHAVIOUR_TIES])), F.lit(True))
 
 
-def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: float) -> DataFrame:
-    """account_id, ring_probability, ring_confirmed, ring_reviewed, ring_size for syndicate members: the
-    confirmed share of the other reviewed members of its syndicate (leave-one-out), shrunk."""
-    members = scores.filter(F.col("syndicate_id").isNotNull()).select("account_id", "syndicate_id")
-    labelled = members.join(reviewed, "account_id", "left")
-    prior = _member_prior(labelled)
-    per_ring = labelled.groupBy("syndicate_id").agg(
-        F.sum(F.coalesce("violation", F.lit(0))).alias("ring_v"), F.count("violation").alias("ring_n"),
-        F.count(F.lit(1)).alias("ring_size"))
-    out = labelled.join(per_ring, "syndicate_id")
+def priors(scores: DataFrame, reviewed: DataFrame) -> dict[str, float]:
+    """The pooled rates the evidence is shrunk toward, in one pass over the day's accounts: `accounts` (confirmed
+    violators among all accounts, unreviewed counting as not confirmed) and `members` (confirmed share of the
+    reviewed syndicate members tied by behaviour)."""
+    links = F.col("syndicate_links") if "syndicate_links" in scores.columns else F.lit(None).cast("array<string>")
+    rows = scores.select("account_id", "syndicate_id", links.alias("syndicate_links")).join(
+        reviewed, "account_id", "left")
+    member, tied = F.col("syndicate_id").isNotNull(), behaviour_tied()
+    reviewed_as = lambda cond: F.sum((cond & F.col("violation").isNotNull()).cast("int"))  # noqa: E731
+    confirmed_as = lambda cond: F.sum(F.when(cond, F.coalesce("violation", F.lit(0))).otherwise(0))  # noqa: E731
+    r = rows.agg(F.count(F.lit(1)).alias("n"), F.sum(F.coalesce("violation", F.lit(0))).alias("v"),
+                 reviewed_as(member & tied).alias("mn"), confirmed_as(member & tied).alias("mv")).first()
+    return {"accounts": (r["v"] or 0) / max(r["n"] or 0, 1), "members": (r["mv"] or 0) / r["mn"] if r["mn"] else 0.0}
+
+
+def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: float,
+                     pooled: dict[str, float] | None = None) -> DataFrame:
+    """account_id, ring_probability, ring_confirmed, ring_reviewed, ring_size, ring_tie for syndicate members.
+
+    A member tied to its ring by behaviour (`ring_tie` = `behaviour`) gets the confirmed share of the other
+    reviewed behaviour-tied members of its syndicate (leave-one-out), shrunk toward `members`: a ring with a
+    confirmed violator makes each such member likely. A member tied by shared device or IP alone (`ring_tie` =
+    `infrastructure`: a household or an office sharing the ring's means, not its behaviour) does not inherit its
+    ring's confirmations: it gets the confirmed share of the other reviewed infrastructure-only members of every
+    ring, shrunk toward `accounts` (without reviews of such members, they are as likely as anyone).
+    `pooled`: `priors(scores, reviewed)` (computed when not given)."""
+    pooled = pooled or priors(scores, reviewed)
+    links = F.col("syndicate_links") if "syndicate_links" in scores.columns else F.lit(None).cast("array<string>")
+    members = scores.filter(F.col("syndicate_id").isNotNull()).select(
+        "account_id", "syndicate_id", links.alias("syndicate_links"))
+    labelled = members.join(reviewed, "account_id", "left").withColumn("tied", behaviour_tied())
     own_v = F.coalesce(F.col("violation"), F.lit(0))
     own_n = F.col("violation").isNotNull().cast("int")
-    confirmed, reviewed_n = F.col("ring_v") - own_v, F.col("ring_n") - own_n
-    return out.select("account_id", _shrunk(confirmed, reviewed_n, F.lit(prior), prior_strength)
-                      .alias("ring_probability"), confirmed.alias("ring_confirmed"),
-                      reviewed_n.alias("ring_reviewed"), "ring_size")
+    # behaviour ties are judged per ring, infrastructure-only ones over every ring (one group; `|` never starts
+    # a syndicate id)
+    labelled = labelled.withColumn("group", F.when(F.col("tied"), F.col("syndicate_id")).otherwise(F.lit("|infra")))
+    per_group = labelled.groupBy("group").agg(F.sum(own_v).alias("group_v"), F.sum(own_n).alias("group_n"))
+    sizes = labelled.groupBy("syndicate_id").agg(F.count(F.lit(1)).alias("ring_size"))
+    out = labelled.join(per_group, "group").join(sizes, "syndicate_id")
+    confirmed, reviewed_n = F.col("group_v") - own_v, F.col("group_n") - own_n
+    prior = F.when(F.col("tied"), F.lit(pooled["members"])).otherwise(F.lit(pooled["accounts"]))
+    return out.select("account_id", _shrunk(confirmed, reviewed_n, prior, prior_strength).alias("ring_probability"),
+                      confirmed.alias("ring_confirmed"), reviewed_n.alias("ring_reviewed"), "ring_size",
+                      F.when(F.col("tied"), F.lit("behaviour")).otherwise(F.lit("infrastructure")).alias("ring_tie"))
 
 
 def audience_probability(engagements: DataFrame, content: DataFrame, scores: DataFrame, reviewed: DataFrame, *,
-                         min_engagements: int, min_share: float, prior_strength: float) -> DataFrame:
+                         min_engagements: int, min_share: float, prior_strength: float,
+                         pooled: dict[str, float] | None = None) -> DataFrame:
     """AUDIENCE_SCHEMA rows for the creators outside every syndicate whose received `engagements` (actor_id,
     content_id: the window to judge) number at least `min_engagements` and come at least `min_share` from
     syndicate members — an audience bought from rings. audience_probability: the confirmed share of the other
     reviewed such creators (leave-one-out), shrunk toward the confirmed share of every reviewed syndicate
-    member (a boosted creator is as likely a violator as the ring that boosts it, until reviews say otherwise)."""
+    member tied by behaviour (a boosted creator is as likely a violator as the ring that boosts it, until reviews say
+    otherwise). `pooled`: `priors(scores, reviewed)` (computed when not given)."""
     members = scores.filter(F.col("syndicate_id").isNotNull()).select("account_id", "syndicate_id")
     received = (engagements.select("actor_id", "content_id")
                 .join(content.select("content_id", F.col("creator_id").alias("account_id")), "content_id")
@@ -109,7 +146,7 @@ def audience_probability(engagements: DataFrame, content: DataFrame, scores: Dat
                       & (F.col("from_rings") >= F.lit(min_share) * F.col("audience_engagements")))
               .join(reviewed, "account_id", "left"))
     totals = bought.agg(F.sum(F.coalesce("violation", F.lit(0))).alias("v"), F.count("violation").alias("n")).first()
-    prior = _member_prior(members.join(reviewed, "account_id", "left"))
+    prior = (pooled or priors(scores, reviewed))["members"]
     own_v = F.coalesce(F.col("violation"), F.lit(0))
     own_n = F.col("violation").isNotNull().cast("int")
     confirmed, reviewed_n = F.lit(totals["v"] or 0) - own_v, F.lit(totals["n"] or 0) - own_n
@@ -162,10 +199,15 @@ def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: D
         F.concat(F.lit("model "), _pct("score"), F.lit("%")),
         F.when(F.col("anomaly_probability").isNotNull(),
                F.concat(F.lit("anomaly "), _pct("anomaly_probability"), F.lit("%"))),
-        F.when(F.col("ring_probability").isNotNull(),
+        F.when(F.col("ring_probability").isNotNull() & F.col("ring_tie").eqNullSafe("infrastructure"),
                F.concat(F.lit("syndicate "), F.col("syndicate_id"), F.lit(" of "), F.col("ring_size"),
-                        F.lit(" accounts, "), F.col("ring_confirmed"), F.lit(" of "), F.col("ring_reviewed"),
-                        F.lit(" other reviewed members confirmed ("), _pct("ring_probability"), F.lit("%)"))),
+                        F.lit(" accounts, tied by shared device or IP only: "), F.col("ring_confirmed"), F.lit(" of "),
+                        F.col("ring_reviewed"), F.lit(" other such members of any ring reviewed confirmed ("),
+                        _pct("ring_probability"), F.lit("%)")))
+        .when(F.col("ring_probability").isNotNull(),
+              F.concat(F.lit("syndicate "), F.col("syndicate_id"), F.lit(" of "), F.col("ring_size"),
+                       F.lit(" accounts, "), F.col("ring_confirmed"), F.lit(" of "), F.col("ring_reviewed"),
+                       F.lit(" other reviewed members confirmed ("), _pct("ring_probability"), F.lit("%)"))),
         F.when(F.col("hit_probability").isNotNull(),
                F.concat(F.lit("hit by "), F.array_join("hit_strategies", ", "), F.lit(" ("),
                         _pct("hit_probability"), F.lit("% of their reviewed hits confirmed)"))),
@@ -174,15 +216,32 @@ def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: D
                         F.col("audience_engagements"), F.lit(" engagements; "), F.col("audience_confirmed"),
                         F.lit(" of "), F.col("audience_reviewed"), F.lit(" other such creators reviewed confirmed ("),
                         _pct("audience_probability"), F.lit("%)")))])
-    priority = F.lit(1.0) - none_of
+    combined = F.lit(1.0) - none_of
+    return joined.select(
+        F.lit("account").alias("entity_kind"), F.col("account_id").alias("entity_id"), combined.alias("priority"),
+        evidence.alias("evidence"), suggested_action(combined, actions).alias("suggested_action"),
+        F.col("score").alias("model_probability"), "anomaly_probability", "ring_probability", "hit_probability",
+        "syndicate_id", F.lit(None).cast("array<string>").alias("members"), "audience_probability",
+        combined.alias("combined_evidence"), F.lit(False).alias("calibrated"))
+
+
+def suggested_action(priority, actions: dict[str, float]):
+    """The highest of `actions` (suggested action -> lowest priority) that `priority` reaches; `monitor` below."""
     action = F.lit("monitor")
     for name, floor in sorted(actions.items(), key=lambda kv: kv[1]):
         action = F.when(priority >= F.lit(floor), F.lit(name)).otherwise(action)
-    return joined.select(
-        F.lit("account").alias("entity_kind"), F.col("account_id").alias("entity_id"), priority.alias("priority"),
-        evidence.alias("evidence"), action.alias("suggested_action"), F.col("score").alias("model_probability"),
-        "anomaly_probability", "ring_probability", "hit_probability", "syndicate_id",
-        F.lit(None).cast("array<string>").alias("members"), "audience_probability")
+    return action
+
+
+def with_calibration(accounts: DataFrame, steps: list[tuple[float, float]], actions: dict[str, float]) -> DataFrame:
+    """Account rows whose priority is their combined evidence calibrated by `steps` (models/queue/calibration.py),
+    the suggested action following it; unchanged when there are no steps."""
+    if not steps:
+        return accounts
+    priority = calibrated(F.col("combined_evidence"), steps)
+    return (accounts.withColumn("priority", priority)
+            .withColumn("suggested_action", suggested_action(F.col("priority"), actions))
+            .withColumn("calibrated", F.lit(True)))
 
 
 def syndicate_queue(accounts: DataFrame, syndicates: DataFrame) -> DataFrame:
@@ -190,7 +249,8 @@ def syndicate_queue(accounts: DataFrame, syndicates: DataFrame) -> DataFrame:
     `review the ring together`."""
     top = accounts.filter(F.col("syndicate_id").isNotNull()).groupBy("syndicate_id").agg(
         F.max("priority").alias("priority"), F.max("ring_probability").alias("ring_probability"),
-        F.avg("model_probability").alias("model_probability"))
+        F.avg("model_probability").alias("model_probability"), F.max("combined_evidence").alias("combined_evidence"),
+        F.max("calibrated").alias("calibrated"))
     rings = syndicates.select("syndicate_id", "size", "members", "shared_signals").join(top, "syndicate_id")
     evidence = F.concat(F.lit("ring of "), F.col("size"), F.lit(" accounts sharing "),
                         F.array_join(F.slice("shared_signals", 1, 3), ", "), F.lit("; highest member priority "),
@@ -200,11 +260,12 @@ def syndicate_queue(accounts: DataFrame, syndicates: DataFrame) -> DataFrame:
         evidence.alias("evidence"), F.lit("review the ring together").alias("suggested_action"),
         "model_probability", F.lit(None).cast("double").alias("anomaly_probability"), "ring_probability",
         F.lit(None).cast("double").alias("hit_probability"), "syndicate_id", "members",
-        F.lit(None).cast("double").alias("audience_probability"))
+        F.lit(None).cast("double").alias("audience_probability"), "combined_evidence", "calibrated")
 
 
 def ranked(queue: DataFrame, ds: dt.date) -> DataFrame:
     """The queue of one day with `rank` (1 = review first) over accounts and syndicates together."""
-    order = Window.orderBy(F.col("priority").desc(), F.col("entity_kind"), F.col("entity_id"))
+    order = Window.orderBy(F.col("priority").desc(), F.col("combined_evidence").desc(), F.col("entity_kind"),
+                           F.col("entity_id"))
     return queue.select(F.lit(ds).cast("date").alias("ds"), "*").withColumn("rank", F.row_number().over(order)) \
         .select(*QUEUE_COLUMNS)

@@ -26,10 +26,13 @@ from pyspark.sql import functions as F
 
 from features.graph import connected_components
 
-MEMBERSHIP_COLUMNS = ["account_id", "ds", "syndicate_id"]
+MEMBERSHIP_COLUMNS = ["account_id", "ds", "syndicate_id", "syndicate_links"]
 # Links that show coordinated behaviour (same content, repeat orders) and links that show shared means.
 BEHAVIOUR_LINKS = ("fingerprint", "orders")
 INFRASTRUCTURE_LINKS = ("device", "ip")
+# A member holding one of these is tied to its ring by behaviour; one holding only infrastructure links (a
+# household, an office behind one IP) is tied by shared means alone (`syndicate_links` says which).
+BEHAVIOUR_TIES = (*BEHAVIOUR_LINKS, "lockstep")
 # Share of members holding both kinds of link from which a group is coordinated.
 COORDINATED_MEMBER_SHARE = 0.5
 # Kind of an extra link, from the prefix of its link_key (`order_links` writes "o|<seller>").
@@ -133,7 +136,8 @@ def describe_syndicates(
     enforce_min_score: float,
     review_min_score: float,
 ) -> tuple[DataFrame, DataFrame]:
-    """(membership: account_id, ds, syndicate_id; syndicates: one row per syndicate, SYNDICATE_COLUMNS).
+    """(membership: account_id, ds, syndicate_id, syndicate_links (the member's own ties: device, ip,
+    fingerprint, orders, lockstep); syndicates: one row per syndicate, SYNDICATE_COLUMNS).
 
     `scores`: account_id, ds, score, anomaly_score. Shared signals: link types, lockstep, and the three
     behaviour features where the syndicate's mean log-value is furthest above the population's (in stds).
@@ -177,6 +181,9 @@ def describe_syndicates(
         "members", F.concat(links, lockstep, behaviour).alias("shared_signals"), "mean_score", "mean_anomaly_score",
         action.alias("suggested_action"), "syndicate_key",
     )
-    membership = members.join(syndicates.select("ds", "syndicate_key", "syndicate_id"), on=["ds", "syndicate_key"],
-                              how="inner").select(*MEMBERSHIP_COLUMNS)
+    # The member's own ties to its ring (its graph links, repeat orders, lockstep): evidence of each tie.
+    ties = F.array_sort(F.array_union("own_links", F.when(F.col("lockstep_group_id").isNotNull(),
+                                                          F.array(F.lit("lockstep"))).otherwise(F.array())))
+    membership = rows.join(syndicates.select("ds", "syndicate_key", "syndicate_id"), on=["ds", "syndicate_key"],
+                           how="inner").select("account_id", "ds", "syndicate_id", ties.alias("syndicate_links"))
     return membership, syndicates.select(*SYNDICATE_COLUMNS)

@@ -102,3 +102,52 @@ def test_time_split_and_disjoint_accounts(spark):
     sides = {r["is_validation"] for r in disjoint.select("is_validation").distinct().collect()}
     assert sides == {True, False}
     assert disjoint.filter(F.col("is_validation") & (F.col("ds") < plus(7))).count() == 0
+
+
+GROUPED = T.StructType([T.StructField("account_id", T.StringType()), T.StructField("ds", T.DateType()),
+                        T.StructField("lockstep_group_id", T.StringType()), T.StructField("graph_cluster_id", T.StringType()),
+                        T.StructField("graph_link_types", T.ArrayType(T.StringType()))])
+
+
+def test_unreviewed_co_members_of_a_confirmed_violator_become_weighted_positives(spark):
+    # farm: f1..f3 in one lockstep group, f1 confirmed; matrix: m1, m2 share content and a device (coordinated),
+    # m1 confirmed; household: h1 shares only device and IP with m1's cluster; reposter: r1 shares only a
+    # fingerprint with it; cleared: f4 in the farm's group but reviewed and cleared; loner: nothing.
+    rows = [("f1", D, "L1", None, None), ("f2", D, "L1", None, None), ("f3", D, "L1", None, None),
+            ("f4", D, "L1", None, None), ("m1", D, None, "G1", ["device", "fingerprint"]),
+            ("m2", D, None, "G1", ["device", "fingerprint", "ip"]), ("h1", D, None, "G1", ["device", "ip"]),
+            ("r1", D, None, "G1", ["fingerprint"]), ("loner", D, None, None, None)]
+    features = spark.createDataFrame(rows, GROUPED)
+    decisions = spark.createDataFrame([
+        ("d1", at(plus(2)), "f1", "violation"), ("d2", at(plus(3)), "m1", "violation"),
+        ("d3", at(plus(3)), "f4", "no_violation"),
+    ], DEC)
+    out = build_labels(decisions, features, horizon_days=7, unreviewed_weight=0.1, co_member_weight=0.5)
+    expected = spark.createDataFrame([
+        ("f1", D, 1, 1.0, True), ("m1", D, 1, 1.0, True), ("f4", D, 0, 1.0, True),
+        ("f2", D, 1, 0.5, False), ("f3", D, 1, 0.5, False), ("m2", D, 1, 0.5, False),
+        ("h1", D, 0, 0.1, False), ("r1", D, 0, 0.1, False), ("loner", D, 0, 0.1, False),
+    ], "account_id string, ds date, label int, weight double, is_reviewed boolean")
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+    # without unreviewed rows, only the promoted co-members join the reviewed ones
+    kept = build_labels(decisions, features, horizon_days=7, co_member_weight=0.5)
+    assert sorted(r["account_id"] for r in kept.collect()) == ["f1", "f2", "f3", "f4", "m1", "m2"]
+    # a violation known only after the row's horizon extends nothing
+    late = spark.createDataFrame([("d1", at(plus(9)), "f1", "violation")], DEC)
+    assert build_labels(late, features, horizon_days=7, unreviewed_weight=0.1,
+                        co_member_weight=0.5).filter(F.col("label") == 1).count() == 0
+
+
+def test_validation_judges_on_reviews_only(spark):
+    from models.training.labels import reviewed_validation
+
+    rows = spark.createDataFrame([
+        ("a", D, 1, 0.5, False, False), ("b", D, 1, 0.5, False, True), ("c", D, 1, 1.0, True, True),
+        ("d", D, 0, 0.1, False, True),
+    ], "account_id string, ds date, label int, weight double, is_reviewed boolean, is_validation boolean")
+    expected = spark.createDataFrame([
+        ("a", D, 1, 0.5, False, False), ("b", D, 0, 0.1, False, True), ("c", D, 1, 1.0, True, True),
+        ("d", D, 0, 0.1, False, True),
+    ], "account_id string, ds date, label int, weight double, is_reviewed boolean, is_validation boolean")
+    assert_df_equality(reviewed_validation(rows, 0.1), expected, ignore_row_order=True, ignore_nullable=True)
+    assert sorted(r["account_id"] for r in reviewed_validation(rows, None).collect()) == ["a", "c"]

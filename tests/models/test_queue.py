@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from chispa import assert_df_equality
 
-from models.queue.priority import (account_queue, anomaly_probability, hit_probability, ranked, reviewed_accounts,
-                                   ring_probability, syndicate_queue)
+from models.queue.priority import (account_queue, anomaly_probability, hit_probability, priors, ranked,
+                                   reviewed_accounts, ring_probability, syndicate_queue)
 
 DS = dt.date(2026, 1, 20)
 ACTIONS = {"enforce": 0.9, "review": 0.5, "monitor": 0.0}
@@ -123,3 +123,36 @@ def test_a_creator_whose_audience_comes_from_rings_is_evidence_calibrated_on_suc
     assert queue["b1"]["priority"] > queue["lone"]["priority"]
     assert "audience from syndicates: 83% of its 24 engagements" in queue["b1"]["evidence"]
     assert queue["n5"]["audience_probability"] is None
+
+
+def test_a_member_tied_by_shared_means_alone_does_not_inherit_its_rings_confirmations(spark, frames):
+    scores, decisions = frames
+    # S1 again, now with each member's ties: r1..r4 share content fingerprints (behaviour); h1, h2 joined the ring
+    # through a shared device and IP only (a household beside the ring), with scores like r1's.
+    ties = {"r1": ["device", "fingerprint"], "r2": ["fingerprint"], "r3": ["fingerprint", "ip"],
+            "r4": ["fingerprint"], "h1": ["device", "ip"], "h2": ["device", "ip"]}
+    rows = [(r["account_id"], r["score"], r["anomaly_score"], r["syndicate_id"], ties.get(r["account_id"]))
+            for r in scores.collect()] + [("h1", 0.30, 0.9, "S1", ties["h1"]), ("h2", 0.30, 0.9, "S1", ties["h2"])]
+    scores = spark.createDataFrame(rows, "account_id string, score double, anomaly_score double, "
+                                         "syndicate_id string, syndicate_links array<string>")
+    reviewed = reviewed_accounts(decisions, as_of=DS)
+    pooled = priors(scores, reviewed)
+    assert pooled == {"accounts": pytest.approx(2 / 19), "members": 1.0}  # r3, r4 confirmed; n1, n2 cleared
+    ring = {r["account_id"]: r for r in ring_probability(scores, reviewed, prior_strength=1.0, pooled=pooled).collect()}
+    assert ring["r1"]["ring_tie"] == "behaviour" and ring["r1"]["ring_probability"] == pytest.approx(1.0)
+    # no infrastructure-only member of any ring was reviewed: h1 is as likely as any account
+    assert ring["h1"]["ring_tie"] == "infrastructure" and ring["h1"]["ring_reviewed"] == 0
+    assert ring["h1"]["ring_probability"] == pytest.approx(2 / 19)
+    assert ring["h1"]["ring_size"] == 6
+    no_hits = spark.createDataFrame([], "account_id string, hit_probability double, hit_strategies array<string>")
+    queue = {r["entity_id"]: r for r in account_queue(
+        scores, anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0),
+        ring_probability(scores, reviewed, prior_strength=1.0), no_hits, actions=ACTIONS).collect()}
+    assert queue["r1"]["priority"] > queue["lone"]["priority"] > queue["h1"]["priority"]
+    assert "tied by shared device or IP only" in queue["h1"]["evidence"]
+    # once reviews confirm such members elsewhere, the tie is evidence again
+    confirmed = decisions.unionByName(spark.createDataFrame(
+        [("h2", dt.datetime(2026, 1, 13, 9), "violation")], "target_id string, ts timestamp, outcome string"))
+    again = reviewed_accounts(confirmed, as_of=DS)
+    h1 = next(r for r in ring_probability(scores, again, prior_strength=1.0).collect() if r["account_id"] == "h1")
+    assert (h1["ring_confirmed"], h1["ring_reviewed"]) == (1, 1) and h1["ring_probability"] > 0.5

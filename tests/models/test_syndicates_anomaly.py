@@ -68,6 +68,9 @@ def test_syndicates_recovered_with_signals_and_actions(spark):
     assert found["S-f1"]["suggested_action"].startswith("enforce")
     by_account = {r["account_id"]: r["syndicate_id"] for r in membership.collect()}
     assert by_account["r5"] == "S-r1" and by_account["f3"] == "S-f1" and "h1" not in by_account
+    # each member's own ties to its ring: r1 a device, r4 a device and lockstep, r5 lockstep only
+    ties = {r["account_id"]: r["syndicate_links"] for r in membership.collect()}
+    assert ties["r1"] == ["device"] and ties["r4"] == ["device", "lockstep"] and ties["r5"] == ["lockstep"]
 
 
 def test_anomaly_scores_rank_the_outliers_first(spark):
