@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,3 +162,30 @@ def setup_logging(verbose: bool = False) -> None:
     )
     for chatty in ("py4j", "XGBoost-PySpark"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+def is_connect(spark) -> bool:
+    """True for a Spark Connect session (no SparkContext on the client)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+@contextmanager
+def spark_work(spark, name: str, description: str) -> Iterator[None]:
+    """Name the Spark work done inside: the job group `name` with `description` in the Spark UI on classic Spark,
+    the tag `name` on Spark Connect (the one place that branches between them). Restores the previous labels."""
+    if is_connect(spark):
+        tag = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "govern"
+        spark.addTag(tag)
+        try:
+            yield
+        finally:
+            spark.removeTag(tag)
+        return
+    sc = spark.sparkContext
+    before = {key: sc.getLocalProperty(key) for key in ("spark.jobGroup.id", "spark.job.description")}
+    sc.setJobGroup(name, description, interruptOnCancel=False)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            sc.setLocalProperty(key, value)

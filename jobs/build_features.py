@@ -13,8 +13,8 @@ import logging
 import time
 
 from creator_governance.contract import ENTITIES
-from creator_governance.jobargs import config_of, days_of, job_parser
-from creator_governance.runtime import JobContext, open_context, setup_logging
+from creator_governance.jobargs import job_parser
+from creator_governance.runtime import JobContext
 from creator_governance.settings import FeaturesSettings
 from features.common import LOOKBACK_DAYS, FeatureParams, Sources
 from features.content import build_content_features
@@ -26,9 +26,13 @@ log = logging.getLogger("jobs.build_features")
 EVENTS = ("engagements", "sessions", "orders", "reports", "decisions")
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     parser = job_parser("govern features", "Compute creator_features and content_features for --ds or a range.")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def params_of(settings: FeaturesSettings) -> FeatureParams:
@@ -74,11 +78,16 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     return summary
 
 
+def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
+    return run(ctx, days)
+
+
+def report(days: list[dt.date], summary: dict) -> str:
+    return (f"features: {len(days)} day(s) {days[0]}..{days[-1]}: {summary['creator_features']} creator rows, "
+            f"{summary['content_features']} content rows in {summary['seconds']} s")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    setup_logging(args.verbose)
-    days = days_of(args)
-    summary = run(open_context(config_of(args)), days)
-    print(f"features: {len(days)} day(s) {days[0]}..{days[-1]}: {summary['creator_features']} creator rows, "
-          f"{summary['content_features']} content rows in {summary['seconds']} s")
-    return 0
+    from jobs.registry import job
+
+    return job("features").main(argv)

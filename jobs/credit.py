@@ -11,16 +11,20 @@ import logging
 from pyspark.sql import functions as F
 
 from creator_governance.contract import ENTITIES
-from creator_governance.jobargs import config_of, days_of, job_parser
-from creator_governance.runtime import JobContext, open_context, setup_logging
+from creator_governance.jobargs import job_parser
+from creator_governance.runtime import JobContext
 from creator_governance.settings.strategies import CreditSettings
 from models.credit.score import CreditParams, build_creator_credit
 
 log = logging.getLogger("jobs.credit")
 
 
+def parser():
+    return job_parser("govern credit", "Compute creator_credit for --ds or a range.")
+
+
 def parse_args(argv: list[str] | None):
-    return job_parser("govern credit", "Compute creator_credit for --ds or a range.").parse_args(argv)
+    return parser().parse_args(argv)
 
 
 def params_of(settings: CreditSettings) -> CreditParams:
@@ -46,10 +50,15 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     return {"rows": rows, "rated": rated}
 
 
+def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
+    return run(ctx, days)
+
+
+def report(days: list[dt.date], summary: dict) -> str:
+    return f"credit: {len(days)} day(s) {days[0]}..{days[-1]}: {summary['rows']} rows, {summary['rated']} rated"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    setup_logging(args.verbose)
-    days = days_of(args)
-    summary = run(open_context(config_of(args)), days)
-    print(f"credit: {len(days)} day(s) {days[0]}..{days[-1]}: {summary['rows']} rows, {summary['rated']} rated")
-    return 0
+    from jobs.registry import job
+
+    return job("credit").main(argv)

@@ -15,19 +15,23 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from creator_governance.dashboard import DashboardData, render
-from creator_governance.jobargs import config_of, days_of, job_parser
-from creator_governance.runtime import JobContext, open_context
+from jobs.dashboard_page import DashboardData, render
+from creator_governance.jobargs import job_parser
+from creator_governance.runtime import JobContext
 
 TREND_DAYS = 35
 BINS = 20
 REFERENCE_LAG_DAYS = 7
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     parser = job_parser("govern dashboard", "Render the daily HTML dashboard.")
     parser.add_argument("--out", help="folder for the HTML files (default: <lakehouse>/_dashboard)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def gather(ctx: JobContext, ds: dt.date) -> DashboardData:
@@ -141,9 +145,15 @@ def run(ctx: JobContext, ds: dt.date, out: str | None = None) -> str:
     return path
 
 
+def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
+    return {"paths": {day.isoformat(): run(ctx, day, args.out) for day in days}}
+
+
+def report(days: list[dt.date], summary: dict) -> str:
+    return "\n".join(f"dashboard {day}: {path}" for day, path in summary["paths"].items())
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    ctx = open_context(config_of(args))
-    for day in days_of(args):
-        print(f"dashboard {day}: {run(ctx, day, args.out)}")
-    return 0
+    from jobs.registry import job
+
+    return job("dashboard").main(argv)

@@ -24,12 +24,16 @@ DEFAULT_LAKEHOUSE = os.path.join("demo", "lakehouse")
 DEFAULT_ENV = "demo"
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     parser = job_parser("govern demo", "Simulate an ecosystem and run the whole pipeline on it.", dates=False)
     parser.add_argument("--accounts", type=int, default=3000, help="accounts to simulate (default 3000)")
     parser.add_argument("--days", type=int, default=28, help="days to simulate (default 28)")
     parser.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    args = parser().parse_args(argv)
     args.lakehouse = args.lakehouse or DEFAULT_LAKEHOUSE
     args.env = args.env or DEFAULT_ENV
     return args
@@ -49,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         simulate.main(sim_argv)
     days = [start + dt.timedelta(days=i) for i in range(args.days)]
     ctx = open_context(cfg)
-    plan = pipeline.Plan(days=days, mode="backfill", shared=shared, landing=landing)
+    plan = pipeline.Plan(days=days, mode="backfill", landing=landing)
     pipeline.run(ctx, plan)
     report(ctx, lakehouse, landing, days[-1])
     return 0

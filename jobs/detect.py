@@ -26,7 +26,7 @@ TIME_NAMES = ("timestamp", "ds", "date", "time", "datetime")
 ADDED = ("expected", "lower", "upper", "score", "is_anomaly", "status")
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parser() -> argparse.ArgumentParser:
     parser = job_parser("govern detect", "Flag anomalies in CSV time series.", dates=False, lakehouse=False)
     parser.add_argument("--input", required=True, help="CSV file with a header row")
     parser.add_argument("--output", required=True, help="CSV file to write (input columns + detector columns)")
@@ -40,7 +40,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--season", default=None,
                         help="season length in points, 'auto' or 'none' (default: alerts.detector.season, else auto)")
     parser.add_argument("--threshold", type=float, help="score beyond which a point is outside (default from config)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def pick_columns(df: pd.DataFrame, time_col: str | None, value_col: str | None) -> tuple[str, str]:

@@ -40,7 +40,7 @@ RESULTS_SCHEMA = T.StructType([T.StructField(n, t) for n, t in [
     ("run_at", T.TimestampType())]])
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     parser = job_parser("govern experiment", "Analyse an A/B test (assignments table) or, with --did, a launch "
                         "without randomisation, over --from..--to; write experiment_results and a report.")
     parser.add_argument("--experiment", required=True, help="experiment name (assignments.experiment, or a label "
@@ -53,7 +53,11 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--treated-value", dest="treated_value", action="append",
                         help="treated slice value (--did; repeatable)")
     parser.add_argument("--launch-date", dest="launch_date", help="first treated day, YYYY-MM-DD (--did)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    args = parser().parse_args(argv)
     if args.did and not (args.treated_value and args.launch_date):
         raise UsageError("--did needs --treated-value and --launch-date")
     if args.pre_days is not None and args.pre_days < 0:

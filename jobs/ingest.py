@@ -30,17 +30,21 @@ from creator_governance.ingest.records import (
     build_quarantine, file_counts,
 )
 from creator_governance.ingest.validate import is_valid, with_validated
-from creator_governance.jobargs import UsageError, config_of, job_parser
-from creator_governance.runtime import JobContext, open_context
+from creator_governance.jobargs import UsageError, job_parser
+from creator_governance.runtime import JobContext
 
 log = logging.getLogger("creator_governance.ingest")
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     parser = job_parser("govern ingest", "Ingest every new file of a landing zone into bronze Delta tables.",
                         dates=False)
     parser.add_argument("--landing", help="landing zone folder (default: ingest.landing in the config)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def run(ctx: JobContext, landing: str) -> dict:
@@ -218,15 +222,23 @@ def _write_quality(ctx: JobContext, metrics: list[dict], *, run_id, at, committe
     ctx.tables.overwrite(DATA_QUALITY, new, partition_by=[], run_id=run_id)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    cfg = config_of(args)
-    landing = args.landing or cfg.ingest.landing
+def run_job(ctx: JobContext, days: list, args) -> dict:
+    """Ingest --landing (or ingest.landing); `days` are not used (ingest takes every new file)."""
+    landing = args.landing or ctx.cfg.ingest.landing
     if not landing:
         raise UsageError("which landing zone? give --landing LANDING or set ingest.landing")
-    summary = run(open_context(cfg), landing)
-    print(f"ingest {summary['run_id']}: {summary['files_new']} new files of {summary['files_found']} "
-          f"({summary['files_redelivered']} re-delivered, {summary['files_unreadable']} unreadable); rows read "
-          f"{summary['rows_read']} = accepted {summary['rows_accepted']} + quarantined {summary['rows_quarantined']} "
-          f"+ duplicates {summary['rows_duplicate']}; {summary['seconds']} s, {summary['rows_per_second']} rows/s")
-    return 0
+    return run(ctx, landing)
+
+
+def report(days: list, summary: dict) -> str:
+    return (f"ingest {summary['run_id']}: {summary['files_new']} new files of {summary['files_found']} "
+            f"({summary['files_redelivered']} re-delivered, {summary['files_unreadable']} unreadable); rows read "
+            f"{summary['rows_read']} = accepted {summary['rows_accepted']} + quarantined "
+            f"{summary['rows_quarantined']} + duplicates {summary['rows_duplicate']}; {summary['seconds']} s, "
+            f"{summary['rows_per_second']} rows/s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from jobs.registry import job
+
+    return job("ingest").main(argv)

@@ -11,10 +11,14 @@ from creator_governance.jobargs import config_of, job_parser
 from creator_governance.runtime import JobContext, open_context
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     parser = job_parser("govern tables", "List every table of the lakehouse.", dates=False)
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def run(ctx: JobContext) -> list[dict]:

@@ -21,19 +21,23 @@ from pyspark.sql import functions as F
 
 from creator_governance.contract import LANDING_ENTITIES
 from creator_governance.ingest.records import INGEST_LOG
-from creator_governance.jobargs import config_of, days_of, job_parser
-from creator_governance.runtime import JobContext, open_context, setup_logging
+from creator_governance.jobargs import job_parser
+from creator_governance.runtime import JobContext
 from creator_governance.settings.tables import VacuumOn
 
 log = logging.getLogger("jobs.maintain")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     parser = job_parser("govern maintain", "Compact the small files of the days' partitions; vacuum when due.")
     parser.add_argument("--vacuum", choices=["due", "always", "never"], default="due",
                         help="due: when one of the days is tables.vacuum_on (default); always; never")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def vacuum_due(vacuum_on: VacuumOn, days: list[dt.date]) -> bool:
@@ -86,17 +90,22 @@ def run(ctx: JobContext, days: list[dt.date], *, vacuum: str = "due") -> dict:
     }
 
 
+def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
+    return run(ctx, days, vacuum=args.vacuum)
+
+
+def report(days: list[dt.date], summary: dict) -> str:
+    lines = [f"maintain: {len(days)} day(s) {days[0]}..{days[-1]}: {len(summary['compacted'])} of "
+             f"{summary['tables']} tables compacted, {summary['files_removed']} files -> {summary['files_added']} "
+             f"in {summary['compact_seconds']} s; "
+             + (f"vacuum deleted {summary['files_deleted']} files" if summary["vacuumed"] else "vacuum not due")
+             + f"; {summary['seconds']} s"]
+    lines += [f"  {r.table}: {r.files_removed} files -> {r.files_added} ({len(r.partitions)} partition(s)), "
+              f"version {r.version}" for r in summary["compacted"]]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    setup_logging(args.verbose)
-    days = days_of(args)
-    summary = run(open_context(config_of(args)), days, vacuum=args.vacuum)
-    print(f"maintain: {len(days)} day(s) {days[0]}..{days[-1]}: {len(summary['compacted'])} of "
-          f"{summary['tables']} tables compacted, {summary['files_removed']} files -> {summary['files_added']} "
-          f"in {summary['compact_seconds']} s; "
-          + (f"vacuum deleted {summary['files_deleted']} files" if summary["vacuumed"] else "vacuum not due")
-          + f"; {summary['seconds']} s")
-    for result in summary["compacted"]:
-        print(f"  {result.table}: {result.files_removed} files -> {result.files_added} "
-              f"({len(result.partitions)} partition(s)), version {result.version}")
-    return 0
+    from jobs.registry import job
+
+    return job("maintain").main(argv)

@@ -16,8 +16,8 @@ from functools import reduce
 
 from pyspark.sql import functions as F
 
-from creator_governance.jobargs import config_of, days_of, job_parser
-from creator_governance.runtime import JobContext, open_context, setup_logging
+from creator_governance.jobargs import job_parser
+from creator_governance.runtime import JobContext
 from creator_governance.settings import MetricsSettings
 from models.metrics.definitions import EhiComponentDef, MetricDef, missing_sources, render_rows
 from models.metrics.dimensions import build_account_dims
@@ -30,8 +30,12 @@ CUBE = "metric_cube"
 CUBE_SCHEMA = "ds date, metric string, leaf string, numerator double, denominator double"
 
 
+def parser():
+    return job_parser("govern metrics", "Compute governance_metrics for --ds or a range.")
+
+
 def parse_args(argv: list[str] | None):
-    return job_parser("govern metrics", "Compute governance_metrics for --ds or a range.").parse_args(argv)
+    return parser().parse_args(argv)
 
 
 def definitions_of(settings: MetricsSettings) -> list[MetricDef]:
@@ -100,13 +104,18 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
             "seconds": round(time.monotonic() - start, 1)}
 
 
+def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
+    return run(ctx, days)
+
+
+def report(days: list[dt.date], summary: dict) -> str:
+    lines = [f"metrics: {len(days)} day(s) {days[0]}..{days[-1]}: {len(summary['computed'])} metrics, "
+             f"{summary['rows']} rows in {summary['seconds']} s"]
+    lines += [f"  skipped {name}: {reason}" for name, reason in summary["skipped"].items()]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    setup_logging(args.verbose)
-    days = days_of(args)
-    summary = run(open_context(config_of(args)), days)
-    print(f"metrics: {len(days)} day(s) {days[0]}..{days[-1]}: {len(summary['computed'])} metrics, "
-          f"{summary['rows']} rows in {summary['seconds']} s")
-    for name, reason in summary["skipped"].items():
-        print(f"  skipped {name}: {reason}")
-    return 0
+    from jobs.registry import job
+
+    return job("metrics").main(argv)

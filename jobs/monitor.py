@@ -18,8 +18,8 @@ import time
 import pandas as pd
 from pyspark.sql import functions as F
 
-from creator_governance.jobargs import config_of, days_of, job_parser
-from creator_governance.runtime import JobContext, open_context, setup_logging
+from creator_governance.jobargs import job_parser
+from creator_governance.runtime import JobContext
 from models.monitoring.alerts import ALERTS_SCHEMA, build_alerts, warmup_metrics
 from models.monitoring.attribution import derive_lever_events
 from models.monitoring.series import score_all
@@ -29,9 +29,13 @@ TABLE = "alerts"
 CUBE = "metric_cube"
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     return job_parser("govern monitor", "Detect metric anomalies and their root causes for --ds or a range."
-                      ).parse_args(argv)
+                      )
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def governance_events(ctx: JobContext, first: dt.date, last: dt.date) -> list[dict]:
@@ -114,13 +118,17 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     }
 
 
+def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
+    return run(ctx, days)
+
+
+def report(days: list[dt.date], s: dict) -> str:
+    return (f"monitor: {len(days)} day(s) {days[0]}..{days[-1]}: {s['series_days']} series-days scored, "
+            f"{s['alerts']} alert rows ({s['new']} new, {s['continuing']} continuing, {s['resolved']} resolved), "
+            f"causes {s['by_cause']}, {s['events']} governance events, {s['seconds']} s")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    setup_logging(args.verbose)
-    days = days_of(args)
-    s = run(open_context(config_of(args)), days)
-    print(f"monitor: {len(days)} day(s) {days[0]}..{days[-1]}: {s['series_days']} series-days scored, "
-          f"{s['alerts']} alert rows ({s['new']} new, {s['continuing']} continuing, {s['resolved']} resolved), "
-          f"causes {s['by_cause']}, "
-          f"{s['events']} governance events, {s['seconds']} s")
-    return 0
+    from jobs.registry import job
+
+    return job("monitor").main(argv)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from types import ModuleType
+import contextlib
 
 from creator_governance.lock import writer_scope
+from jobs.registry import job
 
 # widget name -> the job option it fills; empty widgets are left out.
 WIDGET_OPTIONS = {"ds": "--ds", "landing": "--landing", "env": "--env", "conf": "--conf", "lakehouse": "--lakehouse"}
@@ -20,11 +21,12 @@ def argv_from_widgets(values: dict[str, str]) -> list[str]:
     return argv
 
 
-def launch(job: ModuleType, dbutils, widgets: tuple[str, ...]) -> None:
-    """Run `job.main` with the notebook's widget values; raise so the task fails when the job does."""
-    values = {name: dbutils.widgets.get(name) for name in widgets}
+def launch(name: str, dbutils, widgets: tuple[str, ...]) -> None:
+    """Run the registered job `name` with the notebook's widget values; raise so the task fails when it does."""
+    values = {widget: dbutils.widgets.get(widget) for widget in widgets}
+    launched = job(name)
     # The same lakehouse lock as the CLI, so a notebook task and a `govern` run never write at once.
-    with writer_scope(job.__name__.rsplit(".", 1)[-1]):
-        code = job.main(argv_from_widgets(values))
+    with writer_scope(name) if launched.writes else contextlib.nullcontext():
+        code = launched.main(argv_from_widgets(values))
     if code:
-        raise RuntimeError(f"{job.__name__} exited with code {code}")
+        raise RuntimeError(f"govern {name} exited with code {code}")

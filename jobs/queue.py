@@ -18,8 +18,8 @@ import time
 from pyspark.sql import functions as F
 
 from creator_governance.contract import ENTITIES
-from creator_governance.jobargs import config_of, days_of, job_parser
-from creator_governance.runtime import JobContext, NotReady, open_context, setup_logging
+from creator_governance.jobargs import job_parser
+from creator_governance.runtime import JobContext, NotReady
 from models.queue.calibration import calibration_sample, fit_calibration
 from models.queue.priority import (account_queue, anomaly_probability, audience_probability, hit_probability,
                                    priors, ranked, reviewed_accounts, ring_probability, syndicate_queue,
@@ -29,8 +29,12 @@ log = logging.getLogger("jobs.queue")
 TABLE = "risk_queue"
 
 
+def parser():
+    return job_parser("govern queue", "Build the review queue (risk_queue) for --ds or a range.")
+
+
 def parse_args(argv: list[str] | None):
-    return job_parser("govern queue", "Build the review queue (risk_queue) for --ds or a range.").parse_args(argv)
+    return parser().parse_args(argv)
 
 
 def queue_of(ctx: JobContext, ds: dt.date):
@@ -116,10 +120,16 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
             "calibration_sampled": calibrated_on, "seconds": round(time.monotonic() - start, 1)}
 
 
+def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
+    return run(ctx, days)
+
+
+def report(days: list[dt.date], s: dict) -> str:
+    return (f"queue: {len(days)} day(s) {days[0]}..{days[-1]}: {s['rows']} rows {s['by_action']} "
+            f"({s['calibrated_rows']} with a calibrated priority) in {s['seconds']} s")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    setup_logging(args.verbose)
-    days = days_of(args)
-    s = run(open_context(config_of(args)), days)
-    print(f"queue: {len(days)} day(s) {days[0]}..{days[-1]}: {s['rows']} rows {s['by_action']} in {s['seconds']} s")
-    return 0
+    from jobs.registry import job
+
+    return job("queue").main(argv)

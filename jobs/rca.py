@@ -22,7 +22,7 @@ from models.monitoring.localize import COLUMNS, localize
 OUTPUT = ("input", "rank", *COLUMNS)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parser() -> argparse.ArgumentParser:
     parser = job_parser("govern rca", "Localise the root cause of one move per leaf-table file.", dates=False,
                         lakehouse=False)
     parser.add_argument("--input", nargs="+", required=True,
@@ -34,7 +34,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--denominator-col", help="denominator of a ratio metric (sum(value) / sum(denominator))")
     parser.add_argument("--denominator-forecast-col", help="forecast of the denominator (with --denominator-col)")
     parser.add_argument("--output", required=True, help="CSV to write: input, rank, cause, explanatory_power, ...")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def dims_of(text: str) -> list[str]:

@@ -17,7 +17,7 @@ day(s), unless new data was ingested in this run, an earlier step was redone, or
 from __future__ import annotations
 
 import datetime as dt
-import importlib
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -26,9 +26,10 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from rich.console import Console
 
-from creator_governance.cli import one_line
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
-from creator_governance.runtime import JobContext, NotReady, open_context
+from creator_governance.reasons import one_line
+from creator_governance.runtime import JobContext, NotReady, open_context, spark_work
+from jobs.registry import PIPELINE, Job, days_label, job
 
 console = Console(stderr=True, highlight=False)
 
@@ -42,35 +43,15 @@ PIPELINE_RUNS = T.StructType(
         T.StructField("rows", T.LongType()),
         T.StructField("error", T.StringType()),
         T.StructField("ds", T.DateType()),
+        T.StructField("summary", T.StringType()),
     ]
 )
-
-
-@dataclass(frozen=True)
-class Step:
-    """A daily step: the job module it runs and the table whose `ds` partitions it produces."""
-
-    name: str
-    module: str
-    output: str | None
-    ranged: bool = True  # the job takes --from/--to in one pass
-
-
-DAILY_STEPS: tuple[Step, ...] = (
-    Step("features", "jobs.build_features", "creator_features"),
-    Step("train", "jobs.train", None, ranged=False),
-    Step("score", "jobs.score", "creator_scores"),
-    Step("strategies", "jobs.strategies", "strategy_hits"),
-    Step("queue", "jobs.queue", "risk_queue"),
-    Step("metrics", "jobs.metrics", "governance_metrics"),
-    Step("monitor", "jobs.monitor", "alerts"),
-    Step("dashboard", "jobs.dashboard", None, ranged=False),
-    Step("maintain", "jobs.maintain", None),
-)
+# The daily steps, in order (jobs.registry.PIPELINE: declared there only).
+DAILY_STEPS: tuple[Job, ...] = tuple(job(name) for name in PIPELINE)
 DEFAULT_RETRAIN_DAYS = 7
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     parser = job_parser("govern run", "Run the whole daily pipeline for a day or a range.")
     parser.add_argument("--landing", help="landing zone to ingest first (default: ingest.landing from config)")
     parser.add_argument("--mode", choices=["daily", "backfill"],
@@ -81,16 +62,11 @@ def parse_args(argv: list[str] | None):
                              f"(default {DEFAULT_RETRAIN_DAYS})")
     parser.add_argument("--force", action="store_true", help="redo steps that already succeeded")
     parser.add_argument("--steps", help="comma-separated subset of steps (default: all)")
-    return parser.parse_args(argv)
+    return parser
 
 
-def passthrough(args) -> list[str]:
-    """The shared options every step receives."""
-    out = []
-    for option, value in (("--conf", args.conf), ("--env", args.env), ("--lakehouse", args.lakehouse)):
-        if value:
-            out += [option, value]
-    return out
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 @dataclass
@@ -99,7 +75,6 @@ class Plan:
 
     days: list[dt.date]
     mode: str
-    shared: list[str]
     landing: str | None = None
     force: bool = False
     only: set[str] | None = None
@@ -116,8 +91,8 @@ def run(ctx: JobContext, plan: Plan) -> dict:
     summary = {"run_id": run_id, "done": 0, "skipped": 0}
     redo = plan.force
     if plan.landing and plan.wants("ingest"):
-        rows = _run_step(ctx, run_id, "ingest", "jobs.ingest", ["--landing", plan.landing, *plan.shared],
-                         plan.days, None)
+        ingest = job("ingest")
+        rows = _run_step(ctx, run_id, ingest, plan.days, ingest.defaults(landing=plan.landing), recorded=plan.days)
         redo = redo or rows > 0
         summary["done"] += 1
     batches = [plan.days] if plan.mode == "backfill" else [[d] for d in plan.days]
@@ -126,16 +101,15 @@ def run(ctx: JobContext, plan: Plan) -> dict:
         for step in DAILY_STEPS:
             if not plan.wants(step.name):
                 continue
-            argv = _step_argv(ctx, step, days, plan)
-            if argv is None or (not batch_redo and all((step.name, d) in done for d in _recorded(step, days))):
-                _record(ctx, run_id, step.name, _recorded(step, days), "skipped", 0.0, 0, None)
-                console.print(f"[dim]{_label(days)} {step.name}: skipped ({'not due' if argv is None else 'done'})"
-                              "[/dim]")
+            due = _due(ctx, step, days, plan)
+            recorded = _recorded(step, days)
+            if not due or (not batch_redo and all((step.name, d) in done for d in recorded)):
+                _record(ctx, run_id, step.name, recorded, "skipped", 0.0, 0, None)
+                console.print(f"[dim]{_label(days)} {step.name}: skipped ({'done' if due else 'not due'})[/dim]")
                 summary["skipped"] += 1
                 continue
             try:
-                _run_step(ctx, run_id, step.name, step.module, [*argv, *plan.shared], _recorded(step, days),
-                          step.output)
+                _run_step(ctx, run_id, step, recorded, step.defaults(), recorded=recorded)
             except NotReady as exc:
                 _record(ctx, run_id, step.name, _recorded(step, days), "skipped", 0.0, 0, str(exc)[:500])
                 console.print(f"[yellow]{_label(days)} {step.name}: skipped, not ready: {exc}[/yellow]")
@@ -146,13 +120,10 @@ def run(ctx: JobContext, plan: Plan) -> dict:
     return summary
 
 
-def _step_argv(ctx: JobContext, step: Step, days: list[dt.date], plan: Plan) -> list[str] | None:
-    """The step's date arguments, or None when the step is not due (training in daily mode)."""
-    if step.name == "train" and plan.mode == "daily" and not _training_due(ctx, days[-1], plan.retrain_days):
-        return None
-    if step.name in ("train", "dashboard") or len(days) == 1:
-        return ["--ds", days[-1].isoformat()]
-    return ["--from", days[0].isoformat(), "--to", days[-1].isoformat()]
+def _due(ctx: JobContext, step: Job, days: list[dt.date], plan: Plan) -> bool:
+    """False when the step is not due: training in daily mode while the newest model is recent."""
+    return not (step.name == "train" and plan.mode == "daily"
+                and not _training_due(ctx, days[-1], plan.retrain_days))
 
 
 def _training_due(ctx: JobContext, day: dt.date, retrain_days: int) -> bool:
@@ -164,7 +135,7 @@ def _training_due(ctx: JobContext, day: dt.date, retrain_days: int) -> bool:
     return newest is None or (day - newest).days >= retrain_days
 
 
-def _recorded(step: Step, days: list[dt.date]) -> list[dt.date]:
+def _recorded(step: Job, days: list[dt.date]) -> list[dt.date]:
     """The days a step's run is recorded under: all of them, or the last for a one-shot step."""
     return days if step.ranged else days[-1:]
 
@@ -173,42 +144,26 @@ def _label(days: list[dt.date]) -> str:
     return days[0].isoformat() if len(days) == 1 else f"{days[0]}..{days[-1]}"
 
 
-def _run_step(ctx: JobContext, run_id: str, name: str, module: str, argv: list[str], days: list[dt.date],
-              output: str | None) -> int:
-    console.print(f"[bold]{_label(days)} {name}[/bold] …")
+def _run_step(ctx: JobContext, run_id: str, step: Job, days: list[dt.date], args, *,
+              recorded: list[dt.date]) -> int:
+    """Run one step in-process on the shared context; record it with the summary it returns; rows it wrote."""
+    console.print(f"[bold]{_label(recorded)} {step.name}[/bold] …")
     start = time.monotonic()
     started_at = dt.datetime.now(dt.timezone.utc)
     try:
-        code = importlib.import_module(module).main(argv)
-        if code:
-            raise RuntimeError(f"{module} exited with code {code}")
+        with spark_work(ctx.spark, f"govern {step.name}", f"govern {step.name} {days_label(recorded)} (run {run_id})"):
+            result = step.run(ctx, days, args)
     except NotReady:
         raise
     except Exception as exc:
         reason = one_line(exc)
-        _record(ctx, run_id, name, days, "failed", time.monotonic() - start, 0, reason[:500], started_at)
-        raise RuntimeError(f"step {name} failed for {_label(days)}: {reason}") from exc
-    if name == "ingest":
-        rows = _ingested_rows(ctx)
-    elif output and ctx.tables.exists(output):
-        rows = sum(ctx.tables.partition_rows(output, d) for d in days)
-    else:
-        rows = 0
-    _record(ctx, run_id, name, days, "success", time.monotonic() - start, rows, None, started_at)
-    console.print(f"{_label(days)} {name}: done in {time.monotonic() - start:.1f}s, {rows} rows")
+        _record(ctx, run_id, step.name, recorded, "failed", time.monotonic() - start, 0, reason[:500], started_at)
+        raise RuntimeError(f"step {step.name} failed for {_label(recorded)}: {reason}") from exc
+    rows = step.rows(result)
+    _record(ctx, run_id, step.name, recorded, "success", time.monotonic() - start, rows, None, started_at,
+            summary=result)
+    console.print(f"{_label(recorded)} {step.name}: done in {time.monotonic() - start:.1f}s, {rows} rows")
     return rows
-
-
-def _ingested_rows(ctx: JobContext) -> int:
-    """Rows the latest ingest run accepted (0 when nothing new landed)."""
-    if not ctx.tables.exists("ingest_log"):
-        return 0
-    log = ctx.tables.read("ingest_log")
-    latest = log.agg(F.max("run_id").alias("run_id")).first()["run_id"]
-    if latest is None:
-        return 0
-    accepted = log.filter(F.col("run_id") == latest).agg(F.sum("rows_accepted").alias("n")).first()["n"]
-    return int(accepted or 0)
 
 
 def _completed(ctx: JobContext) -> set[tuple[str, dt.date]]:
@@ -223,10 +178,11 @@ def _completed(ctx: JobContext) -> set[tuple[str, dt.date]]:
     return {(r.step, r.ds) for r in rows.select("step", "ds").collect()}
 
 
-def _record(ctx, run_id, step, days, status, duration, rows, error, started_at=None) -> None:
-    """One pipeline_runs row per day the step covered (the duration and rows are the step's, on each)."""
+def _record(ctx, run_id, step, days, status, duration, rows, error, started_at=None, summary=None) -> None:
+    """One pipeline_runs row per day the step covered (the duration, rows and summary are the step's, on each)."""
     at = started_at or dt.datetime.now(dt.timezone.utc)
-    rows_out = [(run_id, step, status, at, float(duration), int(rows), error, d) for d in days]
+    text = None if summary is None else json.dumps(summary, default=str, sort_keys=True)[:8000]
+    rows_out = [(run_id, step, status, at, float(duration), int(rows), error, d, text) for d in days]
     ctx.tables.append("pipeline_runs", ctx.spark.createDataFrame(rows_out, PIPELINE_RUNS))
 
 
@@ -238,8 +194,7 @@ def plan_of(args) -> Plan:
     if only and not only <= known:
         raise UsageError(f"--steps: unknown {sorted(only - known)}; known: {sorted(known)}")
     mode = args.mode or ("daily" if len(days) == 1 else "backfill")
-    return Plan(days=days, mode=mode, shared=passthrough(args), force=args.force, only=only,
-                retrain_days=args.retrain_days)
+    return Plan(days=days, mode=mode, force=args.force, only=only, retrain_days=args.retrain_days)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,8 +17,8 @@ import time
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from creator_governance.jobargs import config_of, days_of, job_parser
-from creator_governance.runtime import JobContext, NotReady, open_context, setup_logging
+from creator_governance.jobargs import job_parser
+from creator_governance.runtime import JobContext, NotReady
 from features.catalog import by_name
 from models.anomaly.isolation import bounded_sample, fit_isolation_forest, isolation_scores
 from models.anomaly.peer import peer_deviation_scores
@@ -39,9 +39,13 @@ class NoApprovedModel(NotReady):
     """model_registry has no approved model."""
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     return job_parser("govern score", "Score every account for --ds or a range with the latest approved "
-                                      "model; writes creator_scores and syndicates.").parse_args(argv)
+                                      "model; writes creator_scores and syndicates.")
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def plain_words() -> dict[str, str]:
@@ -172,11 +176,17 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     return summary
 
 
+def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
+    return run(ctx, days)
+
+
+def report(days: list[dt.date], s: dict) -> str:
+    return (f"score: {len(days)} day(s) {days[0]}..{days[-1]} with {s['model_version']}: {s['creator_scores']} "
+            f"accounts scored ({s['high_or_critical']} high/critical), {s['syndicates']} syndicates in "
+            f"{s['seconds']} s")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    setup_logging(args.verbose)
-    days = days_of(args)
-    s = run(open_context(config_of(args)), days)
-    print(f"score: {len(days)} day(s) {days[0]}..{days[-1]} with {s['model_version']}: {s['creator_scores']} "
-          f"accounts scored ({s['high_or_critical']} high/critical), {s['syndicates']} syndicates in {s['seconds']} s")
-    return 0
+    from jobs.registry import job
+
+    return job("score").main(argv)

@@ -18,7 +18,7 @@ from creator_governance.runtime import JobContext, open_context
 THRIFT_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     parser = job_parser("govern serve-sql", "Serve the lakehouse over JDBC/ODBC (HiveServer2 protocol).",
                         dates=False)
     parser.add_argument("--port", type=int, default=10001, help="TCP port on 127.0.0.1 (default 10001)")
@@ -26,7 +26,11 @@ def parse_args(argv: list[str] | None):
                         help="seconds between re-registering views on the latest table versions (default 60)")
     parser.add_argument("--max-seconds", type=float, default=None,
                         help="stop by itself after this many seconds (default: run until interrupted)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def start(ctx: JobContext, port: int) -> list[str]:

@@ -12,7 +12,7 @@ from creator_governance.settings import Config
 from creator_governance.simulator import simulate
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parser():
     parser = job_parser("govern simulate", "Write a synthetic landing zone (CONTRACT.md section 1) with planted "
                         "abuse and incidents, and its ground truth in <out>_truth.", dates=False, lakehouse=False)
     parser.add_argument("--out", required=True, help="landing-zone folder to write (replaced if a previous "
@@ -21,7 +21,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--days", type=int, help="number of days (default simulator.days)")
     parser.add_argument("--start", help="first day, YYYY-MM-DD (default simulator.start)")
     parser.add_argument("--seed", type=int, help="random seed: same seed, same files (default simulator.seed)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    args = parser().parse_args(argv)
     if args.start is not None:
         parse_date(args.start, "--start")
     for option in ("accounts", "days"):

@@ -10,11 +10,15 @@ from creator_governance.jobargs import config_of, job_parser
 from creator_governance.runtime import JobContext, open_context
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     parser = job_parser("govern sql", "Run a Spark SQL query over the lakehouse tables.", dates=False)
     parser.add_argument("query", help="the SQL text; tables are views named after themselves")
     parser.add_argument("--limit", type=int, default=100, help="rows to print at most (default 100)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def run(ctx: JobContext, query: str):

@@ -85,10 +85,25 @@ def parse_args(argv: list[str] | None):
     elif mode == "check":
         parser = job_parser("govern strategies check", "Check every strategy condition.", dates=False)
     else:
-        parser = job_parser("govern strategies", "Evaluate active and shadow strategies for --ds or a range.")
+        parser = run_parser()
     args = parser.parse_args(rest)
     args.mode = mode
     return args
+
+
+def run_parser():
+    """The daily mode's options (what `govern run` gives this step)."""
+    return job_parser("govern strategies", "Evaluate active and shadow strategies for --ds or a range.")
+
+
+def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
+    return run(ctx, days)
+
+
+def report(days: list[dt.date], s: dict) -> str:
+    return (f"strategies: {len(days)} day(s) {days[0]}..{days[-1]}: {s['strategies']} live strategies, "
+            f"{s['hits']} hits, {s['events']} governance events, {s['sampled']} sampled for review"
+            + (f"; skipped: {', '.join(s['skipped'])}" if s["skipped"] else ""))
 
 
 # ---- library --------------------------------------------------------------------------------------------------
@@ -463,10 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "lists":
         return lists_main(ctx, args)
     days = days_of(args)
-    s = run(ctx, days)
-    print(f"strategies: {len(days)} day(s) {days[0]}..{days[-1]}: {s['strategies']} live strategies, "
-          f"{s['hits']} hits, {s['events']} governance events, {s['sampled']} sampled for review"
-          + (f"; skipped: {', '.join(s['skipped'])}" if s["skipped"] else ""))
+    print(report(days, run(ctx, days)))
     return 0
 
 

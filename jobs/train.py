@@ -8,6 +8,7 @@ stopping on the last `validation_days` of them, evaluated, saved under `<lakehou
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import logging
@@ -17,8 +18,8 @@ import time
 from pyspark.sql import functions as F
 
 from creator_governance.contract import ENTITIES
-from creator_governance.jobargs import UsageError, config_of, job_parser, parse_date
-from creator_governance.runtime import JobContext, NotReady, open_context, setup_logging
+from creator_governance.jobargs import UsageError, job_parser, parse_date
+from creator_governance.runtime import JobContext, NotReady
 from creator_governance.settings import ModelSettings
 from models.scoring.score import predict_scores, trimmed_booster
 from models.training.evaluate import evaluate, headline
@@ -33,10 +34,14 @@ REGISTRY = "model_registry"
 EVALUATION = "model_evaluation"
 
 
-def parse_args(argv: list[str] | None):
+def parser():
     parser = job_parser("govern train", "Train the violation model (distributed XGBoost) as of --ds, or on the "
                                         "label dates --from A --to B.")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None):
+    return parser().parse_args(argv)
 
 
 def window_of(args, settings: ModelSettings) -> tuple[dt.date, dt.date, dt.date]:
@@ -232,22 +237,33 @@ def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, versi
     return {**metadata, "mlflow": mlflow_logged, "path": folder}
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    setup_logging(args.verbose)
-    cfg = config_of(args)
-    as_of, first, last = window_of(args, cfg.model)
-    s = run(open_context(cfg), as_of, first, last)
+def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
+    """Train on the label dates --from/--to (as of --ds, or when their labels are known), else as of the last day."""
+    if not (args.ds_from or args.ds_to):
+        args = argparse.Namespace(**{**vars(args), "ds": days[-1].isoformat()})
+    as_of, first, last = window_of(args, ctx.cfg.model)
+    return run(ctx, as_of, first, last)
+
+
+def report(days: list[dt.date], s: dict) -> str:
     m = s["metrics"]
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+    lines = []
     if s["window_adapted"]:
-        print(f"train: window adapted to the history: {s['window_adapted']}")
+        lines.append(f"train: window adapted to the history: {s['window_adapted']}")
     if s["features_materialised"]["dates"]:
         built = s["features_materialised"]
-        print(f"train: computed creator_features of {len(built['dates'])} label dates that had none "
-              f"({built['dates'][0]}..{built['dates'][-1]}) in {built['seconds']} s")
-    print(f"train: {s['version']} ({s['status']}) on labels {s['train_from']}..{last}, {s['rows']['train']} train / "
-          f"{s['rows']['validation']} validation rows, {s['params']['best_iteration']} trees in "
-          f"{s['training_seconds']} s; validation ROC-AUC {fmt(m.get('roc_auc'))}, PR-AUC {fmt(m.get('pr_auc'))}, "
-          f"precision@1% {fmt(m.get('precision_at_1pct'))}; saved to {s['path']}")
-    return 0
+        lines.append(f"train: computed creator_features of {len(built['dates'])} label dates that had none "
+                     f"({built['dates'][0]}..{built['dates'][-1]}) in {built['seconds']} s")
+    lines.append(f"train: {s['version']} ({s['status']}) on labels {s['train_from']}..{s['train_to']}, "
+                 f"{s['rows']['train']} train / {s['rows']['validation']} validation rows, "
+                 f"{s['params']['best_iteration']} trees in {s['training_seconds']} s; validation ROC-AUC "
+                 f"{fmt(m.get('roc_auc'))}, PR-AUC {fmt(m.get('pr_auc'))}, precision@1% "
+                 f"{fmt(m.get('precision_at_1pct'))}; saved to {s['path']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from jobs.registry import job
+
+    return job("train").main(argv)

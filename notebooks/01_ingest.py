@@ -1,7 +1,7 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Ingest new landing-zone files into bronze Delta tables
-# MAGIC A launcher: the widgets, then one call into `jobs.ingest` (the same entry point as `govern` and spark-submit).
+# MAGIC A launcher: the widgets, then one call into the `ingest` job of `jobs.registry` (the same entry point as `govern` and spark-submit).
 
 # COMMAND ----------
 
@@ -12,6 +12,6 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 
 # COMMAND ----------
 
-from jobs import ingest, notebook
+from jobs import notebook
 
-notebook.launch(ingest, dbutils, widgets=("landing", "env", "conf", "lakehouse"))
+notebook.launch("ingest", dbutils, widgets=("landing", "env", "conf", "lakehouse"))

@@ -1,7 +1,7 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Creator and content features, graph and lockstep signals for the day
-# MAGIC A launcher: the widgets, then one call into `jobs.build_features` (the same entry point as `govern` and spark-submit).
+# MAGIC A launcher: the widgets, then one call into the `features` job of `jobs.registry` (the same entry point as `govern` and spark-submit).
 
 # COMMAND ----------
 
@@ -12,6 +12,6 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 
 # COMMAND ----------
 
-from jobs import build_features, notebook
+from jobs import notebook
 
-notebook.launch(build_features, dbutils, widgets=("ds", "env", "conf", "lakehouse"))
+notebook.launch("features", dbutils, widgets=("ds", "env", "conf", "lakehouse"))

@@ -1,7 +1,7 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Train the violation model when due (distributed XGBoost)
-# MAGIC A launcher: the widgets, then one call into `jobs.train` (the same entry point as `govern` and spark-submit).
+# MAGIC A launcher: the widgets, then one call into the `train` job of `jobs.registry` (the same entry point as `govern` and spark-submit).
 
 # COMMAND ----------
 
@@ -12,6 +12,6 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 
 # COMMAND ----------
 
-from jobs import train, notebook
+from jobs import notebook
 
-notebook.launch(train, dbutils, widgets=("ds", "env", "conf", "lakehouse"))
+notebook.launch("train", dbutils, widgets=("ds", "env", "conf", "lakehouse"))

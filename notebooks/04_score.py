@@ -1,7 +1,7 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Score every account with reasons, anomalies and syndicates
-# MAGIC A launcher: the widgets, then one call into `jobs.score` (the same entry point as `govern` and spark-submit).
+# MAGIC A launcher: the widgets, then one call into the `score` job of `jobs.registry` (the same entry point as `govern` and spark-submit).
 
 # COMMAND ----------
 
@@ -12,6 +12,6 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 
 # COMMAND ----------
 
-from jobs import score, notebook
+from jobs import notebook
 
-notebook.launch(score, dbutils, widgets=("ds", "env", "conf", "lakehouse"))
+notebook.launch("score", dbutils, widgets=("ds", "env", "conf", "lakehouse"))

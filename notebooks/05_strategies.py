@@ -1,7 +1,7 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Evaluate active and shadow strategies; credit scores
-# MAGIC A launcher: the widgets, then one call into `jobs.strategies` (the same entry point as `govern` and spark-submit).
+# MAGIC A launcher: the widgets, then one call into the `strategies` job of `jobs.registry` (the same entry point as `govern` and spark-submit).
 
 # COMMAND ----------
 
@@ -12,6 +12,6 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 
 # COMMAND ----------
 
-from jobs import strategies, notebook
+from jobs import notebook
 
-notebook.launch(strategies, dbutils, widgets=("ds", "env", "conf", "lakehouse"))
+notebook.launch("strategies", dbutils, widgets=("ds", "env", "conf", "lakehouse"))

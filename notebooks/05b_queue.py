@@ -1,7 +1,7 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # The review queue (risk_queue): every signal in one priority
-# MAGIC A launcher: the widgets, then one call into `jobs.queue` (the same entry point as `govern` and spark-submit).
+# MAGIC A launcher: the widgets, then one call into the `queue` job of `jobs.registry` (the same entry point as `govern` and spark-submit).
 
 # COMMAND ----------
 
@@ -12,6 +12,6 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 
 # COMMAND ----------
 
-from jobs import queue, notebook
+from jobs import notebook
 
-notebook.launch(queue, dbutils, widgets=("ds", "env", "conf", "lakehouse"))
+notebook.launch("queue", dbutils, widgets=("ds", "env", "conf", "lakehouse"))

@@ -1,7 +1,7 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Governance metrics, total and per dimension
-# MAGIC A launcher: the widgets, then one call into `jobs.metrics` (the same entry point as `govern` and spark-submit).
+# MAGIC A launcher: the widgets, then one call into the `metrics` job of `jobs.registry` (the same entry point as `govern` and spark-submit).
 
 # COMMAND ----------
 
@@ -12,6 +12,6 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 
 # COMMAND ----------
 
-from jobs import metrics, notebook
+from jobs import notebook
 
-notebook.launch(metrics, dbutils, widgets=("ds", "env", "conf", "lakehouse"))
+notebook.launch("metrics", dbutils, widgets=("ds", "env", "conf", "lakehouse"))

@@ -1,7 +1,7 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Alerts with root cause for every metric and slice
-# MAGIC A launcher: the widgets, then one call into `jobs.monitor` (the same entry point as `govern` and spark-submit).
+# MAGIC A launcher: the widgets, then one call into the `monitor` job of `jobs.registry` (the same entry point as `govern` and spark-submit).
 
 # COMMAND ----------
 
@@ -12,6 +12,6 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 
 # COMMAND ----------
 
-from jobs import monitor, notebook
+from jobs import notebook
 
-notebook.launch(monitor, dbutils, widgets=("ds", "env", "conf", "lakehouse"))
+notebook.launch("monitor", dbutils, widgets=("ds", "env", "conf", "lakehouse"))

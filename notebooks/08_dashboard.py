@@ -1,7 +1,7 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # The daily HTML dashboard
-# MAGIC A launcher: the widgets, then one call into `jobs.dashboard` (the same entry point as `govern` and spark-submit).
+# MAGIC A launcher: the widgets, then one call into the `dashboard` job of `jobs.registry` (the same entry point as `govern` and spark-submit).
 
 # COMMAND ----------
 
@@ -12,6 +12,6 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 
 # COMMAND ----------
 
-from jobs import dashboard, notebook
+from jobs import notebook
 
-notebook.launch(dashboard, dbutils, widgets=("ds", "env", "conf", "lakehouse"))
+notebook.launch("dashboard", dbutils, widgets=("ds", "env", "conf", "lakehouse"))

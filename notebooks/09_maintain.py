@@ -1,7 +1,7 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # Table maintenance: compaction of the day's small files, vacuum when due
-# MAGIC A launcher: the widgets, then one call into `jobs.maintain` (the same entry point as `govern` and spark-submit).
+# MAGIC A launcher: the widgets, then one call into the `maintain` job of `jobs.registry` (the same entry point as `govern` and spark-submit).
 
 # COMMAND ----------
 
@@ -12,6 +12,6 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 
 # COMMAND ----------
 
-from jobs import maintain, notebook
+from jobs import notebook
 
-notebook.launch(maintain, dbutils, widgets=("ds", "env", "conf", "lakehouse"))
+notebook.launch("maintain", dbutils, widgets=("ds", "env", "conf", "lakehouse"))

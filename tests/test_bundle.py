@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-import importlib
 import re
 import tomllib
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 import yaml
 from databricks.bundles.jobs import Job, Task
 
-import jobs
+from jobs.registry import JOB_BY_NAME
 from creator_governance.jobargs import UsageError, days_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,11 +132,10 @@ def wheel_argv(job: dict, parameters: list[str]) -> list[str]:
 
 def cli_accepts(argv: list[str]):
     """Parse `govern <argv>` with the job's own parser (and its day validation); the parsed arguments."""
-    if not argv or argv[0] not in jobs.JOBS or jobs.JOBS[argv[0]] is None:
+    if not argv or argv[0] not in JOB_BY_NAME:
         raise BundleError(f"parameters {argv[:1]} name no govern command")
-    module = importlib.import_module(jobs.JOBS[argv[0]])
     try:
-        args = module.parse_args(argv[1:])
+        args = JOB_BY_NAME[argv[0]].parse(argv[1:])
         if getattr(args, "ds", None) or getattr(args, "ds_from", None):
             days_of(args)
     except (UsageError, SystemExit) as exc:

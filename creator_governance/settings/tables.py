@@ -20,4 +20,3 @@ class TablesSettings(Section):
     compact_target_file_mb: int = Field(128, ge=1)
     compact_min_files: int = Field(4, ge=2)
     lock_timeout_s: float = Field(300, ge=0)
-    pseudonym_key_env: str = Field("GOVERN_PSEUDONYM_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -40,8 +40,7 @@ def test_the_demo_alerts_every_planted_incident_and_little_else(spark, tmp_path)
     simulate(spark, cfg.simulator, str(landing))
     ctx = JobContext(spark=spark, tables=Tables.from_config(spark, cfg.tables), cfg=cfg)
     days = [cfg.simulator.start + dt.timedelta(days=i) for i in range(cfg.simulator.days)]
-    shared = ["--env", "demo", "--lakehouse", str(lakehouse)]
-    pipeline.run(ctx, pipeline.Plan(days=days, mode="backfill", shared=shared, landing=str(landing)))
+    pipeline.run(ctx, pipeline.Plan(days=days, mode="backfill", landing=str(landing)))
 
     evaluator = _evaluator()
     truth = json.loads((tmp_path / "landing_truth" / "incidents.json").read_text())

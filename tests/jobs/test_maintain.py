@@ -3,6 +3,8 @@ partitions and a re-run left alone, vacuum only when due; the last step of `gove
 
 from __future__ import annotations
 
+import json
+
 import datetime as dt
 import os
 
@@ -83,24 +85,50 @@ def test_vacuum_is_due_on_its_weekday_daily_or_never():
     assert maintain.vacuum_due("daily", [SAT]) and not maintain.vacuum_due("never", [SUN])
 
 
-def test_maintain_is_the_last_step_of_govern_run_recorded_in_pipeline_runs(spark, lakehouse, tmp_path,
-                                                                           monkeypatch):
+def test_maintain_is_the_last_step_of_govern_run_recorded_in_pipeline_runs(spark, lakehouse, monkeypatch):
     from creator_governance import lock
 
-    conf = tmp_path / "overlay.yaml"
-    conf.write_text("spark:\n  shuffle_partitions: 2\ntables:\n" + "".join(f"  {k}: {v}\n" for k, v in OVERLAY.items()))
     ctx = context(spark, lakehouse)
     ctx.tables.append("governance_metrics", rows(spark, [SAT], files=3))
     held = []
     monkeypatch.setattr(lock, "hold", lambda root, timeout: held.append((root, lock.in_writer_scope())))
-    plan = pipeline.Plan(days=[SAT], mode="daily", shared=["--conf", str(conf), "--lakehouse", str(lakehouse)],
-                         only={"maintain"})
+    plan = pipeline.Plan(days=[SAT], mode="daily", only={"maintain"})
 
     with lock.writer_scope("run"):
         summary = pipeline.run(ctx, plan)
 
     assert pipeline.DAILY_STEPS[-1].name == "maintain" and summary["done"] == 1
-    assert held == [(str(lakehouse), True)]  # maintain's open_context takes the lakehouse lock
+    assert held == []  # the step runs on govern run's context (which holds the lock), opening none of its own
     runs = ctx.tables.read("pipeline_runs").collect()
     assert [(r.step, r.status, r.ds) for r in runs] == [("maintain", "success", SAT)]
+    assert json.loads(runs[0].summary)["tables"] >= 1  # the summary the step returned, recorded
     assert file_count(ctx.tables, "governance_metrics", SAT) == 1
+
+
+def test_govern_run_builds_one_context_and_calls_no_jobs_main(spark, lakehouse, tmp_path, monkeypatch):
+    """`govern run` over two days: the context (session, config, tables, lock) is opened once, and each step runs
+    in-process through the registry (`job.run`), never through a job's command-line `main`."""
+    from jobs import registry
+
+    context(spark, lakehouse).tables.append("governance_metrics", rows(spark, [SAT, SUN], files=3))
+    conf = tmp_path / "overlay.yaml"
+    conf.write_text("tables:\n" + "".join(f"  {k}: {v}\n" for k, v in OVERLAY.items()))
+    opened = []
+    real_open = pipeline.open_context
+    monkeypatch.setattr(pipeline, "open_context", lambda cfg: opened.append(cfg) or real_open(cfg))
+
+    def no_main(argv=None):
+        raise AssertionError("a job's main was called")
+
+    for module in (registry._ingest(), registry._features(), registry._train(), registry._score(),
+                   registry._strategies(), registry._queue(), registry._metrics(), registry._monitor(),
+                   registry._dashboard(), registry._maintain()):
+        monkeypatch.setattr(module, "main", no_main)
+
+    assert pipeline.main(["--from", SAT.isoformat(), "--to", SUN.isoformat(), "--mode", "daily", "--steps",
+                          "maintain", "--lakehouse", str(lakehouse), "--conf", str(conf)]) == 0
+
+    assert len(opened) == 1
+    runs = context(spark, lakehouse).tables.read("pipeline_runs").orderBy("ds").collect()
+    assert [(r.step, r.status, r.ds) for r in runs] == [("maintain", "success", SAT), ("maintain", "success", SUN)]
+    assert all(json.loads(r.summary)["tables"] >= 1 for r in runs)

@@ -10,16 +10,14 @@ import pytest
 import yaml
 
 from jobs.notebook import WIDGET_OPTIONS, argv_from_widgets
+from jobs.registry import PIPELINE, job
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
 
 
 def test_there_is_a_notebook_per_daily_step():
-    assert [p.stem for p in NOTEBOOKS] == [
-        "01_ingest", "02_features", "03_train", "04_score", "05_strategies", "05b_queue", "06_metrics", "07_monitor",
-        "08_dashboard", "09_maintain",
-    ]
+    assert [p.stem.split("_", 1)[1] for p in NOTEBOOKS] == ["ingest", *PIPELINE]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -39,9 +37,9 @@ def test_notebook_is_databricks_source_and_calls_only_existing_functions(path):
     assert calls, f"{path.name} calls no job"
     for call in calls:
         assert callable(getattr(imported[call.func.value.id], call.func.attr, None)), ast.unparse(call)
-    launched = [ast.unparse(c.args[0]) for c in calls if c.func.attr == "launch"]
+    launched = [c.args[0].value for c in calls if c.func.attr == "launch"]
     for name in launched:
-        assert callable(imported[name].main)
+        assert callable(job(name).main)
     widgets = [c.args[0].value for c in ast.walk(tree) if isinstance(c, ast.Call)
                and ast.unparse(c.func) == "dbutils.widgets.text"]
     assert set(widgets) <= set(WIDGET_OPTIONS)
@@ -50,14 +48,12 @@ def test_notebook_is_databricks_source_and_calls_only_existing_functions(path):
 def test_notebooks_launch_the_pipeline_steps_in_govern_run_order():
     """The bundle schedules `govern run` (tests/test_bundle.py); the notebooks, for running one step by hand,
     follow the same steps in the same order."""
-    from jobs.run import DAILY_STEPS
-
     launched = []
     for path in NOTEBOOKS:
         tree = ast.parse(path.read_text())
         (call,) = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "notebook.launch"]
-        launched.append(f"jobs.{ast.unparse(call.args[0])}")
-    assert launched == ["jobs.ingest", *(step.module for step in DAILY_STEPS)]
+        launched.append(call.args[0].value)
+    assert launched == ["ingest", *PIPELINE]
     bundle = yaml.safe_load((ROOT / "databricks.yml").read_text())
     assert all("python_wheel_task" in task for job in bundle["resources"]["jobs"].values() for task in job["tasks"])
 

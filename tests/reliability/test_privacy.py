@@ -1,18 +1,12 @@
-"""Raw device ids and IPs stay in bronze: no derived table and no dashboard shows one, and the keyed
-pseudonym is a true HMAC-SHA256 computed with Spark built-ins."""
+"""Raw device ids and IPs stay in bronze: no derived table and no dashboard shows one."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import os
 import re
 
 import pytest
-from pyspark.sql import functions as F
-
-from creator_governance.privacy import DEV_KEY, hmac_sha256_hex, key_from_env, pseudonym, with_pseudonyms
 
 # Tables that hold raw identifiers by design (docs/privacy.md): the bronze entities and the quarantine.
 RAW_TABLES = {"accounts", "sessions", "content", "engagements", "orders", "reports", "decisions", "quarantine"}
@@ -64,36 +58,6 @@ def leaks(lakehouse, raw: set[str]) -> dict[str, set[str]]:
     return found
 
 
-def test_pseudonym_is_hmac_sha256_of_the_utf8_value(spark):
-    values = ["dv0000483m", "100.43.249.58", "", "ünïcødé-device", None]
-    for key in (b"k", b"a-secret-key-of-some-length", b"x" * 100):  # short, medium, longer than a block
-        df = spark.createDataFrame([(v,) for v in values], "v string")
-        got = [r[0] for r in df.select(hmac_sha256_hex(F.col("v"), key)).collect()]
-        want = [hmac.new(key, v.encode(), hashlib.sha256).hexdigest() if v is not None else None for v in values]
-        assert got == want
-
-
-def test_pseudonyms_replace_columns_keep_equality_and_nulls(spark):
-    df = spark.createDataFrame([("a1", "dv1", "10.0.0.1"), ("a2", "dv1", None), ("a3", "dv2", "10.0.0.1")],
-                               "account_id string, device_id string, ip string")
-    out = with_pseudonyms(df, {"device_id": "device", "ip": "ip"}, key=b"secret").collect()
-    assert [r.account_id for r in out] == ["a1", "a2", "a3"]
-    assert out[0].device_id == out[1].device_id != out[2].device_id
-    assert out[0].device_id == "device_" + hmac.new(b"secret", b"dv1", hashlib.sha256).hexdigest()[:32]
-    assert out[1].ip is None and out[0].ip == out[2].ip and out[0].ip.startswith("ip_")
-    other_key = df.select(pseudonym(F.col("device_id"), b"other", kind="device")).first()[0]
-    assert other_key != out[0].device_id
-
-
-def test_the_key_comes_from_the_configured_variable(monkeypatch, caplog):
-    monkeypatch.setenv("TEST_PSEUDONYM_KEY", "s3cret")
-    assert key_from_env("TEST_PSEUDONYM_KEY") == b"s3cret"
-    monkeypatch.delenv("TEST_PSEUDONYM_KEY")
-    with caplog.at_level("WARNING", logger="creator_governance"):
-        assert key_from_env("TEST_PSEUDONYM_KEY") == DEV_KEY
-    assert "TEST_PSEUDONYM_KEY is not set" in caplog.text
-
-
 def test_the_scan_finds_a_planted_leak(spark, tables, lakehouse):
     """The scanner below is only worth its silence if it would shout: a gold table and a page that leak."""
     day = dt.date(2026, 1, 1)
@@ -129,8 +93,7 @@ def test_no_raw_device_or_ip_outside_bronze_after_a_pipeline(spark, tmp_path):
     simulate(spark, cfg.simulator, str(tmp_path / "landing"))
     ctx = JobContext(spark=spark, tables=Tables.from_config(spark, cfg.tables), cfg=cfg)
     days = [cfg.simulator.start + dt.timedelta(days=i) for i in range(cfg.simulator.days)]
-    shared = ["--env", "demo", "--lakehouse", str(lakehouse)]
-    pipeline.run(ctx, pipeline.Plan(days=days, mode="backfill", shared=shared, landing=str(tmp_path / "landing")))
+    pipeline.run(ctx, pipeline.Plan(days=days, mode="backfill", landing=str(tmp_path / "landing")))
 
     raw = raw_identifiers(str(lakehouse))
     derived = {n for n in ctx.tables.names() if n not in RAW_TABLES}
