@@ -150,7 +150,8 @@ def syndicates(args) -> None:
     from pyspark.sql import functions as F
 
     from creator_governance.contract import ENTITIES
-    from jobs.score import behaviour_columns, latest_approved, load_model, plain_words
+    from jobs.model_store import latest_approved, load_model
+    from jobs.score import behaviour_columns, plain_words
     from models.anomaly.isolation import bounded_sample
     from models.syndicates.discover import (assign_syndicates, behaviour_clusters, describe_syndicates,
                                             linked_groups, order_links)

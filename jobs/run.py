@@ -29,6 +29,7 @@ from rich.console import Console
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
 from creator_governance.reasons import one_line
 from creator_governance.runtime import JobContext, NotReady, open_context, spark_work
+from jobs.model_store import training_due
 from jobs.registry import PIPELINE, Job, days_label, job
 
 console = Console(stderr=True, highlight=False)
@@ -123,16 +124,7 @@ def run(ctx: JobContext, plan: Plan) -> dict:
 def _due(ctx: JobContext, step: Job, days: list[dt.date], plan: Plan) -> bool:
     """False when the step is not due: training in daily mode while the newest model is recent."""
     return not (step.name == "train" and plan.mode == "daily"
-                and not _training_due(ctx, days[-1], plan.retrain_days))
-
-
-def _training_due(ctx: JobContext, day: dt.date, retrain_days: int) -> bool:
-    """No approved model yet, or the newest was trained as of `retrain_days` or more before `day`."""
-    if not ctx.tables.exists("model_registry"):
-        return True
-    newest = (ctx.tables.read("model_registry").filter(F.col("status") == "approved")
-              .agg(F.max("as_of").alias("as_of")).first()["as_of"])
-    return newest is None or (day - newest).days >= retrain_days
+                and not training_due(ctx, days[-1], plan.retrain_days))
 
 
 def _recorded(step: Job, days: list[dt.date]) -> list[dt.date]:

@@ -9,17 +9,16 @@ components of every day in one iteration (nodes carry their day), one write per 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import os
 import time
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from creator_governance.jobargs import job_parser
-from creator_governance.runtime import JobContext, NotReady
+from creator_governance.runtime import JobContext
 from features.catalog import by_name
+from jobs.model_store import model_to_score
 from models.anomaly.isolation import bounded_sample, fit_isolation_forest, isolation_scores
 from models.anomaly.peer import peer_deviation_scores
 from models.scoring.score import check_features, score_accounts
@@ -35,10 +34,6 @@ SCORES_COLUMNS = ["account_id", "ds", "score", "model_version", "risk_tier", "re
 GRAPH_COLUMNS = ("graph_cluster_size", "lockstep_group_size", "lockstep_score")
 
 
-class NoApprovedModel(NotReady):
-    """model_registry has no approved model."""
-
-
 def parser():
     return job_parser("govern score", "Score every account for --ds or a range with the latest approved "
                                       "model; writes creator_scores and syndicates.")
@@ -52,25 +47,6 @@ def plain_words() -> dict[str, str]:
     """Feature name → the words reviewers read, from the feature catalog."""
     return {name: (f.meaning if f.window in ("-", "") else f"{f.meaning} ({f.window})")
             for name, f in by_name("creator_features").items()}
-
-
-def latest_approved(ctx: JobContext) -> dict:
-    """The registry row of the newest approved model (a handful of rows: collected)."""
-    if not ctx.tables.exists("model_registry"):
-        raise NoApprovedModel("score: no model_registry table: run `govern train` first")
-    rows = (ctx.tables.read("model_registry").filter(F.col("status") == "approved")
-            .orderBy(F.col("created_at").desc(), F.col("version").desc()).limit(1).collect())
-    if not rows:
-        raise NoApprovedModel("score: model_registry has no approved model")
-    return rows[0].asDict()
-
-
-def load_model(entry: dict) -> tuple[bytes, dict]:
-    """(booster bytes, metadata) from the model's folder."""
-    with open(os.path.join(entry["path"], "model.json"), "rb") as fh:
-        raw = fh.read()
-    with open(os.path.join(entry["path"], "metadata.json")) as fh:
-        return raw, json.load(fh)
 
 
 def behaviour_columns(features: DataFrame, model_features: list[str]) -> list[str]:
@@ -153,8 +129,7 @@ def score_days(ctx: JobContext, days: list[dt.date], raw: bytes, meta: dict, wor
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
     """Score the days in one pass (one read, one fit of each unsupervised model, one write per table); returns
     rows per table, the model version and seconds."""
-    entry = latest_approved(ctx)
-    raw, meta = load_model(entry)
+    raw, meta = model_to_score(ctx)
     words = plain_words()
     summary = {"model_version": meta["version"], "days": [d.isoformat() for d in days], "creator_scores": 0,
                "syndicates": 0, "high_or_critical": 0}

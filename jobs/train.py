@@ -12,7 +12,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import os
 import time
 
 from pyspark.sql import functions as F
@@ -22,6 +21,7 @@ from creator_governance.jobargs import UsageError, job_parser, parse_date
 from creator_governance.runtime import JobContext, NotReady
 from creator_governance.settings import ModelSettings
 from models.scoring.score import predict_scores, trimmed_booster
+from jobs.model_store import REGISTRY, log_to_mlflow, models_root, save_model
 from models.training.evaluate import evaluate, headline
 from models.training.labels import build_labels, build_training_rows, label_dates, reviewed_validation
 from models.training.split import with_time_split
@@ -30,7 +30,6 @@ from models.training.xgb import (BoosterParams, auto_scale_pos_weight, make_spar
 
 log = logging.getLogger("jobs.train")
 
-REGISTRY = "model_registry"
 EVALUATION = "model_evaluation"
 
 
@@ -58,10 +57,6 @@ def window_of(args, settings: ModelSettings) -> tuple[dt.date, dt.date, dt.date]
             raise UsageError(f"--to {last}: labels of that date are only known on {last + dt.timedelta(days=horizon)}")
         return as_of, first, last
     raise UsageError("which window? give --ds YYYY-MM-DD (train as of that day) or --from A --to B (label dates)")
-
-
-def models_root(ctx: JobContext) -> str:
-    return os.path.join(ctx.tables.root, "_models")
 
 
 def booster_params(settings: ModelSettings, scale_pos_weight: float) -> BoosterParams:
@@ -138,35 +133,6 @@ def training_rows(ctx: JobContext, settings: ModelSettings, as_of: dt.date, firs
 
 
 
-def save_model(root: str, version: str, booster, metadata: dict) -> str:
-    """Write `<root>/<version>/model.json` and `metadata.json`; returns the folder."""
-    folder = os.path.join(root, version)
-    os.makedirs(folder, exist_ok=True)
-    booster.save_model(os.path.join(folder, "model.json"))
-    with open(os.path.join(folder, "metadata.json"), "w") as fh:
-        json.dump(metadata, fh, indent=2, sort_keys=True, default=str)
-    return folder
-
-
-def log_to_mlflow(settings: ModelSettings, metadata: dict, folder: str) -> bool:
-    """Log params, headline metrics and the artifacts when mlflow is installed and a tracking URI is set."""
-    uri = settings.training.mlflow_tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
-    if not uri:
-        return False
-    try:
-        import mlflow
-    except ImportError:
-        log.info("mlflow not installed: skipping MLflow logging")
-        return False
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment(settings.training.mlflow_experiment)
-    with mlflow.start_run(run_name=metadata["version"]):
-        mlflow.log_params({k: v for k, v in metadata["params"].items()})
-        mlflow.log_metrics({k: v for k, v in metadata["metrics"].items() if v is not None})
-        mlflow.log_artifacts(folder)
-    return True
-
-
 def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, version: str | None = None) -> dict:
     """Train, evaluate, save and register one model; returns the summary (version, metrics, seconds)."""
     settings = ctx.cfg.model
@@ -220,21 +186,24 @@ def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, versi
         "window_adapted": adapted, "features_materialised": built,
     }
     folder = save_model(models_root(ctx), version, booster, metadata)
+    example = rows.select(*columns).limit(5).toPandas() if settings.training.mlflow_registered_model else None
+    mlflow = log_to_mlflow(settings, metadata, folder, booster, example)
     spark = ctx.spark
     registry = spark.createDataFrame([(
         version, created, as_of, first, last, settings.labels.horizon_days, columns, json.dumps(top),
-        json.dumps(metadata["params"]), metadata["status"], folder,
+        json.dumps(metadata["params"]), metadata["status"], folder, mlflow.get("mlflow_run_id"),
+        mlflow.get("mlflow_model_version"),
     )], "version string, created_at timestamp, as_of date, train_from date, train_to date, horizon_days int, "
-        "features array<string>, metrics_json string, params_json string, status string, path string")
+        "features array<string>, metrics_json string, params_json string, status string, path string, "
+        "mlflow_run_id string, mlflow_model_version string")
     ctx.tables.append(REGISTRY, registry, job="train")
     evaluation = spark.createDataFrame(
         [(version, created, "validation", m["metric"], m["value"], m["threshold"], m["top_share"]) for m in metrics],
         "version string, created_at timestamp, split string, metric string, value double, threshold double, "
         "top_share double")
     ctx.tables.append(EVALUATION, evaluation, job="train")
-    mlflow_logged = log_to_mlflow(settings, metadata, folder)
     rows.unpersist()
-    return {**metadata, "mlflow": mlflow_logged, "path": folder}
+    return {**metadata, "mlflow": mlflow, "path": folder}
 
 
 def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:

@@ -44,6 +44,8 @@ class TrainingSettings(Section):
     min_pr_auc: float = Field(0.0, ge=0.0, le=1.0)
     mlflow_tracking_uri: str | None = None
     mlflow_experiment: str = "creator-governance"
+    mlflow_registered_model: str | None = None
+    mlflow_alias: str = Field("champion", pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")
     min_train_positives: int = Field(1, ge=1)
     min_validation_positives: int = Field(1, ge=1)
     materialise_missing_features: bool = True
