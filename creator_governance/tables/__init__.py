@@ -19,6 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from creator_governance.settings import TablesSettings
 from creator_governance.tables import schema as S
+from creator_governance.tables.catalog import comments, with_comments
 from creator_governance.tables.compaction import CompactResult
 from creator_governance.tables.deltars import DeltaRsEngine, WriteResult
 from creator_governance.tables.deltaspark import DeltaSparkEngine, delta_spark_available
@@ -304,12 +305,16 @@ class Tables:
                 self.engine.add_columns(path, added)
                 log.info("table '%s': added column(s) %s", name, ", ".join(f.name for f in added))
                 table_schema = self.engine.schema(path)
-            return path, S.conform(df, table_schema), self.engine.partition_columns(path)
+            stale = {c: text for c, text in comments(name).items()
+                     if c in table_schema.fieldNames() and table_schema[c].metadata.get("comment") != text}
+            if stale:  # a table written before its catalog comments (or with older ones): a metadata-only commit
+                self.engine.set_comments(path, stale)
+            return path, with_comments(name, S.conform(df, table_schema)), self.engine.partition_columns(path)
         if partition_by is None:
             partition_by = ["ds"] if "ds" in df.columns else []
         absent = [c for c in partition_by if c not in df.columns]
         if absent:
             raise SchemaMismatch(f"table '{name}': partition columns {absent} are not in the data")
         os.makedirs(self.root, exist_ok=True)
-        return path, df, list(partition_by)
+        return path, with_comments(name, df), list(partition_by)
 

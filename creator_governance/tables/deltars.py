@@ -95,6 +95,12 @@ class DeltaRsEngine:
         arrow = S.to_arrow(T.StructType(fields))
         self._table(path).alter.add_columns(list(Schema.from_arrow(arrow).fields))
 
+    def set_comments(self, path: str, comments: dict[str, str]) -> None:
+        """Column comments into the Delta schema's field metadata (metadata-only commits)."""
+        table = self._table(path)
+        for column, text in comments.items():
+            table.alter.set_column_metadata(column, {"comment": text})
+
     def version(self, path: str) -> int:
         return self._table(path).version()
 

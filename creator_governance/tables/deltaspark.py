@@ -63,6 +63,12 @@ class DeltaSparkEngine:
         columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in fields)
         self.spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS ({columns})")
 
+    def set_comments(self, path: str, comments: dict[str, str]) -> None:
+        """Column comments (ALTER TABLE ... ALTER COLUMN ... COMMENT: metadata only)."""
+        for column, text in comments.items():
+            quoted = text.replace("\\", "\\\\").replace("'", "\\'")
+            self.spark.sql(f"ALTER TABLE delta.`{path}` ALTER COLUMN `{column}` COMMENT '{quoted}'")
+
     def partition_columns(self, path: str) -> list[str]:
         detail = self._table(path).detail().select("partitionColumns").first()
         return list(detail["partitionColumns"])

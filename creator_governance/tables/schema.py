@@ -57,14 +57,26 @@ def to_arrow(schema: T.StructType):
 
     # pyspark 4.2 names the zone (`timezone`); 4.0 only has the flag `timestamp_utc` (UTC either way).
     utc = {"timezone": "UTC"} if "timezone" in inspect.signature(to_arrow_schema).parameters else {"timestamp_utc": True}
-    return to_arrow_schema(all_nullable(schema), prefers_large_types=False, **utc)
+    arrow = to_arrow_schema(all_nullable(schema), prefers_large_types=False, **utc)
+    # column comments (tables.catalog) travel as field metadata into the Delta schema
+    noted = {f.name: f.metadata["comment"] for f in schema.fields if f.metadata.get("comment")}
+    if not noted:
+        return arrow
+    import pyarrow as pa
+
+    return pa.schema([f.with_metadata({"comment": noted[f.name]}) if f.name in noted else f for f in arrow])
 
 
 def from_arrow(arrow_schema) -> T.StructType:
     """pyarrow schema to a Spark schema."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    return all_nullable(from_arrow_schema(arrow_schema))
+    spark_schema = all_nullable(from_arrow_schema(arrow_schema))
+    noted = {f.name: f.metadata[b"comment"].decode() for f in arrow_schema if f.metadata and b"comment" in f.metadata}
+    if not noted:
+        return spark_schema
+    return T.StructType([T.StructField(f.name, f.dataType, f.nullable, {**f.metadata, "comment": noted[f.name]})
+                         if f.name in noted else f for f in spark_schema.fields])
 
 
 def partition_literal(value) -> str:
