@@ -78,10 +78,6 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     return summary
 
 
-def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
-    return run(ctx, days)
-
-
 def report(days: list[dt.date], summary: dict) -> str:
     return (f"features: {len(days)} day(s) {days[0]}..{days[-1]}: {summary['creator_features']} creator rows, "
             f"{summary['content_features']} content rows in {summary['seconds']} s")

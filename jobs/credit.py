@@ -50,10 +50,6 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     return {"rows": rows, "rated": rated}
 
 
-def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
-    return run(ctx, days)
-
-
 def report(days: list[dt.date], summary: dict) -> str:
     return f"credit: {len(days)} day(s) {days[0]}..{days[-1]}: {summary['rows']} rows, {summary['rated']} rated"
 

@@ -104,10 +104,6 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
             "seconds": round(time.monotonic() - start, 1)}
 
 
-def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
-    return run(ctx, days)
-
-
 def report(days: list[dt.date], summary: dict) -> str:
     lines = [f"metrics: {len(days)} day(s) {days[0]}..{days[-1]}: {len(summary['computed'])} metrics, "
              f"{summary['rows']} rows in {summary['seconds']} s"]

@@ -118,10 +118,6 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     }
 
 
-def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
-    return run(ctx, days)
-
-
 def report(days: list[dt.date], s: dict) -> str:
     return (f"monitor: {len(days)} day(s) {days[0]}..{days[-1]}: {s['series_days']} series-days scored, "
             f"{s['alerts']} alert rows ({s['new']} new, {s['continuing']} continuing, {s['resolved']} resolved), "

@@ -120,10 +120,6 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
             "calibration_sampled": calibrated_on, "seconds": round(time.monotonic() - start, 1)}
 
 
-def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
-    return run(ctx, days)
-
-
 def report(days: list[dt.date], s: dict) -> str:
     return (f"queue: {len(days)} day(s) {days[0]}..{days[-1]}: {s['rows']} rows {s['by_action']} "
             f"({s['calibrated_rows']} with a calibrated priority) in {s['seconds']} s")

@@ -177,10 +177,13 @@ def _serve_sql():
 
 
 def _step(module: Callable, name: str, description: str, *, output: str | None, ranged: bool = True,
-          dated: bool = True, rows: Callable[[dict], int] = _rows) -> Job:
-    """A step whose module has parser(), run_job(ctx, days, args) and report(days, summary)."""
-    return Job(name, description, writes=True, parser=lambda: module().parser(),
-               run=lambda ctx, days, args: module().run_job(ctx, days, args),
+          dated: bool = True, rows: Callable[[dict], int] = _rows, options: bool = False) -> Job:
+    """A step whose module has parser(), report(days, summary) and run(ctx, days) — or, when the step has
+    `options` of its own, run_job(ctx, days, args)."""
+    def run(ctx, days, args):
+        return module().run_job(ctx, days, args) if options else module().run(ctx, days)
+
+    return Job(name, description, writes=True, parser=lambda: module().parser(), run=run,
                report=lambda days, summary: module().report(days, summary), output=output, ranged=ranged,
                dated=dated, rows=rows)
 
@@ -196,15 +199,15 @@ JOBS: tuple[Job, ...] = (
     _command(_simulate, "simulate", "write a synthetic landing zone with planted abuse, incidents and ground truth",
              writes=False),
     _step(_ingest, "ingest", "ingest every new file of a landing zone into bronze Delta tables", output=None,
-          dated=False, rows=lambda s: int(s.get("rows_accepted") or 0)),
+          dated=False, rows=lambda s: int(s.get("rows_accepted") or 0), options=True),
     _step(_features, "features", "compute creator_features and content_features for --ds or a range",
           output="creator_features", rows=lambda s: int(s.get("creator_features") or 0)),
     _step(_train, "train", "train the violation model (distributed XGBoost)", output=None, ranged=False,
-          rows=lambda s: int(s["rows"]["train"] + s["rows"]["validation"])),
+          rows=lambda s: int(s["rows"]["train"] + s["rows"]["validation"]), options=True),
     _step(_score, "score", "score every account for --ds or a range", output="creator_scores",
           rows=lambda s: int(s.get("creator_scores") or 0)),
     Job("strategies", "evaluate strategies for --ds; `strategies backtest` replays them over history", writes=True,
-        parser=lambda: _strategies().run_parser(), run=lambda ctx, days, args: _strategies().run_job(ctx, days, args),
+        parser=lambda: _strategies().run_parser(), run=lambda ctx, days, args: _strategies().run(ctx, days),
         report=lambda days, summary: _strategies().report(days, summary),
         command=lambda argv: _strategies().main(argv), parse_args=lambda argv: _strategies().parse_args(argv),
         output="strategy_hits",
@@ -217,9 +220,9 @@ JOBS: tuple[Job, ...] = (
     _step(_monitor, "monitor", "detect metric anomalies and their root causes for --ds or a range",
           output="alerts", rows=lambda s: int(s.get("alerts") or 0)),
     _step(_dashboard, "dashboard", "render the day's self-contained HTML dashboard under <lakehouse>/_dashboard",
-          output=None, ranged=False, rows=lambda s: 0),
+          output=None, ranged=False, rows=lambda s: 0, options=True),
     _step(_maintain, "maintain", "compact the small files of --ds or a range's partitions; vacuum every table when due",
-          output=None, rows=lambda s: int(s.get("files_added") or 0)),
+          output=None, rows=lambda s: int(s.get("files_added") or 0), options=True),
     _command(_run, "run", "the whole daily pipeline, in order, for each day of --from..--to", writes=True),
     _command(_demo, "demo", "simulate, then run everything on the embedded default", writes=True),
     _command(_tables, "tables", "list every table: name, path, engine, latest version, row count", writes=False),

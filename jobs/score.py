@@ -151,10 +151,6 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     return summary
 
 
-def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
-    return run(ctx, days)
-
-
 def report(days: list[dt.date], s: dict) -> str:
     return (f"score: {len(days)} day(s) {days[0]}..{days[-1]} with {s['model_version']}: {s['creator_scores']} "
             f"accounts scored ({s['high_or_critical']} high/critical), {s['syndicates']} syndicates in "

@@ -96,10 +96,6 @@ def run_parser():
     return job_parser("govern strategies", "Evaluate active and shadow strategies for --ds or a range.")
 
 
-def run_job(ctx: JobContext, days: list[dt.date], args) -> dict:
-    return run(ctx, days)
-
-
 def report(days: list[dt.date], s: dict) -> str:
     return (f"strategies: {len(days)} day(s) {days[0]}..{days[-1]}: {s['strategies']} live strategies, "
             f"{s['hits']} hits, {s['events']} governance events, {s['sampled']} sampled for review"
