@@ -59,18 +59,21 @@ class Job:
         return args
 
     def main(self, argv: list[str] | None = None) -> int:
-        """The command line: parse, open the context, run, print the report."""
+        """The command line: parse, open the context, run (recorded in pipeline_runs), print the report."""
         if self.command is not None:
             return int(self.command(argv) or 0)
         from creator_governance.jobargs import config_of, days_of
-        from creator_governance.runtime import open_context, setup_logging, spark_work
+        from creator_governance.runtime import open_context, setup_logging
+        from jobs.runs import StepFailed, execute, new_run_id
 
         args = self.parse(argv)
         setup_logging(args.verbose)
         days = days_of(args) if self.dated else []
         ctx = open_context(config_of(args))
-        with spark_work(ctx.spark, f"govern {self.name}", f"govern {self.name} {days_label(days)}".strip()):
-            summary = self.run(ctx, days, args)
+        try:  # recorded in pipeline_runs as govern run records it
+            summary, _ = execute(ctx, new_run_id(), self, days, args, recorded=days if self.ranged else days[-1:])
+        except StepFailed as exc:
+            raise exc.__cause__ from None  # the command line says the job's own reason
         print(self.report(days, summary))
         return 0
 

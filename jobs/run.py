@@ -17,36 +17,19 @@ day(s), unless new data was ingested in this run, an earlier step was redone, or
 from __future__ import annotations
 
 import datetime as dt
-import json
-import time
-import uuid
 from dataclasses import dataclass
 
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 from rich.console import Console
 
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
-from creator_governance.reasons import one_line
-from creator_governance.runtime import JobContext, NotReady, open_context, spark_work
+from creator_governance.runtime import JobContext, NotReady, open_context
 from jobs.model_store import training_due
-from jobs.registry import PIPELINE, Job, days_label, job
+from jobs.registry import PIPELINE, Job, job
+from jobs.runs import execute, new_run_id, record
 
 console = Console(stderr=True, highlight=False)
 
-PIPELINE_RUNS = T.StructType(
-    [
-        T.StructField("run_id", T.StringType()),
-        T.StructField("step", T.StringType()),
-        T.StructField("status", T.StringType()),
-        T.StructField("started_at", T.TimestampType()),
-        T.StructField("duration_s", T.DoubleType()),
-        T.StructField("rows", T.LongType()),
-        T.StructField("error", T.StringType()),
-        T.StructField("ds", T.DateType()),
-        T.StructField("summary", T.StringType()),
-    ]
-)
 # The daily steps, in order (jobs.registry.PIPELINE: declared there only).
 DAILY_STEPS: tuple[Job, ...] = tuple(job(name) for name in PIPELINE)
 DEFAULT_RETRAIN_DAYS = 7
@@ -87,7 +70,7 @@ class Plan:
 
 def run(ctx: JobContext, plan: Plan) -> dict:
     """Ingest, then the daily steps in the plan's mode; return counts of steps done and skipped."""
-    run_id = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    run_id = new_run_id()
     done = _completed(ctx)
     summary = {"run_id": run_id, "done": 0, "skipped": 0}
     redo = plan.force
@@ -105,14 +88,14 @@ def run(ctx: JobContext, plan: Plan) -> dict:
             due = _due(ctx, step, days, plan)
             recorded = _recorded(step, days)
             if not due or (not batch_redo and all((step.name, d) in done for d in recorded)):
-                _record(ctx, run_id, step.name, recorded, "skipped", 0.0, 0, None)
+                record(ctx, run_id, step.name, recorded, "skipped", 0.0, 0, None)
                 console.print(f"[dim]{_label(days)} {step.name}: skipped ({'done' if due else 'not due'})[/dim]")
                 summary["skipped"] += 1
                 continue
             try:
                 _run_step(ctx, run_id, step, recorded, step.defaults(), recorded=recorded)
             except NotReady as exc:
-                _record(ctx, run_id, step.name, _recorded(step, days), "skipped", 0.0, 0, str(exc)[:500])
+                record(ctx, run_id, step.name, _recorded(step, days), "skipped", 0.0, 0, str(exc)[:500])
                 console.print(f"[yellow]{_label(days)} {step.name}: skipped, not ready: {exc}[/yellow]")
                 summary["skipped"] += 1
                 continue
@@ -138,23 +121,11 @@ def _label(days: list[dt.date]) -> str:
 
 def _run_step(ctx: JobContext, run_id: str, step: Job, days: list[dt.date], args, *,
               recorded: list[dt.date]) -> int:
-    """Run one step in-process on the shared context; record it with the summary it returns; rows it wrote."""
+    """Run one step in-process on the shared context, recorded in pipeline_runs; the rows it wrote."""
     console.print(f"[bold]{_label(recorded)} {step.name}[/bold] …")
-    start = time.monotonic()
-    started_at = dt.datetime.now(dt.timezone.utc)
-    try:
-        with spark_work(ctx.spark, f"govern {step.name}", f"govern {step.name} {days_label(recorded)} (run {run_id})"):
-            result = step.run(ctx, days, args)
-    except NotReady:
-        raise
-    except Exception as exc:
-        reason = one_line(exc)
-        _record(ctx, run_id, step.name, recorded, "failed", time.monotonic() - start, 0, reason[:500], started_at)
-        raise RuntimeError(f"step {step.name} failed for {_label(recorded)}: {reason}") from exc
+    result, seconds = execute(ctx, run_id, step, days, args, recorded=recorded)
     rows = step.rows(result)
-    _record(ctx, run_id, step.name, recorded, "success", time.monotonic() - start, rows, None, started_at,
-            summary=result)
-    console.print(f"{_label(recorded)} {step.name}: done in {time.monotonic() - start:.1f}s, {rows} rows")
+    console.print(f"{_label(recorded)} {step.name}: done in {seconds:.1f}s, {rows} rows")
     return rows
 
 
@@ -168,14 +139,6 @@ def _completed(ctx: JobContext) -> set[tuple[str, dt.date]]:
     latest = F.row_number().over(W.partitionBy("step", "ds").orderBy(F.col("started_at").desc()))
     rows = runs.withColumn("_n", latest).filter((F.col("_n") == 1) & (F.col("status") == "success"))
     return {(r.step, r.ds) for r in rows.select("step", "ds").collect()}
-
-
-def _record(ctx, run_id, step, days, status, duration, rows, error, started_at=None, summary=None) -> None:
-    """One pipeline_runs row per day the step covered (the duration, rows and summary are the step's, on each)."""
-    at = started_at or dt.datetime.now(dt.timezone.utc)
-    text = None if summary is None else json.dumps(summary, default=str, sort_keys=True)[:8000]
-    rows_out = [(run_id, step, status, at, float(duration), int(rows), error, d, text) for d in days]
-    ctx.tables.append("pipeline_runs", ctx.spark.createDataFrame(rows_out, PIPELINE_RUNS))
 
 
 def plan_of(args) -> Plan:

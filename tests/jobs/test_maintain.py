@@ -132,3 +132,16 @@ def test_govern_run_builds_one_context_and_calls_no_jobs_main(spark, lakehouse, 
     runs = context(spark, lakehouse).tables.read("pipeline_runs").orderBy("ds").collect()
     assert [(r.step, r.status, r.ds) for r in runs] == [("maintain", "success", SAT), ("maintain", "success", SUN)]
     assert all(json.loads(r.summary)["tables"] >= 1 for r in runs)
+
+
+def test_a_step_started_on_its_own_is_recorded_too(spark, lakehouse, tmp_path):
+    """`govern maintain` (as a notebook or a wheel task starts it) records its run like `govern run` does."""
+    from jobs.registry import job
+
+    context(spark, lakehouse).tables.append("governance_metrics", rows(spark, [SAT], files=3))
+    conf = tmp_path / "overlay.yaml"
+    conf.write_text("tables:\n" + "".join(f"  {k}: {v}\n" for k, v in OVERLAY.items()))
+    assert job("maintain").main(["--ds", SAT.isoformat(), "--lakehouse", str(lakehouse), "--conf", str(conf)]) == 0
+    (run,) = context(spark, lakehouse).tables.read("pipeline_runs").collect()
+    assert (run.step, run.status, run.ds) == ("maintain", "success", SAT) and run.duration_s > 0
+    assert json.loads(run.summary)["files_added"] == 1

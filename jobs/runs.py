@@ -1,0 +1,71 @@
+"""`pipeline_runs`: one row per step and day, however the step was started (`govern run`, `govern <step>`, a
+notebook, a wheel task): the step runs with its Spark work named (`govern <step> ds=…`), and its status, time,
+rows and the summary it returned are recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+
+from pyspark.sql import types as T
+
+from creator_governance.reasons import one_line
+from creator_governance.runtime import JobContext, NotReady, spark_work
+from jobs.registry import Job, days_label
+
+TABLE = "pipeline_runs"
+PIPELINE_RUNS = T.StructType(
+    [
+        T.StructField("run_id", T.StringType()),
+        T.StructField("step", T.StringType()),
+        T.StructField("status", T.StringType()),
+        T.StructField("started_at", T.TimestampType()),
+        T.StructField("duration_s", T.DoubleType()),
+        T.StructField("rows", T.LongType()),
+        T.StructField("error", T.StringType()),
+        T.StructField("ds", T.DateType()),
+        T.StructField("summary", T.StringType()),
+    ]
+)
+
+
+def new_run_id() -> str:
+    return f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+class StepFailed(RuntimeError):
+    """A step raised: recorded as failed; the message names the step, the days and the one-line reason."""
+
+
+def execute(ctx: JobContext, run_id: str, step: Job, days: list[dt.date], args, *,
+            recorded: list[dt.date]) -> tuple[dict, float]:
+    """Run `step` on `days` and record it under `recorded`; (its summary, seconds). NotReady passes through
+    unrecorded (the caller decides whether it is a skip); any other failure is recorded and raised as
+    StepFailed."""
+    start = time.monotonic()
+    started_at = dt.datetime.now(dt.timezone.utc)
+    label = days_label(recorded)
+    try:
+        with spark_work(ctx.spark, f"govern {step.name}", f"govern {step.name} {label} (run {run_id})"):
+            result = step.run(ctx, days, args)
+    except NotReady:
+        raise
+    except Exception as exc:
+        reason = one_line(exc)
+        record(ctx, run_id, step.name, recorded, "failed", time.monotonic() - start, 0, reason[:500], started_at)
+        raise StepFailed(f"step {step.name} failed for {label or 'its run'}: {reason}") from exc
+    seconds = time.monotonic() - start
+    record(ctx, run_id, step.name, recorded, "success", seconds, step.rows(result), None, started_at, summary=result)
+    return result, seconds
+
+
+def record(ctx, run_id, step, days, status, duration, rows, error, started_at=None, summary=None) -> None:
+    """One pipeline_runs row per day the step covered (the duration, rows and summary are the step's, on each)."""
+    if not days:
+        return
+    at = started_at or dt.datetime.now(dt.timezone.utc)
+    text = None if summary is None else json.dumps(summary, default=str, sort_keys=True)[:8000]
+    rows_out = [(run_id, step, status, at, float(duration), int(rows), error, d, text) for d in days]
+    ctx.tables.append(TABLE, ctx.spark.createDataFrame(rows_out, PIPELINE_RUNS))
