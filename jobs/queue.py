@@ -62,7 +62,7 @@ def queue_of(ctx: JobContext, ds: dt.date):
     audience = audience_probability(engagements, content, scores, reviewed, min_engagements=q.audience_min_engagements,
                                     min_share=q.audience_min_share, prior_strength=q.prior_strength, pooled=pooled)
     accounts = account_queue(scores, anomaly, ring, hit, actions=q.actions, audience=audience).persist()
-    steps, drawn = calibration_of(ctx, ds, decisions)
+    steps, drawn = calibration_of(ctx, ds, decisions) if q.calibrate else ([], 0)
     accounts = with_calibration(accounts, steps, q.actions)
     syndicates = ctx.tables.read("syndicates", ds=[ds]) if ctx.tables.exists("syndicates") else None
     queue = accounts if syndicates is None else accounts.unionByName(syndicate_queue(accounts, syndicates))

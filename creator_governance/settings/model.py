@@ -101,6 +101,7 @@ class QueueSettings(Section):
     audience_days: int = Field(14, ge=1)
     audience_min_engagements: int = Field(20, ge=1)
     audience_min_share: float = Field(0.5, gt=0.0, le=1.0)
+    calibrate: bool = False
     calibration_days: int = Field(28, ge=1)
     calibration_horizon_days: int = Field(7, ge=1)
     calibration_bins: int = Field(10, ge=2)

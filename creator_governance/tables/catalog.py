@@ -51,7 +51,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "ds": "the day of the queue, the partition",
         "entity_kind": "account or syndicate",
         "entity_id": "the account id or the syndicate id",
-        "priority": "calibrated probability that a review confirms a violation (the combined evidence, calibrated)",
+        "priority": "review first the highest: the combined evidence (calibrated on review samples when enabled)",
         "rank": "1 = review first, over accounts and syndicates together",
         "evidence": "every piece of evidence in plain words",
         "suggested_action": "enforce, review or monitor from the priority; review the ring together for syndicates",
