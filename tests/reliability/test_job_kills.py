@@ -40,10 +40,15 @@ def _tables(spark, root):
     return Tables(spark, str(root), engine="delta-rs")
 
 
+# The log of runs, not a result: a killed run leaves no row, a re-run one, and each row holds its times.
+RUN_LOG = {"pipeline_runs"}
+
+
 def written_by(spark, clean, i: int) -> list[str]:
-    """The tables step i of the clean run created or committed to."""
+    """The tables step i of the clean run created or committed to (its results: the run log aside)."""
     before, after = _tables(spark, clean.before(i)), _tables(spark, clean.after(i))
-    return sorted(n for n in after.names() if not before.exists(n) or before.version(n) != after.version(n))
+    return sorted(n for n in after.names() if n not in RUN_LOG
+                  and (not before.exists(n) or before.version(n) != after.version(n)))
 
 
 def comparable(tables, name: str):
