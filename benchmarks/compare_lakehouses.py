@@ -14,6 +14,7 @@ only.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
@@ -24,7 +25,10 @@ import pandas as pd
 VOLATILE = frozenset({
     "run_id", "started_at", "duration_s", "created_at", "ingested_at", "committed_at", "seconds", "summary",
     "model_version", "version", "path", "training_seconds", "rendered_at", "generated_at", "params_json",
-    "report_path", "source_mtime",
+    "report_path", "source_mtime", "computed_at",
+    # where and in what bytes the landing files were (two simulations write the same rows in Parquet files whose
+    # bytes differ): not the rows
+    "landing", "_source_sha256", "sha256", "mtime_ns",
 })
 RELATIVE_TOLERANCE = 1e-9
 
@@ -33,13 +37,37 @@ def delta_tables(root: str) -> list[str]:
     return sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d, "_delta_log")))
 
 
-def canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows without volatile columns, in a fixed order (nested values as text)."""
-    kept = frame[[c for c in sorted(frame.columns) if c not in VOLATILE]].copy()
+def _rounded(value):
+    if isinstance(value, float):
+        return float(f"{value:.10g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _text(value):
+    """A cell as text; JSON held in a string (metrics_json, summaries) with its floats to 10 digits, as the float
+    columns are compared."""
+    if value is None:
+        return None
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.dumps(_rounded(json.loads(value)), sort_keys=True)
+        except ValueError:
+            return value
+    return str(value)
+
+
+def canonical(frame: pd.DataFrame, ignore: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """The rows without volatile (or `ignore`d) columns, in a fixed order (nested values as text)."""
+    kept = frame[[c for c in sorted(frame.columns) if c not in VOLATILE and c not in ignore]].copy()
     for column in kept.columns:
         if kept[column].dtype == object:
-            kept[column] = kept[column].map(lambda v: None if v is None else str(v if not hasattr(v, "tolist")
-                                                                                  else v.tolist()))
+            kept[column] = kept[column].map(_text)
     # sort on every column, floats rounded (so a last-digit difference does not reorder the rows)
     key = pd.DataFrame({c: (kept[c].round(6) if pd.api.types.is_float_dtype(kept[c]) else kept[c]).astype(str)
                         for c in kept.columns})
@@ -65,15 +93,17 @@ def difference(a: pd.DataFrame, b: pd.DataFrame) -> str | None:
     return None
 
 
-def compare(left: str, right: str, ignore: set[str] = frozenset()) -> dict[str, str]:
-    """table -> what differs (empty when the lakehouses hold the same data)."""
+def compare(left: str, right: str, ignore: set[str] = frozenset(), columns: set[str] = frozenset()) -> dict[str, str]:
+    """table -> what differs (empty when the lakehouses hold the same data); `columns`: `table.column` to leave
+    out (a change that alters one column by design)."""
     from deltalake import DeltaTable
 
     tables_l, tables_r = set(delta_tables(left)) - ignore, set(delta_tables(right)) - ignore
     out = {t: "only in the first" for t in tables_l - tables_r} | {t: "only in the second" for t in tables_r - tables_l}
     for table in sorted(tables_l & tables_r):
-        a = canonical(DeltaTable(os.path.join(left, table)).to_pandas())
-        b = canonical(DeltaTable(os.path.join(right, table)).to_pandas())
+        skip = frozenset(c.split(".", 1)[1] for c in columns if c.startswith(f"{table}."))
+        a = canonical(DeltaTable(os.path.join(left, table)).to_pandas(), skip)
+        b = canonical(DeltaTable(os.path.join(right, table)).to_pandas(), skip)
         found = difference(a, b)
         if found:
             out[table] = found
@@ -85,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("left")
     parser.add_argument("right")
     parser.add_argument("--ignore-table", action="append", default=[], help="a table to leave out (repeatable)")
+    parser.add_argument("--ignore-column", action="append", default=[], metavar="TABLE.COLUMN",
+                        help="a column of one table to leave out (repeatable)")
     args = parser.parse_args(argv)
-    found = compare(args.left, args.right, set(args.ignore_table))
+    found = compare(args.left, args.right, set(args.ignore_table), set(args.ignore_column))
     shared = sorted(set(delta_tables(args.left)) - set(args.ignore_table))
     for table in shared:
         print(f"{table}: {found.get(table, 'identical')}")

@@ -79,6 +79,9 @@ def test_a_not_due_train_day_runs_the_rest_of_the_chain(spark, world):
     assert govern(*argv) == 0
 
     runs = tables.read("pipeline_runs")
+    alone = runs.filter(F.col("ds") == trained_as_of).collect()
+    assert [(r.step, r.status) for r in alone] == [("train", "success")]  # the train started on its own, recorded
+    runs = runs.filter(F.col("ds") != trained_as_of)
     assert {r.ds for r in runs.select("ds").distinct().collect()} == {day}  # the resolved yesterday
     status = {r.step: (r.status, r.error) for r in runs.collect()}
     assert status["train"] == ("skipped", None)  # not due: a skip, not a failure
