@@ -107,7 +107,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
             cached.unpersist()
         done.append(ds)
         calibrated_on[ds.isoformat()] = drawn
-        log.info("queue: %s written (calibrated on %d sampled accounts)", ds, drawn)
+        log.info("queue: %s written%s", ds, f" (calibrated on {drawn} reviewed sampled accounts)" if drawn else "")
     if not done:
         raise NotReady(f"queue: no creator_scores on {days[0]}..{days[-1]}")
     written = ctx.tables.read(TABLE, ds=done)
