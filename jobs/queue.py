@@ -66,7 +66,7 @@ def queue_of(ctx: JobContext, ds: dt.date):
     accounts = with_calibration(accounts, steps, q.actions)
     syndicates = ctx.tables.read("syndicates", ds=[ds]) if ctx.tables.exists("syndicates") else None
     queue = accounts if syndicates is None else accounts.unionByName(syndicate_queue(accounts, syndicates))
-    return ranked(queue, ds), [scores, reviewed, accounts], drawn
+    return ranked(queue, ds), [scores, reviewed, accounts], drawn if steps else 0
 
 
 def calibration_of(ctx: JobContext, ds: dt.date, decisions) -> tuple[list[tuple[float, float]], int]:
