@@ -19,10 +19,11 @@ Evidence of an account on day ds (each a probability of a confirmed violation):
   reviewed such creators, shrunk toward the confirmed share of every reviewed syndicate member.
 
 combined_evidence = 1 - prod(1 - p) over the evidence (noisy-OR: independent ways of being caught); each piece of
-evidence is also written in plain words. The priority is the combined evidence calibrated on the review sample of
-earlier days (models/queue/calibration.py; the combined evidence itself while there is too little history). Syndicate rows (entity_kind `syndicate`) carry the highest member
-priority with the ring's evidence, so the ring is reviewed together. Only what the platform has is read
-(decisions, scores, syndicates, strategy hits): never the simulator's truth.
+evidence is also written in plain words. The priority is the combined evidence, or with `queue.calibrate` the
+combined evidence calibrated on the review samples of earlier days (models/queue/calibration.py, `with_calibration`).
+Syndicate rows (entity_kind `syndicate`) carry the highest member priority with the ring's evidence, so the ring is
+reviewed together. Only what the platform has is read (decisions, scores, syndicates, strategy hits): never the
+simulator's truth.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def anomaly_probability(scores: DataFrame, reviewed: DataFrame, *, bins: int, pr
     return binned.join(F.broadcast(rates), "bin").select("account_id", "anomaly_probability")
 
 
+def _links(scores: DataFrame):
+    """The members' ties, or null for scores written before `syndicate_links` existed."""
+    return F.col("syndicate_links") if "syndicate_links" in scores.columns else F.lit(None).cast("array<string>")
+
+
 def behaviour_tied(links="syndicate_links"):
     """True for a member tied to its ring by behaviour (fingerprint, repeat orders, lockstep) — or whose ties are
     unknown (rows written before `syndicate_links`); false for one tied by shared device or IP alone."""
@@ -83,7 +89,7 @@ def priors(scores: DataFrame, reviewed: DataFrame) -> dict[str, float]:
     """The pooled rates the evidence is shrunk toward, in one pass over the day's accounts: `accounts` (confirmed
     violators among all accounts, unreviewed counting as not confirmed) and `members` (confirmed share of the
     reviewed syndicate members tied by behaviour)."""
-    links = F.col("syndicate_links") if "syndicate_links" in scores.columns else F.lit(None).cast("array<string>")
+    links = _links(scores)
     rows = scores.select("account_id", "syndicate_id", links.alias("syndicate_links")).join(
         reviewed, "account_id", "left")
     member, tied = F.col("syndicate_id").isNotNull(), behaviour_tied()
@@ -106,7 +112,7 @@ def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: 
     ring, shrunk toward `accounts` (without reviews of such members, they are as likely as anyone).
     `pooled`: `priors(scores, reviewed)` (computed when not given)."""
     pooled = pooled or priors(scores, reviewed)
-    links = F.col("syndicate_links") if "syndicate_links" in scores.columns else F.lit(None).cast("array<string>")
+    links = _links(scores)
     members = scores.filter(F.col("syndicate_id").isNotNull()).select(
         "account_id", "syndicate_id", links.alias("syndicate_links"))
     labelled = members.join(reviewed, "account_id", "left").withColumn("tied", behaviour_tied())
