@@ -3,8 +3,8 @@
 Per day: creator_scores (model score, anomaly score, syndicate), syndicates, strategy_hits of the last
 `model.queue.hit_days`, the engagements of the last `model.queue.audience_days` (with content, to find creators
 whose audience is bought from rings) and the decisions known that day; models/queue/priority.py turns each signal into a
-probability of a confirmed violation with those decisions and combines them; models/queue/calibration.py turns the
-combination into a calibrated priority with the review samples of earlier days. One row per account and one per
+probability of a confirmed violation with those decisions and combines them; with `queue.calibrate`,
+models/queue/calibration.py turns the combination into a calibrated priority with the review samples of earlier days. One row per account and one per
 syndicate, ranked together (`rank` 1 = review first); the requested `ds` partitions are replaced, one day at a
 time (a day's calibration learns from the queues written before it).
 """
