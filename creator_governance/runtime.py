@@ -52,6 +52,12 @@ def get_spark(settings: SparkSettings | None = None) -> SparkSession:
         _apply_sql_conf(active, settings)
         _quiet_duplicate_errors()
         return active
+    if os.environ.get("SPARK_REMOTE"):
+        # Spark Connect (pyspark's own variable, e.g. sc://host:15002): the server owns master, memory and
+        # logging; only session (SQL) settings apply.
+        spark = SparkSession.builder.remote(os.environ["SPARK_REMOTE"]).getOrCreate()
+        _apply_sql_conf(spark, settings)
+        return spark
     options = {"spark.app.name": settings.app_name}
     ours = "PYSPARK_GATEWAY_PORT" not in os.environ
     # `--verbose` (DEBUG logging) shows the JVM's own lines, as does any `spark.log_level` above ERROR.

@@ -19,19 +19,28 @@ DEFAULT_RETENTION_HOURS = 168
 
 
 def delta_spark_available(spark: SparkSession) -> bool:
-    """True when the session can load Delta's JVM classes (no download is ever attempted)."""
+    """True when the session can load Delta's JVM classes (no download is ever attempted). On Spark Connect
+    (no JVM on the client): when the server is Databricks (Delta built in) or names Delta's session extension."""
     try:
-        jvm = spark._jvm  # absent on Spark Connect, where Delta comes with the platform
+        jvm = spark._jvm
     except Exception:  # noqa: BLE001 - any Spark Connect flavour
-        return True
+        jvm = None
     if jvm is None:
-        return True
+        return _connect_server_has_delta(spark)
     try:
         loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
         jvm.java.lang.Class.forName(DELTA_CLASS, False, loader)
         return True
     except Exception:  # noqa: BLE001 - py4j wraps ClassNotFoundException
         return False
+
+
+def _connect_server_has_delta(spark: SparkSession) -> bool:
+    conf = spark.conf
+    if conf.get("spark.databricks.clusterUsageTags.sparkVersion", None) or conf.get("spark.databricks.workspaceUrl",
+                                                                                     None):
+        return True
+    return "DeltaSparkSessionExtension" in (conf.get("spark.sql.extensions", None) or "")
 
 
 class DeltaSparkEngine:

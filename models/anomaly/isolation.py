@@ -16,6 +16,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from models.shipping import loaded, ship
+
 ANOMALY_COLUMNS = ["account_id", "ds", "anomaly_score"]
 
 
@@ -44,12 +46,12 @@ def fit_isolation_forest(sample: pd.DataFrame, *, columns: list[str], n_trees: i
 
 
 def isolation_scores(features: DataFrame, *, forest, columns: list[str]) -> DataFrame:
-    """account_id, ds, anomaly_score for every row, the pickled forest broadcast to the workers."""
-    shipped = features.sparkSession.sparkContext.broadcast(pickle.dumps(forest))
+    """account_id, ds, anomaly_score for every row, the pickled forest shipped to the executors as a file."""
+    shipped = ship(features.sparkSession, pickle.dumps(forest), suffix=".forest")
     cols = list(columns)
 
     def batches(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        model = pickle.loads(shipped.value)
+        model = loaded(shipped, pickle.loads)
         for pdf in frames:
             score = -model.score_samples(behaviour_matrix(pdf, cols)) if len(pdf) else np.array([])
             yield pd.DataFrame({"account_id": pdf["account_id"], "ds": pdf["ds"], "anomaly_score": score})

@@ -1,4 +1,4 @@
-"""Scoring with a broadcast XGBoost booster in `mapInPandas`: score, risk tier and reason codes per account.
+"""Scoring with an XGBoost booster shipped to the executors as a file (models/shipping.py) in `mapInPandas`: score, risk tier and reason codes per account.
 
 Reason codes are the features with the largest positive per-row contributions (SHAP values from XGBoost's
 `pred_contribs`): approximate (Saabas-style, ~100x cheaper) for every row, exact TreeSHAP recomputed for rows
@@ -8,7 +8,6 @@ scoring at least `exact_min_score`, where reasons are read by reviewers.
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Iterator
 
 import numpy as np
@@ -19,9 +18,7 @@ from pyspark.sql import types as T
 
 SCORE_COLUMNS = ["account_id", "ds", "score", "model_version", "risk_tier", "reason_codes", "reasons"]
 
-# Boosters already parsed in this Python worker, by model version (workers are reused across tasks).
-_BOOSTERS: dict[str, object] = {}
-
+from models.shipping import loaded, ship
 
 class MissingFeatures(ValueError):
     """The model needs feature columns the input does not have."""
@@ -58,16 +55,13 @@ def _format_value(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _booster(version: str, raw: bytes):
-    key = f"{version}:{zlib.crc32(raw)}:{len(raw)}"
-    if key not in _BOOSTERS:
-        import xgboost as xgb
+def _parse_booster(raw: bytes):
+    import xgboost as xgb
 
-        booster = xgb.Booster()
-        booster.load_model(bytearray(raw))
-        booster.set_param({"nthread": 1})
-        _BOOSTERS[key] = booster
-    return _BOOSTERS[key]
+    booster = xgb.Booster()
+    booster.load_model(bytearray(raw))
+    booster.set_param({"nthread": 1})
+    return booster
 
 
 def score_frame(pdf: pd.DataFrame, *, booster, feature_columns: list[str], plain_words: dict[str, str],
@@ -122,18 +116,17 @@ def score_accounts(
 ) -> DataFrame:
     """creator_scores rows for every row of `features`.
 
-    `booster_raw`: the booster's saved JSON/UBJSON bytes (broadcast once). `plain_words`: feature name → words
+    `booster_raw`: the booster's saved JSON/UBJSON bytes (shipped once as a file). `plain_words`: feature name → words
     shown to reviewers. `margin_offset` is added to the log-odds (prior correction of up-weighted positives).
     Returns account_id, ds, score, model_version, risk_tier, reason_codes (array of feature names), reasons
     (array of "plain words: value").
     """
     check_features(feature_columns, features.columns, model_version=model_version)
-    spark = features.sparkSession
-    shipped = spark.sparkContext.broadcast(bytes(booster_raw))
+    shipped = ship(features.sparkSession, bytes(booster_raw), suffix=".xgb")
     columns, words, tier_map = list(feature_columns), dict(plain_words), dict(tiers)
 
     def batches(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        booster = _booster(model_version, shipped.value)
+        booster = loaded(shipped, _parse_booster)
         for pdf in frames:
             yield score_frame(pdf, booster=booster, feature_columns=columns, plain_words=words, tiers=tier_map,
                               reason_count=reason_count, exact_min_score=exact_min_score,
@@ -153,13 +146,13 @@ def predict_scores(
     model_version: str = "eval",
 ) -> DataFrame:
     """`keep_columns` plus `score` (probability after `margin_offset`), without reasons: for evaluation."""
-    shipped = df.sparkSession.sparkContext.broadcast(bytes(booster_raw))
+    shipped = ship(df.sparkSession, bytes(booster_raw), suffix=".xgb")
     columns, keep = list(feature_columns), list(keep_columns)
 
     def batches(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         import xgboost as xgb
 
-        booster = _booster(model_version, shipped.value)
+        booster = loaded(shipped, _parse_booster)
         for pdf in frames:
             x = pdf[columns].astype("float32").to_numpy()
             margin = booster.predict(xgb.DMatrix(x, missing=np.nan), output_margin=True, validate_features=False)

@@ -1,17 +1,23 @@
-"""The condition checker: a strategy's Spark SQL condition is parsed by Spark itself, walked for forbidden
-constructs, then resolved against the evaluation schema, before any job evaluates it.
+"""The condition checker: a strategy's Spark SQL condition is read token by token for forbidden constructs,
+then parsed and resolved by Spark against the evaluation schema, before any job evaluates it.
 
 Rejected, with a message naming the strategy, its file and the fault: syntax errors, statements (or several
 of them), subqueries, window functions, functions outside the allow-list, unknown lists, unknown columns,
 plain division (ANSI mode fails on a zero denominator: use try_divide) and non-boolean results.
+
+Only public DataFrame APIs are used (no JVM parser), so the check runs the same on Spark Classic and Spark
+Connect: the constructs are found by a small SQL tokenizer (strings, quoted names and comments skipped), and
+Spark itself reports syntax errors, unknown columns and the result type when the condition is resolved against
+an empty frame of the evaluation schema.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
-from pyspark.errors import AnalysisException
+from pyspark.errors import AnalysisException, ParseException
 from pyspark.sql import SparkSession, functions as F, types as T
 
 from models.strategies.spec import CheckedStrategy, ConditionError, StrategySpec
@@ -24,20 +30,49 @@ DEFAULT_FUNCTIONS: frozenset[str] = frozenset({
     "sqrt", "startswith", "try_divide", "upper", "zeroifnull",
 })
 
-# Parser node types that never belong in a row-level condition, and why.
-FORBIDDEN_NODES: dict[str, str] = {
-    "ScalarSubquery": "subqueries are not allowed",
-    "Exists": "subqueries are not allowed",
-    "ListQuery": "subqueries are not allowed",
-    "InSubquery": "subqueries are not allowed",
-    "LateralSubquery": "subqueries are not allowed",
-    "WindowExpression": "window functions are not allowed",
-    "UnresolvedStar": "'*' is not allowed: name the columns",
-    "Divide": "'/' is not allowed: ANSI mode fails on a zero denominator, use try_divide(a, b)",
-}
+SUBQUERY = "subqueries are not allowed"
+WINDOW = "window functions are not allowed"
+STAR = "'*' is not allowed: name the columns"
+DIVIDE = "'/' is not allowed: ANSI mode fails on a zero denominator, use try_divide(a, b)"
 
-IN_LIST = re.compile(r"\bin_list\s*\(\s*'([^']*)'\s*,\s*`?([A-Za-z_][A-Za-z0-9_]*)`?\s*\)", re.IGNORECASE)
+# Words followed by '(' that are SQL syntax, not function calls (`x IN (1, 2)`, `CAST(x AS DOUBLE)`, ...).
+SYNTAX_BEFORE_PAREN = frozenset({"and", "or", "not", "in", "is", "when", "then", "else", "case", "between", "like",
+                                 "ilike", "rlike", "regexp", "cast", "try_cast", "any", "all", "some", "as",
+                                 "distinct", "escape", "div"})
+# First words of SQL statements: a condition that Spark cannot parse and starts with one is a statement.
+STATEMENT_WORDS = frozenset({"select", "with", "insert", "update", "delete", "merge", "drop", "create", "alter",
+                             "truncate", "set", "reset", "use", "show", "describe", "desc", "explain", "cache",
+                             "uncache", "refresh", "grant", "revoke", "msck", "analyze", "load", "add", "list",
+                             "values", "from", "table", "call", "declare", "execute", "replace", "comment",
+                             "optimize", "vacuum", "restore", "clone"})
+
+TOKEN = re.compile(r"""
+    (?P<space>\s+) | (?P<comment>--[^\n]*|/\*.*?\*/)
+  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<quoted>`(?:[^`]|``)*`)
+  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[A-Za-z]*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>->|<=>|<=|>=|!=|<>|==|\|\||&&|::|[-+*/%=<>!&|^~(),.\[\]:{}?])
+  | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
 STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+IN_LIST = re.compile(r"\bin_list\s*\(\s*'([^']*)'\s*,\s*`?([A-Za-z_][A-Za-z0-9_]*)`?\s*\)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # word, quoted, string, number, op, other
+    text: str
+
+    @property
+    def word(self) -> str:
+        """Lower-case text of a bare word, '' otherwise."""
+        return self.text.lower() if self.kind == "word" else ""
+
+
+def tokens(text: str) -> list[Token]:
+    """The condition's tokens, without whitespace and comments."""
+    return [Token(m.lastgroup, m.group()) for m in TOKEN.finditer(text) if m.lastgroup not in ("space", "comment")]
 
 
 def list_flag_column(list_name: str, column: str) -> str:
@@ -63,17 +98,16 @@ def check_condition(
         raise fail("condition is empty")
     if ";" in STRING_LITERAL.sub("''", text):
         raise fail("statements are not allowed: the condition must be one boolean expression (found ';')")
-    tree = _parse(spark, text, fail)
-    columns: list[str] = []
-    lists: list[tuple[str, str]] = []
-    _walk(tree, columns, lists, {f.lower() for f in allowed_functions}, set(known_lists), fail)
+    toks = tokens(text)
+    _forbidden(toks, fail)
+    lists = _lists(toks, set(known_lists), {f.lower() for f in allowed_functions}, fail)
     expression = IN_LIST.sub(lambda m: f"`{list_flag_column(m.group(1), m.group(2))}`", text)
     frame_schema = T.StructType([*schema.fields, *(T.StructField(list_flag_column(n, c), T.BooleanType())
                                                    for n, c in lists)])
-    result_type = _resolve(spark, expression, frame_schema, fail)
+    result_type = _resolve(spark, expression, frame_schema, text, fail)
     if not isinstance(result_type, T.BooleanType):
         raise fail(f"condition must be boolean, got {result_type.simpleString()}")
-    return CheckedStrategy(spec=spec, expression=expression, columns=tuple(dict.fromkeys(columns)),
+    return CheckedStrategy(spec=spec, expression=expression, columns=_columns(toks, schema),
                            lists=tuple(dict.fromkeys(lists)))
 
 
@@ -82,63 +116,84 @@ def _first_line(exc: BaseException) -> str:
     return next((line.strip() for line in str(text).splitlines() if line.strip()), type(exc).__name__)
 
 
-def _parse(spark: SparkSession, text: str, fail):
-    parser = spark._jsparkSession.sessionState().sqlParser()
-    try:
-        return parser.parseExpression(text)
-    except Exception as exc:  # noqa: BLE001 - py4j raises ParseException or Py4JJavaError
-        message = _first_line(exc)
-    try:
-        parser.parsePlan(text)
-    except Exception:  # noqa: BLE001 - not a statement either: a plain syntax error
-        raise fail(f"syntax error in condition: {message}") from None
-    raise fail(f"statements are not allowed: '{text.split()[0].upper()} ...' is a statement, "
-               "the condition must be one boolean expression") from None
+def _forbidden(toks: list[Token], fail) -> None:
+    """Subqueries, window functions, '*' and plain division, wherever they are (in that order of report)."""
+    after = lambda i: toks[i + 1] if i + 1 < len(toks) else None  # noqa: E731
+    before = lambda i: toks[i - 1] if i > 0 else None  # noqa: E731
+    for i, tok in enumerate(toks):  # `(SELECT ...)`, `IN (SELECT ...)`, `EXISTS (SELECT ...)`
+        if tok.word in ("select", "with") and before(i) is not None and before(i).text == "(":
+            raise fail(SUBQUERY)
+    for i, tok in enumerate(toks):  # `... OVER (...)`, `... OVER w`
+        if tok.word == "over" and i > 0 and before(i).text == ")" and after(i) is not None \
+                and (after(i).text == "(" or after(i).kind in ("word", "quoted")):
+            raise fail(WINDOW)
+    for i, tok in enumerate(toks):  # `*` as an operand (count(*), t.*), not multiplication
+        if tok.text == "*" and tok.kind == "op" and (before(i) is None or before(i).text in ("(", ",", ".")):
+            raise fail(STAR)
+    if any(tok.kind == "op" and tok.text == "/" for tok in toks):
+        raise fail(DIVIDE)
 
 
-def _children(node) -> list:
-    seq = node.children()
-    return [seq.apply(i) for i in range(seq.size())]
-
-
-def _walk(node, columns: list, lists: list, allowed: set, known_lists: set, fail) -> None:
-    kind = node.getClass().getSimpleName()
-    if kind in FORBIDDEN_NODES:
-        raise fail(FORBIDDEN_NODES[kind])
-    if kind == "UnresolvedAttribute":
-        columns.append(node.name())
-        return
-    if kind == "UnresolvedFunction":
-        name = str(node.nameParts().last()).lower()
-        if name == "in_list":
-            lists.append(_in_list_args(node, known_lists, fail))
-            return
-        if name not in allowed:
-            raise fail(f"function '{name}' is not allowed (see strategies.allowed_functions)")
-    for child in _children(node):
-        _walk(child, columns, lists, allowed, known_lists, fail)
-
-
-def _in_list_args(node, known_lists: set, fail) -> tuple[str, str]:
-    args = _children(node)
+def _lists(toks: list[Token], known_lists: set, allowed: set, fail) -> list[tuple[str, str]]:
+    """Check every function call against `allowed`; return the (list, column) of each in_list call."""
     usage = "in_list takes a quoted list name and a column, e.g. in_list('trusted_partners', account_id)"
-    if len(args) != 2 or args[0].getClass().getSimpleName() != "Literal" \
-            or args[1].getClass().getSimpleName() != "UnresolvedAttribute":
-        raise fail(usage)
-    if args[0].dataType().typeName() != "string":
-        raise fail(usage)
-    name, column = str(args[0].value()), str(args[1].name())
-    if name not in known_lists:
-        raise fail(f"unknown list '{name}' in in_list (known lists: {', '.join(sorted(known_lists)) or 'none'})")
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", column):
-        raise fail(usage)
-    return name, column
+    found: list[tuple[str, str]] = []
+    for i, tok in enumerate(toks):
+        if not tok.word or i + 1 == len(toks) or toks[i + 1].text != "(" or tok.word in SYNTAX_BEFORE_PAREN:
+            continue
+        if i > 0 and toks[i - 1].text == ".":  # a struct field followed by '(' is Spark's syntax error to report
+            continue
+        if tok.word == "exists":  # `EXISTS (SELECT ...)` was reported above: this is the higher-order function
+            raise fail("function 'exists' is not allowed (see strategies.allowed_functions)")
+        if tok.word != "in_list":
+            if tok.word not in allowed:
+                raise fail(f"function '{tok.word}' is not allowed (see strategies.allowed_functions)")
+            continue
+        args = toks[i + 2:i + 6]
+        if [t.text for t in args[1::2]] != [",", ")"] or args[0].kind != "string" or not args[0].text.startswith("'") \
+                or args[2].kind not in ("word", "quoted"):
+            raise fail(usage)
+        name, column = args[0].text[1:-1], args[2].text.strip("`")
+        if name not in known_lists:
+            raise fail(f"unknown list '{name}' in in_list (known lists: {', '.join(sorted(known_lists)) or 'none'})")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", column):
+            raise fail(usage)
+        found.append((name, column))
+    return found
 
 
-def _resolve(spark: SparkSession, expression: str, schema: T.StructType, fail) -> T.DataType:
+def _columns(toks: list[Token], schema: T.StructType) -> tuple[str, ...]:
+    """The schema's columns the condition reads, as written, in order (in_list arguments excepted)."""
+    names = {f.name.lower() for f in schema.fields}
+    out: list[str] = []
+    skip = 0
+    for i, tok in enumerate(toks):
+        if skip:
+            skip -= 1
+            continue
+        if tok.word == "in_list" and i + 1 < len(toks) and toks[i + 1].text == "(":
+            skip = 5  # ( 'list' , column )
+            continue
+        if tok.kind not in ("word", "quoted") or (i > 0 and toks[i - 1].text.lower() in (".", "as")):
+            continue
+        if i + 1 < len(toks) and toks[i + 1].text == "(":
+            continue
+        name = tok.text.strip("`")
+        if name.lower() in names:
+            out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
+def _resolve(spark: SparkSession, expression: str, schema: T.StructType, text: str, fail) -> T.DataType:
     empty = spark.createDataFrame([], schema)
     try:
         return empty.select(F.expr(expression).alias("fired")).schema["fired"].dataType
+    except ParseException as exc:
+        first = tokens(text)[0]
+        if first.word in STATEMENT_WORDS:
+            raise fail(f"statements are not allowed: '{first.text.upper()} ...' is a statement, "
+                       "the condition must be one boolean expression") from None
+        raise fail(f"syntax error in condition: {_first_line(exc)}") from None
     except AnalysisException as exc:
         condition = exc.getCondition() or ""
         params = exc.getMessageParameters() or {}

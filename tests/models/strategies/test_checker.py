@@ -104,3 +104,13 @@ def test_a_good_condition_is_rewritten_for_evaluation(spark):
     assert checked.lists == (("trusted_partners", "account_id"),)
     assert "`__in_list__trusted_partners__account_id`" in checked.expression
     assert checked.fired_columns == ("posts_1d", "reason_codes", "score", "account_id")
+
+
+def test_strings_quoted_names_and_comments_are_not_read_as_constructs(spark):
+    checked = check(spark, "account_id = 'a/b (SELECT x) rand()' /* likes_7d / views_7d */ AND `score` > 0.5 -- a/b")
+    assert checked.columns == ("account_id", "score")
+
+
+def test_function_names_are_read_case_insensitively(spark):
+    assert rejected(spark, "RAND() > 0.5") == "function 'rand' is not allowed (see strategies.allowed_functions)"
+    assert check(spark, "COALESCE(score, 0) > 0.5 AND CAST(posts_1d AS DOUBLE) > 1").columns == ("score", "posts_1d")
