@@ -19,6 +19,7 @@ import typer
 
 from creator_governance import __version__
 from creator_governance.lock import LakehouseBusy, writer_scope
+from creator_governance.logs import json_mode
 from creator_governance.reasons import one_line
 from jobs.registry import JOB_BY_NAME, JOBS
 # Exit code when another job held the lakehouse lock too long (EX_TEMPFAIL: try again later).
@@ -50,7 +51,11 @@ def dispatch(command: str, argv: list[str]) -> int:
     except Exception as exc:  # noqa: BLE001 - the contract wants one line, not a traceback
         if verbose:
             traceback.print_exc()
-        print(f"govern {command}: error: {_missing_spark(exc) or one_line(exc)}", file=sys.stderr)
+        line = f"govern {command}: error: {_missing_spark(exc) or one_line(exc)}"
+        if json_mode():
+            logging.getLogger("govern").error(line)
+        else:
+            print(line, file=sys.stderr)
         return 1
 
 

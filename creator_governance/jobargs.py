@@ -53,7 +53,10 @@ def job_parser(prog: str, description: str, *, dates: bool = True, lakehouse: bo
     parser.add_argument("--env", help="config environment folder under conf/ (default: $GOVERN_ENV or local)")
     if lakehouse:
         parser.add_argument("--lakehouse", help="root folder of all tables (overrides tables.lakehouse)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging, and Spark's own log lines")
+    parser.add_argument("--log-format", choices=("text", "json"),
+                        help="log lines as text, or one JSON object per line with the run id "
+                             "(default: $GOVERN_LOG_FORMAT or text)")
     if dates:
         parser.add_argument("--ds", help=f"the day to process: {DAY_FORMS}")
         parser.add_argument("--from", dest="ds_from", help=f"first day of a range: {DAY_FORMS}")

@@ -159,17 +159,6 @@ def open_context(cfg: Config) -> JobContext:
     return JobContext(spark=spark, tables=Tables.from_config(spark, cfg.tables), cfg=cfg)
 
 
-def setup_logging(verbose: bool = False) -> None:
-    """Plain log lines on stderr; py4j and Spark chatter kept down."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for chatty in ("py4j", "XGBoost-PySpark"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
-
-
 def is_connect(spark) -> bool:
     """True for a Spark Connect session (no SparkContext on the client)."""
     return type(spark).__module__.startswith("pyspark.sql.connect")

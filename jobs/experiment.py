@@ -18,7 +18,8 @@ import pandas as pd
 from pyspark.sql import functions as F, types as T
 
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser, parse_date
-from creator_governance.runtime import JobContext, open_context, setup_logging
+from creator_governance.logs import setup_logging
+from creator_governance.runtime import JobContext, open_context
 from models.experiments.analysis import RESULT_COLUMNS, MetricSpec, analyse_ab, verdict
 from models.experiments.did import build_slice_panel, did_estimate, select_controls
 from models.experiments.report import experiment_report
@@ -218,7 +219,7 @@ def write_results(ctx: JobContext, results: pd.DataFrame, *, experiment: str, ds
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    setup_logging(args.verbose)
+    setup_logging(args.verbose, args.log_format)
     days = days_of(args)
     if len(days) < 2 and not args.did:
         log.info("a one-day window: intervals will be wide")

@@ -63,11 +63,12 @@ class Job:
         if self.command is not None:
             return int(self.command(argv) or 0)
         from creator_governance.jobargs import config_of, days_of
-        from creator_governance.runtime import open_context, setup_logging
+        from creator_governance.logs import setup_logging
+        from creator_governance.runtime import open_context
         from jobs.runs import StepFailed, execute, new_run_id
 
         args = self.parse(argv)
-        setup_logging(args.verbose)
+        setup_logging(args.verbose, args.log_format)
         days = days_of(args) if self.dated else []
         ctx = open_context(config_of(args))
         try:  # recorded in pipeline_runs as govern run records it

@@ -17,18 +17,16 @@ day(s), unless new data was ingested in this run, an earlier step was redone, or
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from pyspark.sql import functions as F
-from rich.console import Console
-
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
+from creator_governance.logs import json_mode, log_context, log_format, say, setup_logging
 from creator_governance.runtime import JobContext, NotReady, open_context
 from jobs.model_store import training_due
 from jobs.registry import PIPELINE, Job, job
 from jobs.runs import execute, new_run_id, record
-
-console = Console(stderr=True, highlight=False)
 
 # The daily steps, in order (jobs.registry.PIPELINE: declared there only).
 DAILY_STEPS: tuple[Job, ...] = tuple(job(name) for name in PIPELINE)
@@ -71,6 +69,11 @@ class Plan:
 def run(ctx: JobContext, plan: Plan) -> dict:
     """Ingest, then the daily steps in the plan's mode; return counts of steps done and skipped."""
     run_id = new_run_id()
+    with log_context(run_id=run_id):
+        return _run(ctx, plan, run_id)
+
+
+def _run(ctx: JobContext, plan: Plan, run_id: str) -> dict:
     done = _completed(ctx)
     summary = {"run_id": run_id, "done": 0, "skipped": 0}
     redo = plan.force
@@ -89,14 +92,15 @@ def run(ctx: JobContext, plan: Plan) -> dict:
             recorded = _recorded(step, days)
             if not due or (not batch_redo and all((step.name, d) in done for d in recorded)):
                 record(ctx, run_id, step.name, recorded, "skipped", 0.0, 0, None)
-                console.print(f"[dim]{_label(days)} {step.name}: skipped ({'done' if due else 'not due'})[/dim]")
+                say(f"[dim]{_label(days)} {step.name}: skipped ({'done' if due else 'not due'})[/dim]")
                 summary["skipped"] += 1
                 continue
             try:
                 _run_step(ctx, run_id, step, recorded, step.defaults(), recorded=recorded)
             except NotReady as exc:
                 record(ctx, run_id, step.name, _recorded(step, days), "skipped", 0.0, 0, str(exc)[:500])
-                console.print(f"[yellow]{_label(days)} {step.name}: skipped, not ready: {exc}[/yellow]")
+                say(f"[yellow]{_label(days)} {step.name}: skipped, not ready: {exc}[/yellow]",
+                    f"{_label(days)} {step.name}: skipped, not ready: {exc}")
                 summary["skipped"] += 1
                 continue
             summary["done"] += 1
@@ -122,10 +126,11 @@ def _label(days: list[dt.date]) -> str:
 def _run_step(ctx: JobContext, run_id: str, step: Job, days: list[dt.date], args, *,
               recorded: list[dt.date]) -> int:
     """Run one step in-process on the shared context, recorded in pipeline_runs; the rows it wrote."""
-    console.print(f"[bold]{_label(recorded)} {step.name}[/bold] …")
-    result, seconds = execute(ctx, run_id, step, days, args, recorded=recorded)
-    rows = step.rows(result)
-    console.print(f"{_label(recorded)} {step.name}: done in {seconds:.1f}s, {rows} rows")
+    with log_context(step=step.name, ds=_label(recorded)):
+        say(f"[bold]{_label(recorded)} {step.name}[/bold] …")
+        result, seconds = execute(ctx, run_id, step, days, args, recorded=recorded)
+        rows = step.rows(result)
+        say(f"{_label(recorded)} {step.name}: done in {seconds:.1f}s, {rows:,} rows")
     return rows
 
 
@@ -154,10 +159,18 @@ def plan_of(args) -> Plan:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # text: the steps' own records from WARNING only (the progress lines say what runs); json: every record
+    as_json = log_format(args.log_format) == "json"
+    setup_logging(args.verbose, args.log_format, level=logging.INFO if as_json else logging.WARNING)
     plan = plan_of(args)
     cfg = config_of(args)
     plan.landing = args.landing or cfg.ingest.landing
     summary = run(open_context(cfg), plan)
-    print(f"run {summary['run_id']} ({plan.mode}): {len(plan.days)} days, {summary['done']} steps done, "
-          f"{summary['skipped']} skipped; see table pipeline_runs")
+    line = (f"run {summary['run_id']} ({plan.mode}): {len(plan.days)} days, {summary['done']} steps done, "
+            f"{summary['skipped']} skipped; see table pipeline_runs")
+    if json_mode():
+        with log_context(run_id=summary["run_id"]):
+            say(line)
+    else:
+        print(line)
     return 0

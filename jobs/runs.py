@@ -11,6 +11,7 @@ import uuid
 
 from pyspark.sql import types as T
 
+from creator_governance.logs import log_context
 from creator_governance.reasons import one_line
 from creator_governance.runtime import JobContext, NotReady, spark_work
 from jobs.registry import Job, days_label
@@ -48,7 +49,8 @@ def execute(ctx: JobContext, run_id: str, step: Job, days: list[dt.date], args, 
     started_at = dt.datetime.now(dt.timezone.utc)
     label = days_label(recorded)
     try:
-        with spark_work(ctx.spark, f"govern {step.name}", f"govern {step.name} {label} (run {run_id})"):
+        with log_context(run_id=run_id, step=step.name, ds=label.removeprefix("ds=") or None), \
+                spark_work(ctx.spark, f"govern {step.name}", f"govern {step.name} {label} (run {run_id})"):
             result = step.run(ctx, days, args)
     except NotReady:
         raise

@@ -7,7 +7,8 @@ import argparse
 from pyspark.sql import SparkSession
 
 from creator_governance.jobargs import UsageError, config_of, job_parser, parse_date
-from creator_governance.runtime import QUICK_JIT_OPTIONS, get_spark, setup_logging
+from creator_governance.logs import setup_logging
+from creator_governance.runtime import QUICK_JIT_OPTIONS, get_spark
 from creator_governance.settings import Config
 from creator_governance.simulator import simulate
 
@@ -76,7 +77,7 @@ def session_config(cfg: Config) -> Config:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    setup_logging(args.verbose)
+    setup_logging(args.verbose, args.log_format)
     cfg = config_for(args)
     manifest = run(get_spark(session_config(cfg).spark), cfg, args.out)
     print("\n".join(summary_lines(manifest)))

@@ -21,7 +21,8 @@ from dataclasses import replace
 from pyspark.sql import DataFrame, functions as F, types as T
 
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
-from creator_governance.runtime import JobContext, open_context, setup_logging
+from creator_governance.logs import setup_logging
+from creator_governance.runtime import JobContext, open_context
 from creator_governance.strategy_library import load_library
 from jobs import credit as credit_job
 from models.strategies.backtest import (
@@ -455,7 +456,7 @@ def change_list(ctx: JobContext, op: str, name: str, values: list[str], *, by: s
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    setup_logging(args.verbose)
+    setup_logging(args.verbose, args.log_format)
     ctx = open_context(config_of(args))
     if args.mode == "backtest":
         days = days_of(args)
