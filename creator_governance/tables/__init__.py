@@ -19,7 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from creator_governance.settings import TablesSettings
 from creator_governance.tables import schema as S
-from creator_governance.tables.catalog import comments, with_comments
+from creator_governance.tables.catalog import comments, description, table_properties, with_comments
 from creator_governance.tables.compaction import CompactResult
 from creator_governance.tables.deltars import DeltaRsEngine, WriteResult
 from creator_governance.tables.deltaspark import DeltaSparkEngine, delta_spark_available
@@ -181,15 +181,19 @@ class Tables:
         """Add rows; creates the table (partitioned by `ds` when it has one) on first write."""
         with self._writing(name):
             path, df, partition_by = self._prepare(name, df, partition_by)
-            return self.engine.write(path, df, mode="append", partition_by=partition_by,
-                                     metadata={"operation": "append", **meta})
+            result = self.engine.write(path, df, mode="append", partition_by=partition_by,
+                                       metadata={"operation": "append", **meta})
+            self._describe(name, path)
+            return result
 
     def overwrite(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None, **meta) -> WriteResult:
         """Replace the whole table atomically (readers see the old or the new version, nothing between)."""
         with self._writing(name):
             path, df, partition_by = self._prepare(name, df, partition_by)
-            return self.engine.write(path, df, mode="overwrite", partition_by=partition_by,
-                                     metadata={"operation": "overwrite", **meta})
+            result = self.engine.write(path, df, mode="overwrite", partition_by=partition_by,
+                                       metadata={"operation": "overwrite", **meta})
+            self._describe(name, path)
+            return result
 
     def overwrite_partitions(self, name: str, df: DataFrame, ds_values: Iterable[object], **meta) -> WriteResult:
         """Replace exactly the `ds` partitions listed, atomically; a listed day with no rows ends up empty."""
@@ -202,8 +206,10 @@ class Tables:
             path, df, partition_by = self._prepare(name, df, ["ds"])
             if partition_by != ["ds"]:
                 raise TableError(f"table '{name}' is partitioned by {partition_by}, not ds")
-            return self.engine.write(path, df, mode="overwrite", partition_by=partition_by, replace=values,
-                                     metadata={"operation": "overwrite_partitions", "ds": ",".join(values), **meta})
+            result = self.engine.write(path, df, mode="overwrite", partition_by=partition_by, replace=values,
+                                       metadata={"operation": "overwrite_partitions", "ds": ",".join(values), **meta})
+            self._describe(name, path)
+            return result
 
     def upsert(self, name: str, df: DataFrame, *, keys: list[str], order_by: str | None = None,
                partition_by: list[str] | None = None, **meta) -> WriteResult:
@@ -217,7 +223,9 @@ class Tables:
             return self.append(name, df, partition_by=partition_by, **meta)
         with self._writing(name):
             path, df, _ = self._prepare(name, df, None)
-            return self.engine.upsert(path, df, keys=keys, order_by=order_by, metadata=meta)
+            result = self.engine.upsert(path, df, keys=keys, order_by=order_by, metadata=meta)
+            self._describe(name, path)
+            return result
 
     def compact(
         self,
@@ -294,6 +302,13 @@ class Tables:
         if not self.engine.exists(path):
             raise TableNotFound(f"table '{name}' does not exist under {self.root}")
         return path
+
+    def _describe(self, name: str, path: str) -> None:
+        """The catalog's description and table properties (change data feed) on the table, once: a metadata-only
+        commit when they differ (a new table, or one written before the catalog had them)."""
+        properties, text = table_properties(name), description(name)
+        if properties or text:
+            self.engine.describe(path, text, properties)
 
     def _prepare(self, name: str, df: DataFrame, partition_by: list[str] | None):
         path = self.path(name)

@@ -3,7 +3,9 @@ Delta schema's field metadata (`comment`) on every write, by both engines, so `D
 and the Delta log (read with `deltalake`) show it. The long form of each table is in docs/ (linked below).
 
 Covered so far: the tables a governance team reads every morning (scores, alerts, the review queue); the other
-tables are documented in docs/tables.md only.
+tables are documented in docs/tables.md only. Each covered table's one-line description goes into the Delta
+metadata (`description`), and the tables consumers follow change by change have Delta's change data feed
+(`CHANGE_DATA_FEED`: `delta.enableChangeDataFeed`), on both engines.
 """
 
 from __future__ import annotations
@@ -66,6 +68,20 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "calibrated": "whether the day's priority is calibrated on review samples",
     }),
 }
+
+
+# Tables downstream consumers follow change by change (Delta change data feed: `table_changes`, `readChangeFeed`).
+CHANGE_DATA_FEED = frozenset({"creator_scores", "alerts", "strategy_hits", "governance_events"})
+
+
+def description(table: str) -> str | None:
+    """The table's one-line description (None when the catalog does not cover it)."""
+    return TABLES[table][0] if table in TABLES else None
+
+
+def table_properties(table: str) -> dict[str, str]:
+    """The Delta table properties the table must have."""
+    return {"delta.enableChangeDataFeed": "true"} if table in CHANGE_DATA_FEED else {}
 
 
 def comments(table: str) -> dict[str, str]:

@@ -101,6 +101,18 @@ class DeltaRsEngine:
         for column, text in comments.items():
             table.alter.set_column_metadata(column, {"comment": text})
 
+    def describe(self, path: str, description: str | None, properties: dict[str, str]) -> bool:
+        """Set the table's description and properties where they differ (metadata-only commits); True when it
+        committed."""
+        table = self._table(path)
+        metadata = table.metadata()
+        missing = {k: v for k, v in properties.items() if metadata.configuration.get(k) != v}
+        if missing:
+            table.alter.set_table_properties(missing)
+        if description is not None and metadata.description != description:
+            table.alter.set_table_description(description)
+        return bool(missing) or (description is not None and metadata.description != description)
+
     def version(self, path: str) -> int:
         return self._table(path).version()
 

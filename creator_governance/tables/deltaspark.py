@@ -78,6 +78,20 @@ class DeltaSparkEngine:
             quoted = text.replace("\\", "\\\\").replace("'", "\\'")
             self.spark.sql(f"ALTER TABLE delta.`{path}` ALTER COLUMN `{column}` COMMENT '{quoted}'")
 
+    def describe(self, path: str, description: str | None, properties: dict[str, str]) -> bool:
+        """Set the table's description (Delta maps the `comment` property to it) and properties where they differ:
+        ALTER TABLE ... SET TBLPROPERTIES, a metadata-only commit; True when it committed."""
+        detail = self._table(path).detail().select("description", "properties").first()
+        wanted = {k: v for k, v in properties.items() if (detail["properties"] or {}).get(k) != v}
+        if description is not None and detail["description"] != description:
+            wanted["comment"] = description
+        if not wanted:
+            return False
+        quote = lambda text: "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"  # noqa: E731
+        pairs = ", ".join(f"{quote(k)} = {quote(v)}" for k, v in wanted.items())
+        self.spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ({pairs})")
+        return True
+
     def partition_columns(self, path: str) -> list[str]:
         detail = self._table(path).detail().select("partitionColumns").first()
         return list(detail["partitionColumns"])

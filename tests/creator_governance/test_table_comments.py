@@ -45,3 +45,23 @@ def test_a_table_written_before_the_comments_gets_them_on_its_next_write(spark, 
     fields = {f.name: f.metadata.get("comment") for f in DeltaTable(tables.path("creator_scores")).schema().fields}
     assert fields["score"] == comments("creator_scores")["score"]
     assert sorted(r["account_id"] for r in tables.read("creator_scores").collect()) == ["a1", "a2"]
+
+
+def test_description_and_change_data_feed_on_the_tables_consumers_follow(spark, tables):
+    from creator_governance.tables.catalog import CHANGE_DATA_FEED, description
+
+    tables.overwrite_partitions("creator_scores", scores(spark), [DS])
+    table = DeltaTable(tables.path("creator_scores"))
+    assert table.metadata().description == description("creator_scores")
+    assert table.metadata().configuration.get("delta.enableChangeDataFeed") == "true"
+    first = table.version()
+    # a second write of the day: the feed shows the day's old row deleted and the new one inserted
+    tables.overwrite_partitions("creator_scores", scores(spark).withColumn("score", F.lit(0.9)), [DS])
+    assert DeltaTable(tables.path("creator_scores")).version() == first + 1  # no second metadata commit
+    changes = DeltaTable(tables.path("creator_scores")).load_cdf(starting_version=first + 1).read_all()
+    feed = sorted(zip(changes.column("_change_type").to_pylist(), changes.column("score").to_pylist()))
+    assert feed == [("delete", 0.7), ("insert", 0.9)]
+    assert "risk_queue" not in CHANGE_DATA_FEED
+    tables.append("plain_table", spark.createDataFrame([(1,)], "x int"))
+    plain = DeltaTable(tables.path("plain_table"))
+    assert plain.metadata().description is None and "delta.enableChangeDataFeed" not in plain.metadata().configuration
