@@ -96,7 +96,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
                               ds_to=last)
     kinds = {d.name: d.kind for d in cfg.metrics.definitions} | {cfg.metrics.ehi.name: "index"}
     directions = {d.name: d.direction for d in cfg.metrics.definitions} | {cfg.metrics.ehi.name: "up"}
-    scored = score_all(history, targets=days, params=settings.detector,
+    scored = score_all(history, targets=days, params=settings.detector.plain(),  # runs on executors: plain data
                        season=settings.detector.season or "auto", kinds=kinds).toPandas()
     levers = history.filter(F.col("dimension").isin(list(settings.attribution.lever_dimensions))).select(
         "ds", "metric", "dimension", "dimension_value", "numerator").toPandas()

@@ -18,15 +18,15 @@ from pyspark.sql import functions as F
 
 from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import UsageError, job_parser, parse_date
-from creator_governance.runtime import JobContext, NotReady
+from creator_governance.runtime import JobContext, NotReady, is_connect
 from creator_governance.settings import ModelSettings
 from models.scoring.score import predict_scores, trimmed_booster
 from jobs.model_store import REGISTRY, log_to_mlflow, models_root, save_model
 from models.training.evaluate import evaluate, headline
 from models.training.labels import build_labels, build_training_rows, label_dates, reviewed_validation
 from models.training.split import with_time_split
-from models.training.xgb import (BoosterParams, auto_scale_pos_weight, make_spark_classifier, margin_offset,
-                                 numeric_feature_columns)
+from models.training.xgb import (BoosterParams, auto_scale_pos_weight, fit_local, make_spark_classifier,
+                                 margin_offset, numeric_feature_columns)
 
 log = logging.getLogger("jobs.train")
 
@@ -159,9 +159,13 @@ def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, versi
            else float(t.scale_pos_weight))
     params = booster_params(settings, spw)
     start = time.monotonic()
-    model = make_spark_classifier(columns, params, num_workers=t.num_workers).fit(rows)
+    trainer = t.trainer if t.trainer != "auto" else ("local" if is_connect(ctx.spark) else "spark")
+    if trainer == "spark":
+        fitted = make_spark_classifier(columns, params, num_workers=t.num_workers).fit(rows).get_booster()
+    else:  # Spark Connect offers no barrier tasks: xgboost on the driver, over the collected training rows
+        fitted = fit_local(rows.select(*columns, "label", "weight", "is_validation").toPandas(), columns, params)
     seconds = time.monotonic() - start
-    booster = trimmed_booster(model.get_booster())
+    booster = trimmed_booster(fitted)
     raw = bytes(booster.save_raw("json"))
     offset = margin_offset(spw)
     validation = rows.filter(F.col("is_validation"))
@@ -178,7 +182,8 @@ def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, versi
         "train_from": first.isoformat(), "train_to": last.isoformat(), "valid_from": valid_from.isoformat(),
         "horizon_days": settings.labels.horizon_days, "features": columns,
         "feature_types": {c: types.get(c, "double") for c in columns},
-        "params": {**params.__dict__, "num_workers": t.num_workers, "best_iteration": booster.num_boosted_rounds()},
+        "params": {**params.__dict__, "num_workers": t.num_workers, "trainer": trainer,
+                   "best_iteration": booster.num_boosted_rounds()},
         "scale_pos_weight": spw, "margin_offset": offset, "metrics": top, "rows": {
             "train": counts[False][0], "train_positives": counts[False][1], "validation": counts[True][0],
             "validation_positives": counts[True][1]},

@@ -1,6 +1,7 @@
 """spark-submit entry point: `spark-submit [options] scripts/spark_entry.py COMMAND [ARGS]` runs one govern command.
 
-Ship the project with the wheel from `python -m pip wheel --no-deps -w dist .` (`--py-files dist/<wheel>`);
+Ship the project as a zip: the wheel from `python -m pip wheel --no-deps -w dist .` copied to a `.zip` name
+(`--py-files dist/creator_governance.zip`: executors put .zip/.egg/.jar on sys.path, never .whl; docs/pipeline.md);
 the session comes from spark-submit (master, resources), the jobs only add their SQL settings to it.
 """
 

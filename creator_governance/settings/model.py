@@ -27,6 +27,7 @@ class TrainingSettings(Section):
     features: tuple[str, ...] = ()
     exclude_features: tuple[str, ...] = ()
     num_workers: int = Field(2, ge=1)
+    trainer: Literal["auto", "spark", "local"] = "auto"
     n_estimators: int = Field(300, ge=1)
     max_depth: int = Field(6, ge=1, le=16)
     learning_rate: float = Field(0.1, gt=0.0, le=1.0)

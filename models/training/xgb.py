@@ -90,6 +90,21 @@ def make_local_classifier(params: BoosterParams, *, n_jobs: int = 1):
     return XGBClassifier(n_jobs=n_jobs, missing=math.nan, **kwargs)
 
 
+def fit_local(rows, feature_columns: list[str], params: BoosterParams, *, label_col: str = "label",
+              weight_col: str = "weight", validation_col: str = "is_validation"):
+    """The booster of the single-node estimator fitted on a pandas frame of training rows, the rows where
+    `validation_col` is true as the early-stopping set (as `make_spark_classifier` does on the executors)."""
+    columns = list(feature_columns)
+    valid = rows[validation_col].astype(bool)
+    train, check = rows[~valid], rows[valid]
+    x = lambda frame: frame[columns].astype("float32")  # noqa: E731 - nulls arrive as NaN: missing values
+    model = make_local_classifier(params)
+    model.fit(x(train), train[label_col].astype(int), sample_weight=train[weight_col],
+              eval_set=[(x(check), check[label_col].astype(int))], sample_weight_eval_set=[check[weight_col]],
+              verbose=False)
+    return model.get_booster()
+
+
 def margin_offset(scale_pos_weight: float) -> float:
     """Log-odds shift that turns scores of a model trained with positives up-weighted by `scale_pos_weight`
     back into probabilities (the prior correction: odds / scale_pos_weight)."""

@@ -112,3 +112,18 @@ def test_every_config_key_is_documented_and_the_doc_is_current():
     assert undocumented() == []
     doc = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
     assert doc.read_text() == render(), "run: python -m creator_governance.config_docs"
+
+
+def test_plain_sections_carry_no_settings_classes_to_executors():
+    import pickle
+
+    from creator_governance.settings import Config
+
+    detector = Config().alerts.detector
+    plain = detector.plain()
+    assert plain.threshold == detector.threshold and plain.window == detector.window
+    shipped = pickle.dumps(plain)
+    assert b"creator_governance" not in shipped and b"pydantic" not in shipped  # a worker Python can unpickle it
+    nested = Config().alerts.plain()
+    assert nested.detector.threshold == detector.threshold
+    assert b"pydantic" not in pickle.dumps(nested)

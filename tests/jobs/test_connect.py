@@ -1,12 +1,14 @@
 """A daily run over Spark Connect: the pip pyspark's own Connect server (spark-connect jar, started with
-spark-submit), and `govern run --mode daily` in a client process with SPARK_REMOTE set, so every daily step —
-features, scoring and the anomaly forest (pandas functions on executors, models shipped as file artifacts), the
-strategies' condition checker, the queue, metrics, monitor, dashboard — runs without a JVM on the client (slow:
-simulates, ingests and trains on classic Spark first)."""
+spark-submit), and `govern run --mode daily --retrain-days 0` in a client process with SPARK_REMOTE set, so every
+daily step — features, training (the single-node trainer: Connect has no barrier tasks), scoring and the anomaly
+step (pandas functions on executors, models shipped as file artifacts), the strategies' condition checker, the
+queue, metrics, monitor, dashboard — runs without a JVM on the client (slow: simulates, ingests and trains on
+classic Spark first)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import socket
 import subprocess
@@ -107,17 +109,22 @@ def test_a_daily_run_over_spark_connect(spark, trained, connect_server):
     env = {**os.environ, "SPARK_REMOTE": connect_server}
     env.pop("PYSPARK_GATEWAY_PORT", None)
     done = subprocess.run(
-        [sys.executable, "-c", CLIENT, "run", "--mode", "daily", "--ds", day.isoformat(), "--landing",
-         trained["landing"], *trained["shared"]],
+        [sys.executable, "-c", CLIENT, "run", "--mode", "daily", "--retrain-days", "0", "--ds", day.isoformat(),
+         "--landing", trained["landing"], *trained["shared"]],
         cwd=trained["root"], env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "session: connect jvm on the client: False" in done.stdout
 
     tables = Tables(spark, trained["lakehouse"], engine="delta-rs")
     status = {r.step: r.status for r in tables.read("pipeline_runs").filter(F.col("ds") == day).collect()}
-    for step in ("features", "score", "strategies", "queue", "metrics", "monitor", "dashboard"):
+    for step in ("features", "train", "score", "strategies", "queue", "metrics", "monitor", "dashboard"):
         assert status.get(step) == "success", (step, status)
+    registry = sorted(tables.read("model_registry").collect(), key=lambda r: r.created_at)
+    assert len(registry) == 2  # the classic model, then the one trained over Connect
+    metadata = json.loads(Path(registry[-1].path, "metadata.json").read_text())
+    assert metadata["params"]["trainer"] == "local"
     scores = tables.read("creator_scores", ds=[day])
     assert scores.count() > 0
     assert scores.filter(F.col("anomaly_score").isNull() | F.col("score").isNull()).count() == 0
+    assert {r.model_version for r in scores.select("model_version").distinct().collect()} == {registry[-1].version}
     assert tables.read("risk_queue", ds=[day]).count() > 0
