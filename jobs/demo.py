@@ -1,8 +1,9 @@
 """`govern demo`: simulate a small creator ecosystem, run the whole pipeline on it, say where everything is.
 
 The embedded default of the platform: no input needed. The landing zone goes beside the lakehouse
-(`<lakehouse>/../landing`), the pipeline runs in backfill mode over the simulated days, and the summary points
-at the tables, the dashboard and the top alerts and syndicates.
+(`<lakehouse>/../landing`), the pipeline runs in backfill mode over the simulated days, the planted A/B experiment
+is analysed (`govern experiment`) and the dashboard rendered again with it, and the summary points at the
+tables, the dashboard, the experiment report and the top alerts and syndicates.
 """
 
 from __future__ import annotations
@@ -55,17 +56,35 @@ def main(argv: list[str] | None = None) -> int:
     ctx = open_context(cfg)
     plan = pipeline.Plan(days=days, mode="backfill", landing=landing)
     pipeline.run(ctx, plan)
-    report(ctx, lakehouse, landing, days[-1])
+    analysed = planted_experiment(ctx, start, days[-1], args.days)
+    report(ctx, lakehouse, landing, days[-1], analysed)
     return 0
 
 
-def report(ctx: JobContext, lakehouse: str, landing: str, last: dt.date) -> None:
+def planted_experiment(ctx: JobContext, start: dt.date, last: dt.date, days: int) -> dict | None:
+    """The simulator's planted A/B test analysed from its day to the last day, and the dashboard rendered again
+    so its experiments panel shows it; None when no experiment was planted."""
+    from creator_governance.logs import say
+    from jobs import dashboard, experiment
+
+    x = ctx.cfg.simulator.experiment
+    if not (x.enabled and 0 <= x.day < days and ctx.tables.exists("assignments")):
+        return None
+    say(f"[bold]experiment {x.name}[/bold] …")
+    out = experiment.run(ctx, experiment=x.name, ds_from=start + dt.timedelta(days=x.day), ds_to=last)
+    dashboard.run(ctx, last)
+    return {"name": x.name, **out}
+
+
+def report(ctx: JobContext, lakehouse: str, landing: str, last: dt.date, analysed: dict | None = None) -> None:
     """Where things are, and the headlines of the last day."""
     console = Console(width=160)
     console.print(f"\n[bold]landing zone[/bold]  {landing}  (ground truth in {landing}_truth)")
     console.print(f"[bold]lakehouse[/bold]     {lakehouse}  ({len(ctx.tables.names())} Delta tables; "
                   f"`govern tables --lakehouse {lakehouse}`)")
     console.print(f"[bold]dashboard[/bold]     {os.path.join(lakehouse, '_dashboard', 'latest.html')}")
+    if analysed:
+        console.print(f"[bold]experiment[/bold]    {analysed['name']}: {analysed['verdict']}  ({analysed['path']})")
     if ctx.tables.exists("alerts"):
         alerts = (ctx.tables.read("alerts").filter(F.col("status") == "new")
                   .orderBy(F.col("score").desc_nulls_last()).limit(5)

@@ -38,7 +38,8 @@ RESULTS_SCHEMA = T.StructType([T.StructField(n, t) for n, t in [
     ("abs_lift_lo", _D), ("abs_lift_hi", _D), ("rel_lift", _D), ("rel_lift_lo", _D), ("rel_lift_hi", _D),
     ("p_value", _D), ("p_adjusted", _D), ("cuped", _B), ("variance_reduction", _D), ("srm_p", _D), ("srm_flag", _B),
     ("guardrail_status", _S), ("method", _S), ("pretrend_p", _D), ("pretrend_flag", _B),
-    ("run_at", T.TimestampType())]])
+    ("run_at", T.TimestampType()), ("adjusted_mean", _D), ("adjusted_control_mean", _D),
+    ("detectable_rel_lift", _D)]])
 
 
 def parser():
@@ -93,7 +94,8 @@ def run(ctx: JobContext, *, experiment: str, ds_from: dt.date, ds_to: dt.date, p
         line = "PRE-TREND: treated and controls diverged before the launch, the DiD is suspect; " + line
     write_results(ctx, results, experiment=experiment, ds_from=ds_from, ds_to=ds_to,
                   run_at=run_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0))
-    report = experiment_report(results, header={"experiment": experiment, **header}, verdict=line, notes=notes)
+    report = experiment_report(results, header={"experiment": experiment, **header}, verdict=line, notes=notes,
+                               alpha=s.alpha)
     folder = os.path.join(ctx.tables.root, "_reports")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"experiment_{experiment}_{ds_from}_{ds_to}.md")
@@ -179,7 +181,8 @@ def _did(ctx, s, specs, metrics, experiment, ds_from, ds_to, did, notes):
                      "rel_lift_hi": r.rel_hi, "p_value": r.p_value, "cuped": False,
                      "variance_reduction": float("nan"), "srm_p": float("nan"), "srm_flag": None,
                      "guardrail_status": status, "method": f"did-{r.inference}", "pretrend_p": r.pretrend_p,
-                     "pretrend_flag": r.pretrend_flag, "controls": len(controls)})
+                     "pretrend_flag": r.pretrend_flag, "controls": len(controls), "adjusted_mean": float("nan"),
+                     "adjusted_control_mean": float("nan"), "detectable_rel_lift": float("nan")})
     results = pd.DataFrame(rows)
     results["p_adjusted"] = adjust_pvalues(results["p_value"].to_numpy(float), s.correction)
     results["srm_flag"] = False
@@ -212,7 +215,9 @@ def write_results(ctx: JobContext, results: pd.DataFrame, *, experiment: str, ds
         mine = (F.col("experiment") == experiment) & (F.col("analysis_ds_from") == F.lit(ds_from)) \
             & (F.col("ds_to") == F.lit(ds_to))
         old = ctx.tables.read("experiment_results")
-        kept = [tuple(r) for r in old.filter(~mine).select(*RESULTS_SCHEMA.fieldNames()).collect()]
+        columns = [F.col(f.name) if f.name in old.columns else F.lit(None).cast(f.dataType).alias(f.name)
+                   for f in RESULTS_SCHEMA.fields]  # rows written before a column existed read it as null
+        kept = [tuple(r) for r in old.filter(~mine).select(*columns).collect()]
     frame = ctx.spark.createDataFrame(kept + new, RESULTS_SCHEMA)
     ctx.tables.overwrite("experiment_results", frame, partition_by=[], job="experiment")
 

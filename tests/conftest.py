@@ -61,3 +61,30 @@ def tables(spark, lakehouse):
 def make_rows(base: dict, overrides: list[dict]) -> list[dict]:
     """Wide test rows: each override changes a few columns of `base`."""
     return [{**base, **o} for o in overrides]
+
+
+@pytest.fixture(scope="module")
+def small_world(spark, tmp_path_factory):
+    """`small_world(name, seed)`: a simulated landing zone of 500 accounts x 14 days (demo config, delta-rs, a
+    quick auto-approved model) for the slow end-to-end tests; a dict of root, conf (the overlay), landing,
+    lakehouse and start (the first simulated day)."""
+    import yaml
+
+    from creator_governance.config import load_config
+    from creator_governance.simulator import simulate
+
+    def make(name: str, seed: int) -> dict:
+        root = tmp_path_factory.mktemp(name)
+        overlay = root / "small.yaml"
+        overlay.write_text(yaml.safe_dump({
+            "simulator": {"accounts": 500, "days": 14, "seed": seed},
+            "tables": {"engine": "delta-rs"},
+            "model": {"training": {"n_estimators": 15, "num_workers": 1, "early_stopping_rounds": 5,
+                                   "max_depth": 3, "auto_approve": True, "min_pr_auc": 0.0}},
+        }))
+        cfg = load_config(env="demo", conf_file=str(overlay))
+        simulate(spark, cfg.simulator, str(root / "landing"))
+        return {"root": root, "conf": str(overlay), "lakehouse": str(root / "lakehouse"),
+                "landing": str(root / "landing"), "start": cfg.simulator.start}
+
+    return make

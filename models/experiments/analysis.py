@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 
 from models.experiments.stats import (
-    Lift, Srm, adjust_pvalues, bucket_bootstrap, cuped_adjust, cuped_theta, guardrail_status, moments, welch,
+    Lift, Srm, adjust_pvalues, bucket_bootstrap, cuped_adjust, cuped_theta, detectable_effect, guardrail_status,
+    moments, welch,
 )
 
 RESULT_COLUMNS = (
     "metric", "variant", "units", "mean", "control_mean", "abs_lift", "abs_lift_lo", "abs_lift_hi", "rel_lift",
     "rel_lift_lo", "rel_lift_hi", "p_value", "p_adjusted", "cuped", "variance_reduction", "srm_p", "srm_flag",
-    "guardrail_status", "method",
+    "guardrail_status", "method", "adjusted_mean", "adjusted_control_mean", "detectable_rel_lift",
 )
 
 
@@ -49,7 +50,7 @@ def analyse_ab(sums: pd.DataFrame, specs: list[MetricSpec], *, control: str, srm
         adj = {v: cuped_adjust(m, theta, x_mean) if use_cuped else m for v, m in raw.items()}
         c_raw, c_adj = raw[control], adj[control]
         rows.append(_row(spec, control, c_raw, None, use_cuped, _reduction(c_raw.var_y, c_adj.var_y), method,
-                         c_raw.mean_y))
+                         c_raw.mean_y) | {"adjusted_mean": c_adj.mean_y, "adjusted_control_mean": c_adj.mean_y})
         for variant in sorted(v for v in by_variant if v != control):
             if method == "bootstrap" and buckets is not None:
                 arms = [_bucket_arrays(buckets, spec.name, v, x_mean if use_cuped else 0.0) for v in (control, variant)]
@@ -60,7 +61,9 @@ def analyse_ab(sums: pd.DataFrame, specs: list[MetricSpec], *, control: str, srm
             plain = welch(c_raw, raw[variant], alpha=alpha)
             adjusted = welch(c_adj, adj[variant], alpha=alpha)
             reduction = _reduction(plain.se**2, adjusted.se**2)
-            rows.append(_row(spec, variant, raw[variant], lift, use_cuped, reduction, method, c_raw.mean_y))
+            rows.append(_row(spec, variant, raw[variant], lift, use_cuped, reduction, method, c_raw.mean_y)
+                        | {"adjusted_mean": adj[variant].mean_y, "adjusted_control_mean": c_adj.mean_y,
+                           "detectable_rel_lift": detectable_effect(adjusted.se, c_adj.mean_y, alpha=alpha)})
     out = pd.DataFrame(rows, columns=[c for c in RESULT_COLUMNS if c not in ("p_adjusted", "srm_p", "srm_flag")])
     out["p_adjusted"] = adjust_pvalues(out["p_value"].to_numpy(dtype=float), correction) if len(out) else []
     out["srm_p"] = srm.p_value
@@ -74,7 +77,8 @@ def _reduction(before: float, after: float) -> float:
 
 def _row(spec: MetricSpec, variant: str, mo, lift: Lift | None, use_cuped: bool, reduction: float,
          method: str, control_mean: float) -> dict:
-    """Means are the raw means; the lifts (and their intervals) are CUPED-adjusted when `cuped`."""
+    """`mean`, `control_mean` are the raw means; the lifts (and their intervals) compare the CUPED-adjusted means
+    (`adjusted_mean`, `adjusted_control_mean`, added by the caller) when `cuped`."""
     row = {"metric": spec.name, "variant": variant, "units": int(mo.n), "mean": float(mo.mean_y),
            "control_mean": float(control_mean), "cuped": bool(use_cuped), "variance_reduction": reduction,
            "method": method}

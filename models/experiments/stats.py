@@ -102,30 +102,48 @@ class Lift:
 
 
 def welch(control: Moments, treatment: Moments, *, alpha: float = 0.05) -> Lift:
-    """Welch's t-test and interval for mean(T) − mean(C); the relative lift mean(T)/mean(C) − 1 gets a
-    delta-method normal interval: Var ≈ s_T²/(n_T·m_C²) + m_T²·s_C²/(n_C·m_C⁴)."""
+    """Welch's t-test and interval for mean(T) − mean(C). The relative lift mean(T)/mean(C) − 1 gets Fieller's
+    interval with the same t quantile and the same variances, so it excludes 0 exactly when the absolute
+    interval does (a delta-method interval can disagree with it near the edge)."""
     c, t = control, treatment
     vc, vt = c.var_y / c.n, t.var_y / t.n
     se = float(np.sqrt(vc + vt))
     diff = t.mean_y - c.mean_y
     if not se > 0:
         p = 1.0 if diff == 0 else 0.0
-        return Lift(c.mean_y, t.mean_y, diff, diff, diff, *_relative(c, t, alpha), p, 0.0)
+        rel = t.mean_y / c.mean_y - 1 if c.mean_y else float("nan")
+        return Lift(c.mean_y, t.mean_y, diff, diff, diff, rel, rel, rel, p, 0.0)
     dof = (vc + vt) ** 2 / (vc**2 / (c.n - 1) + vt**2 / (t.n - 1))
     tstat = diff / se
     p = float(2 * sps.t.sf(abs(tstat), dof))
     q = float(sps.t.ppf(1 - alpha / 2, dof))
-    return Lift(c.mean_y, t.mean_y, diff, diff - q * se, diff + q * se, *_relative(c, t, alpha), p, se)
+    return Lift(c.mean_y, t.mean_y, diff, diff - q * se, diff + q * se, *fieller(c.mean_y, vc, t.mean_y, vt, q),
+                p, se)
 
 
-def _relative(c: Moments, t: Moments, alpha: float) -> tuple[float, float, float]:
-    if c.mean_y == 0 or np.isnan(c.mean_y):
+def fieller(mean_c: float, var_c: float, mean_t: float, var_t: float, q: float) -> tuple[float, float, float]:
+    """Relative lift mean_t/mean_c − 1 and Fieller's interval for it (independent arms; var_* are the variances of
+    the means): the ratios r with (mean_t − r·mean_c)² ≤ q²(var_t + r²·var_c). Bounds are NaN when mean_c is not
+    distinguishable from 0 at that level (the set is then unbounded)."""
+    if mean_c == 0 or np.isnan(mean_c):
         return float("nan"), float("nan"), float("nan")
-    rel = t.mean_y / c.mean_y - 1
-    var = t.var_y / (t.n * c.mean_y**2) + t.mean_y**2 * c.var_y / (c.n * c.mean_y**4)
-    z = float(sps.norm.ppf(1 - alpha / 2))
-    half = z * float(np.sqrt(var))
-    return rel, rel - half, rel + half
+    rel = mean_t / mean_c - 1
+    a = mean_c**2 - q**2 * var_c
+    b = mean_t * mean_c
+    cc = mean_t**2 - q**2 * var_t
+    disc = b * b - a * cc
+    if a <= 0 or disc < 0:
+        return rel, float("nan"), float("nan")
+    root = float(np.sqrt(disc))
+    return rel, (b - root) / a - 1, (b + root) / a - 1
+
+
+def detectable_effect(se: float, control_mean: float, *, alpha: float = 0.05, power: float = 0.8) -> float:
+    """The smallest relative change a two-sided test at `alpha` detects with probability `power`, given the
+    standard error of the difference: (z_{1-alpha/2} + z_power) · se / |control mean| (NaN without a mean)."""
+    if not control_mean or np.isnan(control_mean) or np.isnan(se):
+        return float("nan")
+    return float((sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(power)) * se / abs(control_mean))
 
 
 def bucket_bootstrap(control: dict, treatment: dict, *, alpha: float = 0.05, resamples: int = 2000,

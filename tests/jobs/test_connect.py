@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pyspark
 import pytest
-import yaml
 from pyspark.sql import functions as F
 
 pytestmark = pytest.mark.slow
@@ -75,31 +74,19 @@ def connect_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def trained(spark, tmp_path_factory):
+def trained(small_world):
     """A small simulated lakehouse ingested and trained on classic Spark."""
     from creator_governance.cli import main
-    from creator_governance.config import load_config
-    from creator_governance.simulator import simulate
 
-    root = tmp_path_factory.mktemp("connect_world")
-    overlay = root / "small.yaml"
-    overlay.write_text(yaml.safe_dump({
-        "simulator": {"accounts": 500, "days": 14, "seed": 23},
-        "tables": {"engine": "delta-rs"},
-        "model": {"training": {"n_estimators": 15, "num_workers": 1, "early_stopping_rounds": 5, "max_depth": 3,
-                               "auto_approve": True, "min_pr_auc": 0.0}},
-    }))
-    cfg = load_config(env="demo", conf_file=str(overlay))
-    simulate(spark, cfg.simulator, str(root / "landing"))
-    shared = ["--env", "demo", "--conf", str(overlay), "--lakehouse", str(root / "lakehouse")]
-    trained_as_of = cfg.simulator.start + dt.timedelta(days=11)
-    for argv in (["ingest", "--landing", str(root / "landing")], ["train", "--ds", trained_as_of.isoformat()]):
+    world = small_world("connect_world", seed=23)
+    shared = ["--env", "demo", "--conf", world["conf"], "--lakehouse", world["lakehouse"]]
+    trained_as_of = world["start"] + dt.timedelta(days=11)
+    for argv in (["ingest", "--landing", world["landing"]], ["train", "--ds", trained_as_of.isoformat()]):
         try:
             main([*argv, *shared])
         except SystemExit as exc:
             assert not exc.code, argv
-    return {"shared": shared, "landing": str(root / "landing"), "lakehouse": str(root / "lakehouse"),
-            "day": trained_as_of + dt.timedelta(days=1), "root": root}
+    return {**world, "shared": shared, "day": trained_as_of + dt.timedelta(days=1)}
 
 
 def test_a_daily_run_over_spark_connect(spark, trained, connect_server):

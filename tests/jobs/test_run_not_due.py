@@ -42,22 +42,8 @@ def daily_task_argv(**job_parameters: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def world(spark, tmp_path_factory):
-    from creator_governance.config import load_config
-    from creator_governance.simulator import simulate
-
-    root = tmp_path_factory.mktemp("not_due")
-    overlay = root / "small.yaml"
-    overlay.write_text(yaml.safe_dump({
-        "simulator": {"accounts": 500, "days": 14, "seed": 21},
-        "tables": {"engine": "delta-rs"},
-        "model": {"training": {"n_estimators": 15, "num_workers": 1, "early_stopping_rounds": 5, "max_depth": 3,
-                               "auto_approve": True, "min_pr_auc": 0.0}},
-    }))
-    cfg = load_config(env="demo", conf_file=str(overlay))
-    simulate(spark, cfg.simulator, str(root / "landing"))
-    return {"root": root, "conf": str(overlay), "lakehouse": str(root / "lakehouse"),
-            "landing": str(root / "landing"), "start": cfg.simulator.start}
+def world(small_world):
+    return small_world("not_due", seed=21)
 
 
 def test_a_not_due_train_day_runs_the_rest_of_the_chain(spark, world):

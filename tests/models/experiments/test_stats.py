@@ -7,7 +7,8 @@ from scipy import stats as sps
 
 from models.experiments.analysis import MetricSpec, analyse_ab
 from models.experiments.stats import (
-    adjust_pvalues, bucket_bootstrap, cuped_adjust, cuped_theta, guardrail_status, moments, srm_test, sums_of, welch,
+    adjust_pvalues, bucket_bootstrap, cuped_adjust, cuped_theta, detectable_effect, guardrail_status, moments,
+    srm_test, sums_of, welch,
 )
 from models.experiments.synthetic import plant_effect, synthetic_units, unit_sums
 
@@ -32,13 +33,36 @@ def test_welch_equals_scipy_t_p_and_interval():
     assert (lift.abs_lo, lift.abs_hi) == pytest.approx((lo, hi))
 
 
-def test_relative_lift_delta_method_by_hand():
+def test_relative_lift_fieller_by_hand():
     lift = welch(moments(sums_of(C)), moments(sums_of(T_)), alpha=0.05)
     mc, mt = C.mean(), T_.mean()
-    var = T_.var(ddof=1) / (len(T_) * mc**2) + mt**2 * C.var(ddof=1) / (len(C) * mc**4)
-    half = sps.norm.ppf(0.975) * np.sqrt(var)
+    vc, vt = C.var(ddof=1) / len(C), T_.var(ddof=1) / len(T_)
+    q = sps.ttest_ind(T_, C, equal_var=False)  # the same t quantile as the absolute interval
+    dof = q.df
+    t = sps.t.ppf(0.975, dof)
+    # the ratios r with (mt - r mc)^2 <= t^2 (vt + r^2 vc): roots of (mc^2 - t^2 vc) r^2 - 2 mt mc r + mt^2 - t^2 vt
+    roots = np.sort(np.roots([mc**2 - t**2 * vc, -2 * mt * mc, mt**2 - t**2 * vt]))
     assert lift.rel_lift == pytest.approx(mt / mc - 1)
-    assert (lift.rel_lo, lift.rel_hi) == pytest.approx((mt / mc - 1 - half, mt / mc - 1 + half))
+    assert (lift.rel_lo, lift.rel_hi) == pytest.approx(tuple(roots - 1))
+
+
+@pytest.mark.parametrize("shift", [-0.9, -0.5, -0.2, 0.0, 0.2, 0.5, 0.9, 1.3])
+def test_relative_and_absolute_intervals_agree_on_zero(shift):
+    rng = np.random.default_rng(int(10 * (shift + 1)))
+    control, treatment = rng.gamma(2.0, 2.0, 400), rng.gamma(2.0, 2.0, 380) + shift
+    lift = welch(moments(sums_of(control)), moments(sums_of(treatment)))
+    assert (lift.abs_lo > 0) == (lift.rel_lo > 0) and (lift.abs_hi < 0) == (lift.rel_hi < 0)
+    assert (lift.p_value < 0.05) == (lift.rel_lo > 0 or lift.rel_hi < 0)
+
+
+def test_detectable_effect_is_what_the_test_finds_four_times_in_five():
+    se, mean = 0.5, 20.0
+    mde = detectable_effect(se, mean, alpha=0.05, power=0.8)
+    assert mde == pytest.approx((1.959964 + 0.841621) * 0.5 / 20.0, rel=1e-5)
+    rng = np.random.default_rng(3)
+    estimates = rng.normal(mde * mean, se, 20000)  # a true effect of exactly the detectable size
+    assert np.mean(np.abs(estimates / se) > 1.959964) == pytest.approx(0.8, abs=0.01)
+    assert np.isnan(detectable_effect(se, 0.0))
 
 
 def test_holm_and_bh_by_hand():
@@ -145,3 +169,26 @@ def test_planted_effect_coverage_close_to_nominal():
         row = out[out["variant"] == "treatment"].iloc[0]
         covered += row.rel_lift_lo <= -0.1 <= row.rel_lift_hi
     assert 0.90 <= covered / 200 <= 0.99
+
+
+def test_the_report_says_which_means_the_lift_compares_and_when_it_is_too_small():
+    from models.experiments.report import experiment_report
+
+    df = synthetic_units(4_000, seed=5, metrics={"reports": 2.0, "gmv": 50.0})
+    df = plant_effect(df, metric="reports", relative_effect=-0.30)
+    out = _analyse(df, ["reports", "gmv"])
+    treated = out[out["variant"] == "treatment"].set_index("metric")
+    for metric in ("reports", "gmv"):
+        row = treated.loc[metric]
+        assert bool(row.cuped)  # lifts compare the adjusted means, not the raw ones
+        assert row.abs_lift == pytest.approx(row.adjusted_mean - row.adjusted_control_mean)
+        assert row.adjusted_mean != pytest.approx(row["mean"], rel=1e-9)
+        assert row.detectable_rel_lift > 0
+    text = experiment_report(out, header={"experiment": "x"}, verdict="v")
+    assert "| raw mean | CUPED-adjusted mean |" in text and "compare the adjusted means" in text
+    assert f"{treated.loc['reports', 'adjusted_mean']:.4g}" in text
+    gmv = treated.loc["gmv"]
+    assert not gmv.p_adjusted < 0.05  # no effect planted on gmv: the power line says what it could have found
+    assert f"gmv (treatment): not significant; this experiment is too small to detect a change below " \
+           f"±{gmv.detectable_rel_lift:.0%}" in text
+    assert "reports (treatment): not significant" not in text  # the planted -30 % is found
