@@ -3,7 +3,8 @@ log collector), chosen by `--log-format` or `$GOVERN_LOG_FORMAT`.
 
 Every record carries the context of the work it belongs to (`run_id`, `step`, `ds`: `log_context`), so in JSON
 each line of a `govern run` names its run. Progress lines of the pipeline go through `say`: rich text on a
-terminal, an INFO record in JSON mode (never colour codes or a progress display in JSON).
+terminal, an INFO record in JSON mode (never colour codes or a progress display in JSON); `progress` shows a
+spinner while a long step runs, on a terminal in text mode only.
 """
 
 from __future__ import annotations
@@ -95,3 +96,17 @@ def say(markup: str, plain: str | None = None, *, level: int = logging.INFO) -> 
     from rich.console import Console
 
     Console(stderr=True, highlight=False).print(markup)
+
+
+@contextmanager
+def progress(markup: str) -> Iterator[None]:
+    """While the work inside runs: a spinner with `markup` on a terminal in text mode; elsewhere (a log file, a
+    scheduler, JSON) `markup` said once, as a plain line."""
+    if json_mode() or not sys.stderr.isatty():
+        say(markup)
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True, highlight=False).status(markup):
+        yield

@@ -89,8 +89,12 @@ def _experiments(results: DataFrame) -> pd.DataFrame:
     rows = results.join(latest, ["experiment", "run_at"], "inner").filter(F.col("abs_lift").isNotNull())
     interval = F.format_string("%+.1f%% [%+.1f%%, %+.1f%%]", F.col("rel_lift") * 100, F.col("rel_lift_lo") * 100,
                                F.col("rel_lift_hi") * 100)
+    detectable = (F.when(F.col("detectable_rel_lift").isNotNull(),
+                         F.format_string("±%.0f%%", F.col("detectable_rel_lift") * 100))
+                  if "detectable_rel_lift" in rows.columns else F.lit(None).cast("string"))
     return _small(rows.select("experiment", "analysis", "metric", "variant", "units", interval.alias("relative_lift"),
-                              "p_adjusted", "guardrail_status", "srm_flag", "pretrend_flag")
+                              "p_adjusted", detectable.alias("detectable_80pct_power"), "guardrail_status",
+                              "srm_flag", "pretrend_flag")
                   .orderBy("experiment", "metric", "variant"))
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import functions as F
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
-from creator_governance.logs import json_mode, log_context, log_format, say, setup_logging
+from creator_governance.logs import json_mode, log_context, log_format, progress, say, setup_logging
 from creator_governance.runtime import JobContext, NotReady, open_context
 from jobs.model_store import training_due
 from jobs.registry import PIPELINE, Job, job
@@ -127,8 +127,8 @@ def _run_step(ctx: JobContext, run_id: str, step: Job, days: list[dt.date], args
               recorded: list[dt.date]) -> int:
     """Run one step in-process on the shared context, recorded in pipeline_runs; the rows it wrote."""
     with log_context(step=step.name, ds=_label(recorded)):
-        say(f"[bold]{_label(recorded)} {step.name}[/bold] …")
-        result, seconds = execute(ctx, run_id, step, days, args, recorded=recorded)
+        with progress(f"[bold]{_label(recorded)} {step.name}[/bold] …"):
+            result, seconds = execute(ctx, run_id, step, days, args, recorded=recorded)
         rows = step.rows(result)
         say(f"{_label(recorded)} {step.name}: done in {seconds:.1f}s, {rows:,} rows")
     return rows

@@ -56,3 +56,16 @@ def test_an_unknown_format_is_named(monkeypatch):
     monkeypatch.setenv("GOVERN_LOG_FORMAT", "xml")
     with pytest.raises(ValueError, match="log format 'xml' is not one of text, json"):
         logs.log_format(None)
+
+
+def test_progress_off_a_terminal_is_one_plain_line(capsys, restore_logging):
+    logs.setup_logging(fmt="text")
+    with logs.progress("[bold]2026-01-05 score[/bold] …"):
+        print("working")
+    captured = capsys.readouterr()
+    assert captured.err.strip() == "2026-01-05 score …" and captured.out.strip() == "working"
+    logs.setup_logging(fmt="json")
+    with logs.progress("[bold]2026-01-05 score[/bold] …"):
+        pass
+    (record,) = lines(capsys.readouterr().err)
+    assert record["message"] == "2026-01-05 score …"
