@@ -39,6 +39,11 @@ DIVIDE = "'/' is not allowed: ANSI mode fails on a zero denominator, use try_div
 SYNTAX_BEFORE_PAREN = frozenset({"and", "or", "not", "in", "is", "when", "then", "else", "case", "between", "like",
                                  "ilike", "rlike", "regexp", "cast", "try_cast", "any", "all", "some", "as",
                                  "distinct", "escape", "div"})
+# Functions Spark also calls without parentheses (`current_date`): a bare word that is not a column is a call.
+NILADIC = frozenset({"current_date", "current_timestamp", "current_time", "current_user", "user", "session_user",
+                     "current_catalog", "current_database", "current_schema", "localtimestamp"})
+# Words that open a query: after '(' they make a subquery.
+QUERY_WORDS = frozenset({"select", "with", "table", "values", "from"})
 # First words of SQL statements: a condition that Spark cannot parse and starts with one is a statement.
 STATEMENT_WORDS = frozenset({"select", "with", "insert", "update", "delete", "merge", "drop", "create", "alter",
                              "truncate", "set", "reset", "use", "show", "describe", "desc", "explain", "cache",
@@ -100,7 +105,12 @@ def check_condition(
         raise fail("statements are not allowed: the condition must be one boolean expression (found ';')")
     toks = tokens(text)
     _forbidden(toks, fail)
-    lists = _lists(toks, set(known_lists), {f.lower() for f in allowed_functions}, fail)
+    allowed = {f.lower() for f in allowed_functions}
+    columns = {f.name.lower() for f in schema.fields}
+    for tok in toks:
+        if tok.word in NILADIC and tok.word not in columns and tok.word not in allowed:
+            raise fail(f"function '{tok.word}' is not allowed (see strategies.allowed_functions)")
+    lists = _lists(toks, set(known_lists), allowed, fail)
     expression = IN_LIST.sub(lambda m: f"`{list_flag_column(m.group(1), m.group(2))}`", text)
     frame_schema = T.StructType([*schema.fields, *(T.StructField(list_flag_column(n, c), T.BooleanType())
                                                    for n, c in lists)])
@@ -120,8 +130,8 @@ def _forbidden(toks: list[Token], fail) -> None:
     """Subqueries, window functions, '*' and plain division, wherever they are (in that order of report)."""
     after = lambda i: toks[i + 1] if i + 1 < len(toks) else None  # noqa: E731
     before = lambda i: toks[i - 1] if i > 0 else None  # noqa: E731
-    for i, tok in enumerate(toks):  # `(SELECT ...)`, `IN (SELECT ...)`, `EXISTS (SELECT ...)`
-        if tok.word in ("select", "with") and before(i) is not None and before(i).text == "(":
+    for i, tok in enumerate(toks):  # `(SELECT ...)`, `IN (SELECT ...)`, `EXISTS (SELECT ...)`, `(TABLE t)`
+        if tok.word in QUERY_WORDS and before(i) is not None and before(i).text == "(":
             raise fail(SUBQUERY)
     for i, tok in enumerate(toks):  # `... OVER (...)`, `... OVER w`
         if tok.word == "over" and i > 0 and before(i).text == ")" and after(i) is not None \
@@ -139,15 +149,21 @@ def _lists(toks: list[Token], known_lists: set, allowed: set, fail) -> list[tupl
     usage = "in_list takes a quoted list name and a column, e.g. in_list('trusted_partners', account_id)"
     found: list[tuple[str, str]] = []
     for i, tok in enumerate(toks):
-        if not tok.word or i + 1 == len(toks) or toks[i + 1].text != "(" or tok.word in SYNTAX_BEFORE_PAREN:
+        if tok.kind not in ("word", "quoted") or i + 1 == len(toks) or toks[i + 1].text != "(":
             continue
-        if i > 0 and toks[i - 1].text == ".":  # a struct field followed by '(' is Spark's syntax error to report
+        # a call: `f(`, `` `f`( `` or a qualified `system.builtin.f(` (judged by its last part, as Spark resolves it)
+        name = tok.text.strip("`").replace("``", "`").lower()
+        qualified = i > 0 and toks[i - 1].text == "."
+        if tok.kind == "word" and not qualified and name in SYNTAX_BEFORE_PAREN:
             continue
-        if tok.word == "exists":  # `EXISTS (SELECT ...)` was reported above: this is the higher-order function
+        if name == "exists":  # `EXISTS (SELECT ...)` was reported above: this is the higher-order function
             raise fail("function 'exists' is not allowed (see strategies.allowed_functions)")
-        if tok.word != "in_list":
-            if tok.word not in allowed:
-                raise fail(f"function '{tok.word}' is not allowed (see strategies.allowed_functions)")
+        if qualified:
+            raise fail(f"qualified function names are not allowed: call '{name}' by its plain name "
+                       "(see strategies.allowed_functions)")
+        if name != "in_list":
+            if name not in allowed:
+                raise fail(f"function '{name}' is not allowed (see strategies.allowed_functions)")
             continue
         args = toks[i + 2:i + 6]
         if [t.text for t in args[1::2]] != [",", ")"] or args[0].kind != "string" or not args[0].text.startswith("'") \

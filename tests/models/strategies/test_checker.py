@@ -114,3 +114,15 @@ def test_strings_quoted_names_and_comments_are_not_read_as_constructs(spark):
 def test_function_names_are_read_case_insensitively(spark):
     assert rejected(spark, "RAND() > 0.5") == "function 'rand' is not allowed (see strategies.allowed_functions)"
     assert check(spark, "COALESCE(score, 0) > 0.5 AND CAST(posts_1d AS DOUBLE) > 1").columns == ("score", "posts_1d")
+
+
+@pytest.mark.parametrize("condition,fault", [
+    ("`rand`() > 0.5", "function 'rand' is not allowed (see strategies.allowed_functions)"),
+    ("system.builtin.rand() > 0.5", "qualified function names are not allowed: call 'rand' by its plain name "
+                                    "(see strategies.allowed_functions)"),
+    ("(TABLE accounts) IS NOT NULL", "subqueries are not allowed"),
+    ("current_date IS NOT NULL", "function 'current_date' is not allowed (see strategies.allowed_functions)"),
+    ("score > ( /* hidden */ SELECT max(score) FROM creator_scores)", "subqueries are not allowed"),
+])
+def test_calls_and_subqueries_however_they_are_spelled(spark, condition, fault):
+    assert rejected(spark, condition) == fault
