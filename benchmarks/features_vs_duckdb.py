@@ -165,9 +165,9 @@ def spark_runner(lakehouse: Path, days: list[dt.date], out: Path, warm: bool):
     from creator_governance.runtime import get_spark
     from creator_governance.settings import SparkSettings
     from creator_governance.tables import Tables
-    from features.canonical import build_canonical_features
-    from features.common import LOOKBACK_DAYS, Sources
-    from features.windows import lookback_bounds
+    from creator_governance.features.canonical import build_canonical_features
+    from creator_governance.features.common import LOOKBACK_DAYS, Sources
+    from creator_governance.features.windows import lookback_bounds
 
     spark = get_spark(SparkSettings(shuffle_partitions=8, driver_memory="4g", log_level="ERROR"))
     tables = Tables(spark, str(lakehouse), engine="delta-rs")

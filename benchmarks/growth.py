@@ -312,8 +312,8 @@ def train_model(argv: list[str]) -> int:
         p.add_argument(name, required=True)
     a = p.parse_args(argv)
     from creator_governance.jobargs import config_of
-    from jobs import build_features, train
-    from models.training.labels import label_dates
+    from creator_governance.jobs import build_features, train
+    from creator_governance.models.training.labels import label_dates
 
     shared = ["--lakehouse", a.lakehouse, "--conf", a.conf]
     cfg = config_of(argparse.Namespace(conf=a.conf, env=None, lakehouse=a.lakehouse))
@@ -362,7 +362,7 @@ def daily(work: Path, size: int, landing: Path, setup_lh: Path, days: list[dt.da
 
 def attach_volumes(lakehouse: Path, size: int, days: list[dt.date], records: list, ingest: bool = True) -> dict:
     """Events per job: rows read by that day's ingest, events in the features lookback, accounts scored."""
-    from features.common import LOOKBACK_DAYS
+    from creator_governance.features.common import LOOKBACK_DAYS
 
     counts = events_by_day(lakehouse)
     log = delta_table(lakehouse, "ingest_log").to_pylist()

@@ -52,10 +52,10 @@ def compare(args) -> None:
     """Distributed xgboost.spark vs single-node xgboost on the same training/validation rows."""
     from pyspark.sql import functions as F
 
-    from jobs.train import booster_params, training_rows, window_of
-    from models.scoring.score import predict_scores, trimmed_booster
-    from models.training.evaluate import evaluate, headline
-    from models.training.xgb import (auto_scale_pos_weight, make_local_classifier, make_spark_classifier,
+    from creator_governance.jobs.train import booster_params, training_rows, window_of
+    from creator_governance.models.scoring.score import predict_scores, trimmed_booster
+    from creator_governance.models.training.evaluate import evaluate, headline
+    from creator_governance.models.training.xgb import (auto_scale_pos_weight, make_local_classifier, make_spark_classifier,
                                      margin_offset)
 
     ctx = context(args)
@@ -114,10 +114,10 @@ def anomaly(args) -> None:
     """Isolation forest vs peer deviation: how well each ranks the planted bad accounts of one day."""
     from pyspark.sql import functions as F
 
-    from jobs.score import behaviour_columns
-    from models.anomaly.isolation import bounded_sample, fit_isolation_forest, isolation_scores
-    from models.anomaly.peer import peer_deviation_scores
-    from models.training.xgb import numeric_feature_columns
+    from creator_governance.jobs.score import behaviour_columns
+    from creator_governance.models.anomaly.isolation import bounded_sample, fit_isolation_forest, isolation_scores
+    from creator_governance.models.anomaly.peer import peer_deviation_scores
+    from creator_governance.models.training.xgb import numeric_feature_columns
 
     ctx = context(args)
     a = ctx.cfg.model.anomaly
@@ -150,12 +150,12 @@ def syndicates(args) -> None:
     from pyspark.sql import functions as F
 
     from creator_governance.contract import ENTITIES
-    from jobs.model_store import latest_approved, load_model
-    from jobs.score import behaviour_columns, plain_words
-    from models.anomaly.isolation import bounded_sample
-    from models.syndicates.discover import (assign_syndicates, behaviour_clusters, describe_syndicates,
+    from creator_governance.jobs.model_store import latest_approved, load_model
+    from creator_governance.jobs.score import behaviour_columns, plain_words
+    from creator_governance.models.anomaly.isolation import bounded_sample
+    from creator_governance.models.syndicates.discover import (assign_syndicates, behaviour_clusters, describe_syndicates,
                                             linked_groups, order_links)
-    from models.training.xgb import numeric_feature_columns
+    from creator_governance.models.training.xgb import numeric_feature_columns
 
     ctx = context(args)
     ds = dt.date.fromisoformat(args.ds)
@@ -233,8 +233,8 @@ def throughput(args) -> None:
 
     from creator_governance.runtime import get_spark
     from creator_governance.settings import SparkSettings
-    from jobs.score import plain_words
-    from models.scoring.score import score_accounts
+    from creator_governance.jobs.score import plain_words
+    from creator_governance.models.scoring.score import score_accounts
 
     spark = get_spark(SparkSettings())
     if args.model_dir:

@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     days = [start + dt.timedelta(days=i) for i in range(int(manifest.get("days", cfg.simulator.days)))]
     seconds = None
     if args.run:
-        from jobs import metrics, monitor
+        from creator_governance.jobs import metrics, monitor
 
         if not args.monitor_only:
             print("metrics:", metrics.run(ctx, days), flush=True)

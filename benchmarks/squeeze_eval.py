@@ -49,7 +49,7 @@ import docsection  # noqa: E402
 from docsection import write_section  # noqa: E402
 
 from creator_governance.config import load_config  # noqa: E402
-from models.monitoring.localize import localize, parse_cause  # noqa: E402
+from creator_governance.models.monitoring.localize import localize, parse_cause  # noqa: E402
 
 DATA = Path(os.path.normpath(REPO / ".." / "shared" / "benchmarks" / "squeeze_b0_dev"))
 DOC = REPO / "docs" / "monitoring.md"

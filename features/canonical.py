@@ -19,8 +19,8 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame, Window as W
 from pyspark.sql import functions as F
 
-from features.common import MAX_WINDOW, Sources, events_in_reach
-from features.windows import date_of_index, day_index_of_ts, in_window_of, ratio, target_indexes
+from creator_governance.features.common import MAX_WINDOW, Sources, events_in_reach
+from creator_governance.features.windows import date_of_index, day_index_of_ts, in_window_of, ratio, target_indexes
 
 CANONICAL_COLUMNS = [
     "account_age_days", "posts_1d", "posts_7d", "posts_28d", "views_7d", "likes_7d", "like_rate_7d",

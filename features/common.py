@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from features.windows import EPOCH, day_index_of_ts, filter_in_reach
+from creator_governance.features.windows import EPOCH, day_index_of_ts, filter_in_reach
 
 WINDOWS = (1, 7, 28)
 MAX_WINDOW = 28

@@ -9,9 +9,9 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from features.common import MAX_WINDOW, FeatureParams, Sources, build_actor_days, events_in_reach, with_day
-from features.graph import build_key_usage
-from features.windows import date_of_index, explode_to_targets, in_window, ratio, target_indexes, wsum
+from creator_governance.features.common import MAX_WINDOW, FeatureParams, Sources, build_actor_days, events_in_reach, with_day
+from creator_governance.features.graph import build_key_usage
+from creator_governance.features.windows import date_of_index, explode_to_targets, in_window, ratio, target_indexes, wsum
 
 KEYS = ["content_id", "ds_index"]
 

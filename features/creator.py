@@ -15,12 +15,12 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from features import sources as src
-from features.canonical import CANONICAL_COLUMNS
-from features.common import FeatureParams, Sources, build_actor_days
-from features.graph import build_account_graph
-from features.lockstep import build_lockstep
-from features.windows import date_of_index, day_index_of_ts, ratio, target_indexes
+from creator_governance.features import sources as src
+from creator_governance.features.canonical import CANONICAL_COLUMNS
+from creator_governance.features.common import FeatureParams, Sources, build_actor_days
+from creator_governance.features.graph import build_account_graph
+from creator_governance.features.lockstep import build_lockstep
+from creator_governance.features.windows import date_of_index, day_index_of_ts, ratio, target_indexes
 
 KEYS = ["account_id", "ds_index"]
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from features.common import MAX_WINDOW
-from features.windows import filter_in_reach, in_window_of, whole_group
+from creator_governance.features.common import MAX_WINDOW
+from creator_governance.features.windows import filter_in_reach, in_window_of, whole_group
 
 LINK_TYPES = ("device", "ip", "fingerprint")
 

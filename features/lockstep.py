@@ -15,9 +15,9 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from features.common import events_in_reach
-from features.graph import connected_components, node_id
-from features.windows import explode_to_targets, in_window
+from creator_governance.features.common import events_in_reach
+from creator_governance.features.graph import connected_components, node_id
+from creator_governance.features.windows import explode_to_targets, in_window
 
 
 def acted_events(engagements: DataFrame, *, targets: list[int], lookback_days: int,

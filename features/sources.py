@@ -9,9 +9,9 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from features.common import MAX_WINDOW, FeatureParams, events_in_reach, is_night, with_day
-from features.graph import build_key_usage
-from features.windows import (
+from creator_governance.features.common import MAX_WINDOW, FeatureParams, events_in_reach, is_night, with_day
+from creator_governance.features.graph import build_key_usage
+from creator_governance.features.windows import (
     explode_to_targets, previous_event, ratio, wcount_distinct, wmax, wmin, wsum,
 )
 

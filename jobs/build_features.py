@@ -16,10 +16,10 @@ from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import job_parser
 from creator_governance.runtime import JobContext
 from creator_governance.settings import FeaturesSettings
-from features.common import LOOKBACK_DAYS, FeatureParams, Sources
-from features.content import build_content_features
-from features.creator import build_creator_features
-from features.windows import lookback_bounds
+from creator_governance.features.common import LOOKBACK_DAYS, FeatureParams, Sources
+from creator_governance.features.content import build_content_features
+from creator_governance.features.creator import build_creator_features
+from creator_governance.features.windows import lookback_bounds
 
 log = logging.getLogger("jobs.build_features")
 
@@ -84,6 +84,6 @@ def report(days: list[dt.date], summary: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jobs.registry import job
+    from creator_governance.jobs.registry import job
 
     return job("features").main(argv)

@@ -14,7 +14,7 @@ from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import job_parser
 from creator_governance.runtime import JobContext
 from creator_governance.settings.strategies import CreditSettings
-from models.credit.score import CreditParams, build_creator_credit
+from creator_governance.models.credit.score import CreditParams, build_creator_credit
 
 log = logging.getLogger("jobs.credit")
 
@@ -55,6 +55,6 @@ def report(days: list[dt.date], summary: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jobs.registry import job
+    from creator_governance.jobs.registry import job
 
     return job("credit").main(argv)

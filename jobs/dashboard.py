@@ -15,7 +15,7 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.dashboard_page import DashboardData, render
+from creator_governance.jobs.dashboard_page import DashboardData, render
 from creator_governance.jobargs import job_parser
 from creator_governance.runtime import JobContext
 
@@ -158,6 +158,6 @@ def report(days: list[dt.date], summary: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jobs.registry import job
+    from creator_governance.jobs.registry import job
 
     return job("dashboard").main(argv)

@@ -17,8 +17,8 @@ from rich.table import Table
 
 from creator_governance.jobargs import config_of, job_parser
 from creator_governance.runtime import JobContext, open_context
-from jobs import run as pipeline
-from jobs import simulate
+from creator_governance.jobs import run as pipeline
+from creator_governance.jobs import simulate
 
 DEFAULT_LAKEHOUSE = os.path.join("demo", "lakehouse")
 # conf/demo: more reviews in the simulator and a short label horizon, so a few weeks of history train a model.
@@ -65,7 +65,7 @@ def planted_experiment(ctx: JobContext, start: dt.date, last: dt.date, days: int
     """The simulator's planted A/B test analysed from its day to the last day, and the dashboard rendered again
     so its experiments panel shows it; None when no experiment was planted."""
     from creator_governance.logs import say
-    from jobs import dashboard, experiment
+    from creator_governance.jobs import dashboard, experiment
 
     x = ctx.cfg.simulator.experiment
     if not (x.enabled and 0 <= x.day < days and ctx.tables.exists("assignments")):

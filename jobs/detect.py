@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from creator_governance.jobargs import UsageError, config_of, job_parser
-from models.monitoring.detector import detect
+from creator_governance.models.monitoring.detector import detect
 
 TIME_NAMES = ("timestamp", "ds", "date", "time", "datetime")
 ADDED = ("expected", "lower", "upper", "score", "is_anomaly", "status")

@@ -239,6 +239,6 @@ def report(days: list, summary: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jobs.registry import job
+    from creator_governance.jobs.registry import job
 
     return job("ingest").main(argv)

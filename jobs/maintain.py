@@ -106,6 +106,6 @@ def report(days: list[dt.date], summary: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jobs.registry import job
+    from creator_governance.jobs.registry import job
 
     return job("maintain").main(argv)

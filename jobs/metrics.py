@@ -19,9 +19,9 @@ from pyspark.sql import functions as F
 from creator_governance.jobargs import job_parser
 from creator_governance.runtime import JobContext
 from creator_governance.settings import MetricsSettings
-from models.metrics.definitions import EhiComponentDef, MetricDef, missing_sources, render_rows
-from models.metrics.dimensions import build_account_dims
-from models.metrics.engine import (CUBE_COLUMNS, build_ehi, build_leaf_cube, build_metric, build_psi, union_all,
+from creator_governance.models.metrics.definitions import EhiComponentDef, MetricDef, missing_sources, render_rows
+from creator_governance.models.metrics.dimensions import build_account_dims
+from creator_governance.models.metrics.engine import (CUBE_COLUMNS, build_ehi, build_leaf_cube, build_metric, build_psi, union_all,
                                    with_account_dims, with_zero_totals)
 
 log = logging.getLogger("jobs.metrics")
@@ -112,6 +112,6 @@ def report(days: list[dt.date], summary: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jobs.registry import job
+    from creator_governance.jobs.registry import job
 
     return job("metrics").main(argv)

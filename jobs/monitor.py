@@ -20,9 +20,9 @@ from pyspark.sql import functions as F
 
 from creator_governance.jobargs import job_parser
 from creator_governance.runtime import JobContext
-from models.monitoring.alerts import ALERTS_SCHEMA, build_alerts, warmup_metrics
-from models.monitoring.attribution import derive_lever_events
-from models.monitoring.series import score_all
+from creator_governance.models.monitoring.alerts import ALERTS_SCHEMA, build_alerts, warmup_metrics
+from creator_governance.models.monitoring.attribution import derive_lever_events
+from creator_governance.models.monitoring.series import score_all
 
 log = logging.getLogger("jobs.monitor")
 TABLE = "alerts"
@@ -125,6 +125,6 @@ def report(days: list[dt.date], s: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jobs.registry import job
+    from creator_governance.jobs.registry import job
 
     return job("monitor").main(argv)

@@ -20,8 +20,8 @@ from pyspark.sql import functions as F
 from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import job_parser
 from creator_governance.runtime import JobContext, NotReady
-from models.queue.calibration import calibration_sample, fit_calibration
-from models.queue.priority import (account_queue, anomaly_probability, audience_probability, hit_probability,
+from creator_governance.models.queue.calibration import calibration_sample, fit_calibration
+from creator_governance.models.queue.priority import (account_queue, anomaly_probability, audience_probability, hit_probability,
                                    priors, ranked, reviewed_accounts, ring_probability, syndicate_queue,
                                    with_calibration)
 
@@ -126,6 +126,6 @@ def report(days: list[dt.date], s: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jobs.registry import job
+    from creator_governance.jobs.registry import job
 
     return job("queue").main(argv)

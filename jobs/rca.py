@@ -17,7 +17,7 @@ import argparse
 import pandas as pd
 
 from creator_governance.jobargs import UsageError, config_of, job_parser
-from models.monitoring.localize import COLUMNS, localize
+from creator_governance.models.monitoring.localize import COLUMNS, localize
 
 OUTPUT = ("input", "rank", *COLUMNS)
 

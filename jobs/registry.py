@@ -65,7 +65,7 @@ class Job:
         from creator_governance.jobargs import config_of, days_of
         from creator_governance.logs import setup_logging
         from creator_governance.runtime import open_context
-        from jobs.runs import StepFailed, execute, new_run_id
+        from creator_governance.jobs.runs import StepFailed, execute, new_run_id
 
         args = self.parse(argv)
         setup_logging(args.verbose, args.log_format)
@@ -81,102 +81,102 @@ class Job:
 
 # ---- the job modules, imported when used ----------------------------------------------------------------------
 def _ingest():
-    from jobs import ingest
+    from creator_governance.jobs import ingest
     return ingest
 
 
 def _features():
-    from jobs import build_features
+    from creator_governance.jobs import build_features
     return build_features
 
 
 def _train():
-    from jobs import train
+    from creator_governance.jobs import train
     return train
 
 
 def _score():
-    from jobs import score
+    from creator_governance.jobs import score
     return score
 
 
 def _strategies():
-    from jobs import strategies
+    from creator_governance.jobs import strategies
     return strategies
 
 
 def _queue():
-    from jobs import queue
+    from creator_governance.jobs import queue
     return queue
 
 
 def _credit():
-    from jobs import credit
+    from creator_governance.jobs import credit
     return credit
 
 
 def _metrics():
-    from jobs import metrics
+    from creator_governance.jobs import metrics
     return metrics
 
 
 def _monitor():
-    from jobs import monitor
+    from creator_governance.jobs import monitor
     return monitor
 
 
 def _dashboard():
-    from jobs import dashboard
+    from creator_governance.jobs import dashboard
     return dashboard
 
 
 def _maintain():
-    from jobs import maintain
+    from creator_governance.jobs import maintain
     return maintain
 
 
 def _simulate():
-    from jobs import simulate
+    from creator_governance.jobs import simulate
     return simulate
 
 
 def _run():
-    from jobs import run
+    from creator_governance.jobs import run
     return run
 
 
 def _demo():
-    from jobs import demo
+    from creator_governance.jobs import demo
     return demo
 
 
 def _tables():
-    from jobs import list_tables
+    from creator_governance.jobs import list_tables
     return list_tables
 
 
 def _sql():
-    from jobs import sql
+    from creator_governance.jobs import sql
     return sql
 
 
 def _detect():
-    from jobs import detect
+    from creator_governance.jobs import detect
     return detect
 
 
 def _rca():
-    from jobs import rca
+    from creator_governance.jobs import rca
     return rca
 
 
 def _experiment():
-    from jobs import experiment
+    from creator_governance.jobs import experiment
     return experiment
 
 
 def _serve_sql():
-    from jobs import serve_sql
+    from creator_governance.jobs import serve_sql
     return serve_sql
 
 

@@ -24,19 +24,19 @@ from creator_governance.jobargs import UsageError, config_of, days_of, job_parse
 from creator_governance.logs import setup_logging
 from creator_governance.runtime import JobContext, open_context
 from creator_governance.strategy_library import load_library
-from jobs import credit as credit_job
-from models.strategies.backtest import (
+from creator_governance.jobs import credit as credit_job
+from creator_governance.models.strategies.backtest import (
     PERFORMANCE_COLUMNS, backtest_metrics, known_decisions, sweep_metrics, target_labels, threshold_for_precision,
     threshold_sweep,
 )
-from models.strategies.checker import DEFAULT_FUNCTIONS, check_condition
-from models.strategies.evaluate import HITS_SCHEMA, build_strategy_hits
-from models.strategies.lists import CHANGE_SCHEMA, build_list_changes, current_members
-from models.strategies.registry import governance_events, registry_snapshot
-from models.strategies.report import backtest_report
-from models.strategies.sampling import ipw_precision_recall
-from models.strategies.sampling import build_review_sample, with_flag_stratum
-from models.strategies.spec import ENFORCING_ACTIONS, CheckedStrategy, ConditionError, StrategySpec
+from creator_governance.models.strategies.checker import DEFAULT_FUNCTIONS, check_condition
+from creator_governance.models.strategies.evaluate import HITS_SCHEMA, build_strategy_hits
+from creator_governance.models.strategies.lists import CHANGE_SCHEMA, build_list_changes, current_members
+from creator_governance.models.strategies.registry import governance_events, registry_snapshot
+from creator_governance.models.strategies.report import backtest_report
+from creator_governance.models.strategies.sampling import ipw_precision_recall
+from creator_governance.models.strategies.sampling import build_review_sample, with_flag_stratum
+from creator_governance.models.strategies.spec import ENFORCING_ACTIONS, CheckedStrategy, ConditionError, StrategySpec
 
 log = logging.getLogger("jobs.strategies")
 

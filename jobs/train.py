@@ -20,12 +20,12 @@ from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import UsageError, job_parser, parse_date
 from creator_governance.runtime import JobContext, NotReady, is_connect
 from creator_governance.settings import ModelSettings
-from models.scoring.score import predict_scores, trimmed_booster
-from jobs.model_store import REGISTRY, log_to_mlflow, models_root, save_model
-from models.training.evaluate import evaluate, headline
-from models.training.labels import build_labels, build_training_rows, label_dates, reviewed_validation
-from models.training.split import with_time_split
-from models.training.xgb import (BoosterParams, auto_scale_pos_weight, fit_local, make_spark_classifier,
+from creator_governance.models.scoring.score import predict_scores, trimmed_booster
+from creator_governance.jobs.model_store import REGISTRY, log_to_mlflow, models_root, save_model
+from creator_governance.models.training.evaluate import evaluate, headline
+from creator_governance.models.training.labels import build_labels, build_training_rows, label_dates, reviewed_validation
+from creator_governance.models.training.split import with_time_split
+from creator_governance.models.training.xgb import (BoosterParams, auto_scale_pos_weight, fit_local, make_spark_classifier,
                                  margin_offset, numeric_feature_columns)
 
 log = logging.getLogger("jobs.train")
@@ -104,7 +104,7 @@ def materialise(ctx: JobContext, dates: list[dt.date]) -> dict:
     missing = [d for d in dates if not have or not ctx.tables.partition_rows("creator_features", d)]
     if not missing:
         return {"dates": [], "seconds": 0.0}
-    from jobs import build_features
+    from creator_governance.jobs import build_features
 
     start = time.monotonic()
     build_features.run(ctx, missing)
@@ -238,6 +238,6 @@ def report(days: list[dt.date], s: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jobs.registry import job
+    from creator_governance.jobs.registry import job
 
     return job("train").main(argv)

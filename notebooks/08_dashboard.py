@@ -12,6 +12,6 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 
 # COMMAND ----------
 
-from jobs import notebook
+from creator_governance.jobs import notebook
 
 notebook.launch("dashboard", dbutils, widgets=("ds", "env", "conf", "lakehouse"))

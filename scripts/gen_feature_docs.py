@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from features.catalog import render_markdown
+from creator_governance.features.catalog import render_markdown
 
 if __name__ == "__main__":
     target = Path(__file__).resolve().parents[1] / "docs" / "features.md"

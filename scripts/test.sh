@@ -11,5 +11,5 @@ fi
 python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -e '.[spark,dev]'
 export PYSPARK_PYTHON="$PWD/.venv/bin/python"
-lint-imports
+bash scripts/lint_imports.sh
 python -m pytest --durations=25 "$@"

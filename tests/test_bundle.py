@@ -20,7 +20,7 @@ import pytest
 import yaml
 from databricks.bundles.jobs import Job, Task
 
-from jobs.registry import JOB_BY_NAME
+from creator_governance.jobs.registry import JOB_BY_NAME
 from creator_governance.jobargs import UsageError, days_of
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,1 +1,1 @@
-"""models.anomaly."""
+"""creator_governance.models.anomaly."""

@@ -16,7 +16,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from models.shipping import loaded, ship
+from creator_governance.models.shipping import loaded, ship
 
 ANOMALY_COLUMNS = ["account_id", "ds", "anomaly_score"]
 

@@ -1,1 +1,1 @@
-"""models.credit."""
+"""creator_governance.models.credit."""

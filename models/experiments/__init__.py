@@ -1,1 +1,1 @@
-"""models.experiments."""
+"""creator_governance.models.experiments."""

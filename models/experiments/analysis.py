@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.experiments.stats import (
+from creator_governance.models.experiments.stats import (
     Lift, Srm, adjust_pvalues, bucket_bootstrap, cuped_adjust, cuped_theta, detectable_effect, guardrail_status,
     moments, welch,
 )

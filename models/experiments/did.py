@@ -18,7 +18,7 @@ import pandas as pd
 from pyspark.sql import DataFrame, functions as F
 from scipy import stats as sps
 
-from models.experiments.stats import Moments, welch
+from creator_governance.models.experiments.stats import Moments, welch
 
 PANEL_COLUMNS = ("slice", "ds", "metric", "value", "accounts")
 

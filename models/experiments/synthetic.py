@@ -45,7 +45,7 @@ def plant_effect(frame, *, metric: str, relative_effect: float, variant: str = "
 
 def unit_sums(frame: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     """The pandas twin of `units.variant_sums` (per variant and metric sufficient statistics)."""
-    from models.experiments.stats import sums_of
+    from creator_governance.models.experiments.stats import sums_of
 
     rows = []
     for variant, part in frame.groupby("variant"):

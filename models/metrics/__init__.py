@@ -1,1 +1,1 @@
-"""models.metrics."""
+"""creator_governance.models.metrics."""

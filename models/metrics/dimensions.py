@@ -7,7 +7,7 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from models.metrics.definitions import age_bucket_labels
+from creator_governance.models.metrics.definitions import age_bucket_labels
 
 UNSCORED = "unscored"
 

@@ -23,7 +23,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import Window as W
 
-from models.metrics.definitions import ACCOUNT_DIMENSIONS, TOTAL, EhiComponentDef, MetricDef
+from creator_governance.models.metrics.definitions import ACCOUNT_DIMENSIONS, TOTAL, EhiComponentDef, MetricDef
 
 METRIC_COLUMNS = ("ds", "metric", "dimension", "dimension_value", "value", "numerator", "denominator",
                   "effective_denominator")

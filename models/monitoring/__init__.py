@@ -1,1 +1,1 @@
-"""models.monitoring."""
+"""creator_governance.models.monitoring."""

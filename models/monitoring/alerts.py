@@ -21,11 +21,11 @@ import json
 
 import pandas as pd
 
-from models.metrics.definitions import TOTAL
-from models.monitoring.attribution import attribute
-from models.monitoring.localize import parse_cause
-from models.monitoring.rootcause import breadth, rank_root_causes
-from models.monitoring.segments import alert_causes, in_words
+from creator_governance.models.metrics.definitions import TOTAL
+from creator_governance.models.monitoring.attribution import attribute
+from creator_governance.models.monitoring.localize import parse_cause
+from creator_governance.models.monitoring.rootcause import breadth, rank_root_causes
+from creator_governance.models.monitoring.segments import alert_causes, in_words
 
 ALERT_COLUMNS = (
     "ds", "metric", "dimension", "dimension_value", "observed", "expected", "lower", "upper", "score", "severity",

@@ -20,8 +20,8 @@ import datetime as dt
 
 import pandas as pd
 
-from models.metrics.definitions import TOTAL
-from models.monitoring.localize import parse_cause
+from creator_governance.models.metrics.definitions import TOTAL
+from creator_governance.models.monitoring.localize import parse_cause
 
 
 def derive_lever_events(metrics: pd.DataFrame, *, lever_dimensions: tuple[str, ...], quiet_days: int,

@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from models.monitoring import noise
-from models.monitoring.season import candidate_periods, find_season, min_cycles, profile
+from creator_governance.models.monitoring import noise
+from creator_governance.models.monitoring.season import candidate_periods, find_season, min_cycles, profile
 
 OUTPUT_COLUMNS = ("expected", "lower", "upper", "score", "is_anomaly")
 # Errors of past points needed before the noise scale is taken from them.

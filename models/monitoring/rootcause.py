@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.metrics.definitions import TOTAL
+from creator_governance.models.metrics.definitions import TOTAL
 
 
 def _js_term(p: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -24,8 +24,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from models.metrics.definitions import TOTAL
-from models.monitoring.localize import format_cause, localize, parse_cause
+from creator_governance.models.metrics.definitions import TOTAL
+from creator_governance.models.monitoring.localize import format_cause, localize, parse_cause
 
 
 def leaf_values(leaf: pd.Series) -> tuple[pd.DataFrame, list[str]]:

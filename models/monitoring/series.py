@@ -16,7 +16,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import Window as W
 
-from models.monitoring.detector import detect
+from creator_governance.models.monitoring.detector import detect
 
 SERIES_KEYS = ("metric", "dimension", "dimension_value")
 # The dimension of a metric's total row in governance_metrics.

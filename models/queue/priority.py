@@ -33,8 +33,8 @@ import datetime as dt
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from models.queue.calibration import calibrated
-from models.syndicates.discover import BEHAVIOUR_TIES
+from creator_governance.models.queue.calibration import calibrated
+from creator_governance.models.syndicates.discover import BEHAVIOUR_TIES
 
 QUEUE_COLUMNS = ("ds", "entity_kind", "entity_id", "priority", "rank", "evidence", "suggested_action",
                  "model_probability", "anomaly_probability", "ring_probability", "hit_probability", "syndicate_id",

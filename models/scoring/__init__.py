@@ -1,1 +1,1 @@
-"""models.scoring."""
+"""creator_governance.models.scoring."""

@@ -18,7 +18,7 @@ from pyspark.sql import types as T
 
 SCORE_COLUMNS = ["account_id", "ds", "score", "model_version", "risk_tier", "reason_codes", "reasons"]
 
-from models.shipping import loaded, ship
+from creator_governance.models.shipping import loaded, ship
 
 class MissingFeatures(ValueError):
     """The model needs feature columns the input does not have."""

@@ -1,1 +1,1 @@
-"""models.strategies."""
+"""creator_governance.models.strategies."""

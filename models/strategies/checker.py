@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pyspark.errors import AnalysisException, ParseException
 from pyspark.sql import SparkSession, functions as F, types as T
 
-from models.strategies.spec import CheckedStrategy, ConditionError, StrategySpec
+from creator_governance.models.strategies.spec import CheckedStrategy, ConditionError, StrategySpec
 
 # Deterministic, row-level functions: no clock, no randomness, no aggregates, no I/O.
 DEFAULT_FUNCTIONS: frozenset[str] = frozenset({

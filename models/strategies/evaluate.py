@@ -7,8 +7,8 @@ from functools import reduce
 
 from pyspark.sql import DataFrame, functions as F, types as T
 
-from models.strategies.checker import list_flag_column
-from models.strategies.spec import CheckedStrategy
+from creator_governance.models.strategies.checker import list_flag_column
+from creator_governance.models.strategies.spec import CheckedStrategy
 
 HITS_SCHEMA = T.StructType([
     T.StructField("ds", T.DateType()),

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 
-from models.strategies.spec import StrategySpec
+from creator_governance.models.strategies.spec import StrategySpec
 
 DEFINING = ("version", "status", "target", "condition", "action", "severity")
 

@@ -1,1 +1,1 @@
-"""models.syndicates."""
+"""creator_governance.models.syndicates."""

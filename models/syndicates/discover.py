@@ -24,7 +24,7 @@ from pyspark.ml.feature import StandardScaler, VectorAssembler
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from features.graph import connected_components
+from creator_governance.features.graph import connected_components
 
 MEMBERSHIP_COLUMNS = ["account_id", "ds", "syndicate_id", "syndicate_links"]
 # Links that show coordinated behaviour (same content, repeat orders) and links that show shared means.

@@ -1,1 +1,1 @@
-"""models.training."""
+"""creator_governance.models.training."""

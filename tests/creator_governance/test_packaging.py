@@ -87,3 +87,17 @@ def test_cli_help_and_a_clear_reason_without_pyspark():
 def test_the_wheel_ships_the_quiet_log4j_config(wheel):
     with zipfile.ZipFile(wheel) as zf:
         assert "creator_governance/log4j2-quiet.properties" in zf.namelist()
+
+
+@pytest.mark.slow
+def test_the_wheel_has_one_top_level_package(wheel):
+    """jobs/, features/ and models/ ship as creator_governance.jobs/.features/.models: nothing else at the top,
+    so a user's own `models` package and ours never overwrite or shadow each other."""
+    with zipfile.ZipFile(wheel) as zf:
+        top_level = next(zf.read(n).decode() for n in zf.namelist() if n.endswith(".dist-info/top_level.txt"))
+        tops = {name.split("/", 1)[0] for name in zf.namelist() if not name.split("/", 1)[0].endswith(".dist-info")}
+        names = set(zf.namelist())
+    assert top_level.split() == ["creator_governance"]
+    assert tops == {"creator_governance"}
+    assert {"creator_governance/jobs/registry.py", "creator_governance/features/canonical.py",
+            "creator_governance/models/queue/priority.py", "creator_governance/conf/base/tables.yaml"} <= names

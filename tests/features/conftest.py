@@ -34,7 +34,7 @@ def bronze(spark, entity: str, rows: list[dict]):
 @pytest.fixture()
 def make_sources(spark):
     """Sources from per-entity row lists (missing entities are empty)."""
-    from features.common import Sources
+    from creator_governance.features.common import Sources
 
     def make(**rows):
         return Sources(**{name: bronze(spark, name, rows.get(name, [])) for name in

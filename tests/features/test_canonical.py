@@ -8,9 +8,9 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import types as T
 
-import features.canonical
-from features.canonical import CANONICAL_COLUMNS, DAYS_PER_PASS, build_canonical_features
-from features.creator import build_creator_features
+import creator_governance.features.canonical as canonical
+from creator_governance.features.canonical import CANONICAL_COLUMNS, DAYS_PER_PASS, build_canonical_features
+from creator_governance.features.creator import build_creator_features
 
 DS = dt.date(2026, 1, 28)
 
@@ -103,7 +103,7 @@ def test_events_after_ds_do_not_change_its_row(spark, make_sources):
 @pytest.mark.parametrize("days_per_pass", [DAYS_PER_PASS, 2])
 def test_a_range_computes_each_day_as_a_single_day_would(spark, make_sources, monkeypatch, days_per_pass):
     # 2: the three days are cut into two passes (two days, then one), as a long backfill is
-    monkeypatch.setattr(features.canonical, "DAYS_PER_PASS", days_per_pass)
+    monkeypatch.setattr(canonical, "DAYS_PER_PASS", days_per_pass)
     days = [DS - dt.timedelta(days=1), DS, DS + dt.timedelta(days=1)]
     ranged = build_canonical_features(make_sources(**ALL), days=days).cache()
     assert_df_equality(ranged.filter(ranged.ds == DS), spark.createDataFrame(EXPECTED, SCHEMA),
@@ -135,7 +135,7 @@ def test_empty_sources_give_zero_counts_and_null_rates(make_sources):
 
 
 def test_rich_features_agree_with_canonical_and_read_right(make_sources):
-    from features.common import FeatureParams
+    from creator_governance.features.common import FeatureParams
 
     # two implementations: the rich table explodes daily rows to the days, the canonical one counts them wide
     sources = make_sources(**ALL)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from features.catalog import CATALOG, by_name, render_markdown
-from features.content import CONTENT_COLUMNS
-from features.creator import CANONICAL_COLUMNS, FEATURE_COLUMNS
+from creator_governance.features.catalog import CATALOG, by_name, render_markdown
+from creator_governance.features.content import CONTENT_COLUMNS
+from creator_governance.features.creator import CANONICAL_COLUMNS, FEATURE_COLUMNS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "features.md"
 

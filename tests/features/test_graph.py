@@ -6,7 +6,7 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from features.graph import build_key_usage, build_link_edges, connected_components
+from creator_governance.features.graph import build_key_usage, build_link_edges, connected_components
 
 EDGE = T.StructType([T.StructField("src", T.StringType()), T.StructField("dst", T.StringType())])
 OUT = T.StructType([T.StructField("node", T.StringType()), T.StructField("component", T.StringType())])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from features.lockstep import build_lockstep
-from features.windows import to_index
+from creator_governance.features.lockstep import build_lockstep
+from creator_governance.features.windows import to_index
 
 DAY = dt.date(2026, 1, 10)
 RING = ["r1", "r2", "r3", "r4"]

@@ -20,7 +20,7 @@ def simulated(spark, tmp_path_factory):
     from creator_governance.runtime import JobContext
     from creator_governance.simulator import simulate
     from creator_governance.tables import Tables
-    from jobs import build_features, ingest
+    from creator_governance.jobs import build_features, ingest
 
     root = tmp_path_factory.mktemp("e2e")
     cfg = load_config(overrides={"simulator": {"accounts": 2000, "days": 10, "seed": 5},
@@ -70,7 +70,7 @@ def test_farm_rings_are_lockstep_groups(simulated):
 
 
 def test_rerunning_a_day_replaces_its_partition(simulated):
-    from jobs import build_features
+    from creator_governance.jobs import build_features
 
     _, _, ctx, last = simulated
     before = ctx.tables.read("creator_features", ds=[last]).count()

@@ -65,7 +65,8 @@ import json, os, sys
 from pyspark.sql import SparkSession
 
 def where(_):
-    import creator_governance, features, jobs, models
+    import creator_governance
+    from creator_governance import features, jobs, models
     yield {"modules": [os.path.abspath(m.__file__) for m in (creator_governance, features, jobs, models)],
            "python": sys.executable,
            "pythonpath": os.environ.get("PYTHONPATH", ""), "sys_path": sys.path}

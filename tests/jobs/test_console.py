@@ -52,7 +52,7 @@ def test_the_lines_no_log_level_reaches_are_the_ones_dropped():
 
 
 def test_the_demo_s_tables_show_numbers_and_lists_for_people():
-    from jobs.demo import cell
+    from creator_governance.jobs.demo import cell
 
     assert cell(0.08510053987494887) == "0.085"
     assert cell(1234567) == "1,234,567"

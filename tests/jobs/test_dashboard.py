@@ -12,8 +12,8 @@ from pyspark.sql import functions as F
 
 from creator_governance.jobargs import config_of
 from creator_governance.runtime import open_context
-from jobs import dashboard
-from jobs.dashboard import parse_args
+from creator_governance.jobs import dashboard
+from creator_governance.jobs.dashboard import parse_args
 
 DS = dt.date(2026, 1, 20)
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from creator_governance.jobargs import UsageError
-from jobs import detect
+from creator_governance.jobs import detect
 
 
 def five_minute_frame(n=1400, seed=0, spike_at=None, name=None):

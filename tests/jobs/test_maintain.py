@@ -15,8 +15,8 @@ from creator_governance.config import load_config
 from creator_governance.ingest.records import LOG_SCHEMA
 from creator_governance.runtime import JobContext
 from creator_governance.tables import Tables
-from jobs import maintain
-from jobs import run as pipeline
+from creator_governance.jobs import maintain
+from creator_governance.jobs import run as pipeline
 
 SAT, SUN = dt.date(2026, 1, 3), dt.date(2026, 1, 4)
 LATE, OLD = dt.date(2026, 1, 1), dt.date(2025, 12, 28)
@@ -108,7 +108,7 @@ def test_maintain_is_the_last_step_of_govern_run_recorded_in_pipeline_runs(spark
 def test_govern_run_builds_one_context_and_calls_no_jobs_main(spark, lakehouse, tmp_path, monkeypatch):
     """`govern run` over two days: the context (session, config, tables, lock) is opened once, and each step runs
     in-process through the registry (`job.run`), never through a job's command-line `main`."""
-    from jobs import registry
+    from creator_governance.jobs import registry
 
     context(spark, lakehouse).tables.append("governance_metrics", rows(spark, [SAT, SUN], files=3))
     conf = tmp_path / "overlay.yaml"
@@ -136,7 +136,7 @@ def test_govern_run_builds_one_context_and_calls_no_jobs_main(spark, lakehouse, 
 
 def test_a_step_started_on_its_own_is_recorded_too(spark, lakehouse, tmp_path):
     """`govern maintain` (as a notebook or a wheel task starts it) records its run like `govern run` does."""
-    from jobs.registry import job
+    from creator_governance.jobs.registry import job
 
     context(spark, lakehouse).tables.append("governance_metrics", rows(spark, [SAT], files=3))
     conf = tmp_path / "overlay.yaml"

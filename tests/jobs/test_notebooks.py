@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jobs.notebook import WIDGET_OPTIONS, argv_from_widgets
-from jobs.registry import PIPELINE, job
+from creator_governance.jobs.notebook import WIDGET_OPTIONS, argv_from_widgets
+from creator_governance.jobs.registry import PIPELINE, job
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
@@ -29,9 +29,9 @@ def test_notebook_is_databricks_source_and_calls_only_existing_functions(path):
     imported = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            assert node.module == "jobs", f"{path.name} imports from {node.module}: launchers call jobs only"
+            assert node.module == "creator_governance.jobs", f"{path.name} imports from {node.module}: launchers call jobs only"
             for alias in node.names:
-                imported[alias.asname or alias.name] = importlib.import_module(f"jobs.{alias.name}")
+                imported[alias.asname or alias.name] = importlib.import_module(f"creator_governance.jobs.{alias.name}")
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
              and isinstance(n.func.value, ast.Name) and n.func.value.id in imported]
     assert calls, f"{path.name} calls no job"

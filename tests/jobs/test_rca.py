@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from creator_governance.jobargs import UsageError
-from jobs import rca
+from creator_governance.jobs import rca
 
 DIMS = {"a": [f"a{i}" for i in range(5)], "b": [f"b{i}" for i in range(6)], "c": [f"c{i}" for i in range(4)]}
 

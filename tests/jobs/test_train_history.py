@@ -18,7 +18,7 @@ def ctx(spark, tmp_path_factory):
     from creator_governance.runtime import JobContext
     from creator_governance.simulator import simulate
     from creator_governance.tables import Tables
-    from jobs import ingest
+    from creator_governance.jobs import ingest
 
     root = tmp_path_factory.mktemp("history")
     cfg = load_config(env="demo", overrides={"simulator": {"accounts": 600, "days": 14, "seed": 21},
@@ -30,8 +30,8 @@ def ctx(spark, tmp_path_factory):
 
 
 def test_a_training_set_over_dates_never_materialised_equals_one_over_materialised_features(ctx):
-    from jobs import build_features, train
-    from models.training.labels import label_dates
+    from creator_governance.jobs import build_features, train
+    from creator_governance.models.training.labels import label_dates
 
     settings = ctx.cfg.model
     start = ctx.cfg.simulator.start

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from models.training.xgb import BoosterParams, fit_local
+from creator_governance.models.training.xgb import BoosterParams, fit_local
 
 
 def rows(n: int, seed: int) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 
 from creator_governance.config import load_config
 from creator_governance.runtime import JobContext
-from models.scoring.score import MissingFeatures
+from creator_governance.models.scoring.score import MissingFeatures
 
 D0 = dt.date(2026, 1, 1)
 DAYS = [D0 + dt.timedelta(days=i) for i in range(20)]
@@ -58,8 +58,8 @@ def ctx(spark, tables, lakehouse):
 
 
 def test_train_then_score_one_day_and_a_range_then_refuse_missing_features(ctx):
-    from jobs import score as score_job
-    from jobs import train as train_job
+    from creator_governance.jobs import score as score_job
+    from creator_governance.jobs import train as train_job
 
     as_of = DAYS[-1]
     summary = train_job.run(ctx, as_of, as_of - dt.timedelta(days=16), as_of - dt.timedelta(days=3), version="v-test")
@@ -101,7 +101,7 @@ def test_train_then_score_one_day_and_a_range_then_refuse_missing_features(ctx):
 
 def test_the_label_window_is_cut_to_the_history_that_exists():
     from creator_governance.runtime import NotReady
-    from jobs.train import adapted_window
+    from creator_governance.jobs.train import adapted_window
 
     d = dt.date(2026, 1, 1)
     first, validation, why = adapted_window(d - dt.timedelta(days=40), d + dt.timedelta(days=20), d,

@@ -8,8 +8,8 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from models.training.labels import build_labels, build_training_rows, label_dates
-from models.training.split import with_time_split
+from creator_governance.models.training.labels import build_labels, build_training_rows, label_dates
+from creator_governance.models.training.split import with_time_split
 
 D = dt.date(2026, 1, 10)
 DEC = T.StructType([T.StructField("decision_id", T.StringType()), T.StructField("ts", T.TimestampType()),
@@ -139,7 +139,7 @@ def test_unreviewed_co_members_of_a_confirmed_violator_become_weighted_positives
 
 
 def test_validation_judges_on_reviews_only(spark):
-    from models.training.labels import reviewed_validation
+    from creator_governance.models.training.labels import reviewed_validation
 
     rows = spark.createDataFrame([
         ("a", D, 1, 0.5, False, False), ("b", D, 1, 0.5, False, True), ("c", D, 1, 1.0, True, True),

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from chispa import assert_df_equality
 
-from models.queue.priority import (account_queue, anomaly_probability, hit_probability, priors, ranked,
+from creator_governance.models.queue.priority import (account_queue, anomaly_probability, hit_probability, priors, ranked,
                                    reviewed_accounts, ring_probability, syndicate_queue)
 
 DS = dt.date(2026, 1, 20)
@@ -85,7 +85,7 @@ def test_the_ring_is_one_row_too_and_ranks_run_over_both_kinds(spark, frames):
 
 
 def test_a_creator_whose_audience_comes_from_rings_is_evidence_calibrated_on_such_creators(spark, frames):
-    from models.queue.priority import audience_probability
+    from creator_governance.models.queue.priority import audience_probability
 
     scores, decisions = frames
     scores = scores.unionByName(spark.createDataFrame(

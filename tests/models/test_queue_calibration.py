@@ -6,8 +6,8 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
-from models.queue.calibration import calibrated, calibration_sample, fit_calibration
-from models.queue.priority import ranked, with_calibration
+from creator_governance.models.queue.calibration import calibrated, calibration_sample, fit_calibration
+from creator_governance.models.queue.priority import ranked, with_calibration
 
 D1, D2, TODAY = dt.date(2026, 1, 5), dt.date(2026, 1, 12), dt.date(2026, 1, 14)
 

@@ -11,9 +11,9 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from models.scoring.score import MissingFeatures, risk_tier, score_accounts, top_reasons
-from models.training.evaluate import evaluate, headline
-from models.training.xgb import BoosterParams, make_spark_classifier, numeric_feature_columns
+from creator_governance.models.scoring.score import MissingFeatures, risk_tier, score_accounts, top_reasons
+from creator_governance.models.training.evaluate import evaluate, headline
+from creator_governance.models.training.xgb import BoosterParams, make_spark_classifier, numeric_feature_columns
 
 D = dt.date(2026, 1, 10)
 FEATURES = ["reports_received_7d", "posts_7d", "like_rate_7d"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from models.shipping import loaded, ship, shipped_name
+from creator_governance.models.shipping import loaded, ship, shipped_name
 
 
 def test_names_follow_content():

@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 from pyspark.sql import types as T
 
-from models.anomaly.isolation import fit_isolation_forest, isolation_scores
-from models.anomaly.peer import peer_deviation_scores
-from models.syndicates.discover import assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups
+from creator_governance.models.anomaly.isolation import fit_isolation_forest, isolation_scores
+from creator_governance.models.anomaly.peer import peer_deviation_scores
+from creator_governance.models.syndicates.discover import assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups
 
 D = dt.date(2026, 1, 10)
 SCHEMA = T.StructType([
@@ -87,7 +87,7 @@ def test_anomaly_scores_rank_the_outliers_first(spark):
 
 
 def test_order_links_join_a_seller_to_its_buyer_ring(spark):
-    from models.syndicates.discover import order_links
+    from creator_governance.models.syndicates.discover import order_links
 
     ts = dt.datetime(2026, 1, 9, 12)
     orders = spark.createDataFrame(

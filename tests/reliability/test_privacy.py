@@ -83,7 +83,7 @@ def test_no_raw_device_or_ip_outside_bronze_after_a_pipeline(spark, tmp_path):
     from creator_governance.runtime import JobContext
     from creator_governance.simulator import simulate
     from creator_governance.tables import Tables
-    from jobs import run as pipeline
+    from creator_governance.jobs import run as pipeline
 
     lakehouse = tmp_path / "lakehouse"
     # The demo env's model settings (7-day labels, 28-day training window) let four weeks train a model, so

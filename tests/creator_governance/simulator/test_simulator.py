@@ -38,7 +38,7 @@ EXPERIMENT_DAY = "2026-01-11"
 
 
 def _simulate_cli(spark, tmp_path_factory, name: str, overrides: dict) -> str:
-    from jobs import simulate
+    from creator_governance.jobs import simulate
 
     folder = tmp_path_factory.mktemp(name)
     conf = folder / "sim.yaml"

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from models.experiments.did import did_estimate, pretrend, select_controls
-from models.experiments.synthetic import did_panel
+from creator_governance.models.experiments.did import did_estimate, pretrend, select_controls
+from creator_governance.models.experiments.synthetic import did_panel
 
 LAUNCH = dt.date(2026, 1, 1) + dt.timedelta(days=28)
 

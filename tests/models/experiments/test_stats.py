@@ -5,12 +5,12 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from models.experiments.analysis import MetricSpec, analyse_ab
-from models.experiments.stats import (
+from creator_governance.models.experiments.analysis import MetricSpec, analyse_ab
+from creator_governance.models.experiments.stats import (
     adjust_pvalues, bucket_bootstrap, cuped_adjust, cuped_theta, detectable_effect, guardrail_status, moments,
     srm_test, sums_of, welch,
 )
-from models.experiments.synthetic import plant_effect, synthetic_units, unit_sums
+from creator_governance.models.experiments.synthetic import plant_effect, synthetic_units, unit_sums
 
 C = np.array([3.1, 2.4, 5.0, 4.2, 3.3, 2.9, 4.8, 3.7])
 T_ = np.array([4.0, 4.4, 5.9, 3.8, 5.1, 4.9, 6.2, 4.1, 5.5, 3.9])
@@ -172,7 +172,7 @@ def test_planted_effect_coverage_close_to_nominal():
 
 
 def test_the_report_says_which_means_the_lift_compares_and_when_it_is_too_small():
-    from models.experiments.report import experiment_report
+    from creator_governance.models.experiments.report import experiment_report
 
     df = synthetic_units(4_000, seed=5, metrics={"reports": 2.0, "gmv": 50.0})
     df = plant_effect(df, metric="reports", relative_effect=-0.30)

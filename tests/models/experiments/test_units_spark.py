@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.experiments.synthetic import plant_effect, synthetic_units, unit_sums
-from models.experiments.units import (
+from creator_governance.models.experiments.synthetic import plant_effect, synthetic_units, unit_sums
+from creator_governance.models.experiments.units import (
     bucket_sums, build_assigned_units, build_metric_events, build_unit_metrics, variant_sums,
 )
 
@@ -96,7 +96,7 @@ def _lakehouse(spark, tables):
 def test_job_ab_then_did_writes_results_idempotently(spark, tables):
     from creator_governance.runtime import JobContext
     from creator_governance.settings import Config
-    from jobs import experiment as job
+    from creator_governance.jobs import experiment as job
 
     _lakehouse(spark, tables)
     ctx = JobContext(spark=spark, tables=tables, cfg=Config())

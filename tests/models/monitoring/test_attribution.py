@@ -4,7 +4,7 @@ import datetime as dt
 
 import pandas as pd
 
-from models.monitoring.attribution import attribute, derive_lever_events
+from creator_governance.models.monitoring.attribution import attribute, derive_lever_events
 
 DAY = dt.date(2026, 1, 25)
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from creator_governance.config import load_config
-from models.monitoring.detector import detect
-from models.monitoring.season import candidate_periods, find_season
+from creator_governance.models.monitoring.detector import detect
+from creator_governance.models.monitoring.season import candidate_periods, find_season
 
 WEEK = np.array([0.95, 0.93, 0.95, 1.0, 1.08, 1.2, 1.15])
 DAY = 86_400.0
@@ -185,7 +185,7 @@ def test_find_season_takes_the_calendar_period_and_none_for_noise():
 def test_the_family_threshold_divides_the_tail_among_siblings():
     from scipy import special
 
-    from models.monitoring.noise import family_threshold
+    from creator_governance.models.monitoring.noise import family_threshold
 
     assert family_threshold(4.0, 1) == 4.0
     for k in (2, 8, 100):
@@ -196,7 +196,7 @@ def test_the_family_threshold_divides_the_tail_among_siblings():
 def test_a_one_day_excursion_of_one_slice_among_ten_is_not_an_alert_but_a_two_day_move_is(params):
     from scipy import stats
 
-    from models.monitoring.noise import count_score, family_threshold
+    from creator_governance.models.monitoring.noise import count_score, family_threshold
 
     # A steady Poisson slice (no estimated noise, so the threshold is exactly the family's).
     x = np.full(42, 100.0)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from models.monitoring.rootcause import breadth, rank_root_causes
+from creator_governance.models.monitoring.rootcause import breadth, rank_root_causes
 
 
 def cube(rows):

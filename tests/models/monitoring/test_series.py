@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from creator_governance.config import load_config
-from models.monitoring.alerts import assign_incidents, build_alerts
-from models.monitoring.series import score_all
+from creator_governance.models.monitoring.alerts import assign_incidents, build_alerts
+from creator_governance.models.monitoring.series import score_all
 
 START = dt.date(2026, 1, 1)
 SCHEMA = ("ds date, metric string, dimension string, dimension_value string, value double, numerator double, "

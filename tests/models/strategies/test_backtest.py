@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from pyspark.sql import types as T
 
-from models.strategies.backtest import (
+from creator_governance.models.strategies.backtest import (
     backtest_metrics, known_decisions, target_labels, threshold_for_precision, threshold_sweep,
 )
 

@@ -3,8 +3,8 @@
 import pytest
 from pyspark.sql import types as T
 
-from models.strategies.checker import check_condition
-from models.strategies.spec import ConditionError, StrategySpec
+from creator_governance.models.strategies.checker import check_condition
+from creator_governance.models.strategies.spec import ConditionError, StrategySpec
 
 SCHEMA = T.StructType([
     T.StructField("account_id", T.StringType()),

@@ -5,10 +5,10 @@ import datetime as dt
 from chispa import assert_df_equality
 from pyspark.sql import functions as F, types as T
 
-from models.strategies.checker import check_condition
-from models.strategies.evaluate import HITS_SCHEMA, build_strategy_hits
-from models.strategies.lists import CHANGE_SCHEMA, build_list_changes, current_members
-from models.strategies.spec import StrategySpec
+from creator_governance.models.strategies.checker import check_condition
+from creator_governance.models.strategies.evaluate import HITS_SCHEMA, build_strategy_hits
+from creator_governance.models.strategies.lists import CHANGE_SCHEMA, build_list_changes, current_members
+from creator_governance.models.strategies.spec import StrategySpec
 
 D = dt.date(2026, 1, 5)
 FRAME_SCHEMA = T.StructType([

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 from creator_governance.config import load_config
 from creator_governance.runtime import JobContext
-from jobs.strategies import write_events
-from models.strategies.registry import governance_events, registry_snapshot
-from models.strategies.spec import StrategySpec
+from creator_governance.jobs.strategies import write_events
+from creator_governance.models.strategies.registry import governance_events, registry_snapshot
+from creator_governance.models.strategies.spec import StrategySpec
 
 D1, D2, D3 = dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2026, 1, 3)
 SPAM = StrategySpec(id="spam", version=1, status="shadow", target="account", condition="posts_1d >= 20",

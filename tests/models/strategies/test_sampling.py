@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from models.strategies.sampling import build_review_sample, ipw_precision_recall, with_flag_stratum
+from creator_governance.models.strategies.sampling import build_review_sample, ipw_precision_recall, with_flag_stratum
 
 D = dt.date(2026, 1, 5)
 

@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 from creator_governance.config import load_config
 from creator_governance.runtime import JobContext
 from creator_governance.tables import Tables
-from models.strategies.lists import CHANGE_SCHEMA
+from creator_governance.models.strategies.lists import CHANGE_SCHEMA
 
 D0, D1, D2 = (dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(3))
 FEATURES_DDL = "account_id string, ds date, posts_7d long, reports_received_7d long"
@@ -70,7 +70,7 @@ def comparable(ctx, table):
 
 
 def test_a_range_in_one_pass_equals_one_day_at_a_time(spark, tables, lakehouse, tmp_path):
-    from jobs import strategies as job
+    from creator_governance.jobs import strategies as job
 
     seed(spark, tables)
     v1, v2 = write_library(tmp_path / "v1", LIBRARY_V1), write_library(tmp_path / "v2", LIBRARY_V2)
