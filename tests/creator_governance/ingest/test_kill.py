@@ -47,7 +47,7 @@ def test_a_run_killed_half_way_then_rerun_equals_one_clean_run(spark, tmp_path, 
     killed = tmp_path / "killed"
     code = (
         "import sys; from creator_governance.runtime import open_context; "
-        "from creator_governance.settings import Config; from jobs import ingest; "
+        "from creator_governance.settings import Config; from creator_governance.jobs import ingest; "
         "cfg = Config.model_validate({'tables': {'lakehouse': sys.argv[1], 'engine': 'delta-rs'}, "
         "'spark': {'master': 'local[1]', 'driver_memory': '1g', 'shuffle_partitions': 2}}); "
         "ingest.run(open_context(cfg), sys.argv[2])"
