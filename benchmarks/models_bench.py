@@ -52,11 +52,11 @@ def compare(args) -> None:
     """Distributed xgboost.spark vs single-node xgboost on the same training/validation rows."""
     from pyspark.sql import functions as F
 
-    from creator_governance.jobs.train import booster_params, training_rows, window_of
+    from creator_governance.jobs.train import training_rows, window_of
     from creator_governance.models.scoring.score import predict_scores, trimmed_booster
     from creator_governance.models.training.evaluate import evaluate, headline
-    from creator_governance.models.training.xgb import (auto_scale_pos_weight, make_local_classifier, make_spark_classifier,
-                                     margin_offset)
+    from creator_governance.models.training.xgb import (auto_scale_pos_weight, booster_params, make_local_classifier,
+                                                        make_spark_classifier, margin_offset)
 
     ctx = context(args)
     settings = ctx.cfg.model
@@ -65,7 +65,7 @@ def compare(args) -> None:
     rows = rows.persist()
     n = rows.count()
     spw = auto_scale_pos_weight(rows.filter(~F.col("is_validation")), cap=settings.training.max_scale_pos_weight)
-    params = booster_params(settings, spw)
+    params = booster_params(settings.training, spw)
     offset = margin_offset(spw)
 
     t0 = time.monotonic()

@@ -1,14 +1,19 @@
-"""Inputs shared by the feature builders: the bronze frames, plain parameters and per-actor daily profiles."""
+"""Inputs shared by the feature builders: the bronze frames and per-actor daily profiles. Their parameters are the
+validated `features` section of the config (FeaturesSettings, frozen plain data) passed in by the job."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from creator_governance.features.windows import EPOCH, day_index_of_ts, filter_in_reach
+
+if TYPE_CHECKING:  # annotations only: the section is passed in, never loaded here
+    from creator_governance.settings.features import FeaturesSettings
 
 WINDOWS = (1, 7, 28)
 MAX_WINDOW = 28
@@ -31,25 +36,6 @@ class Sources:
     decisions: DataFrame
 
 
-@dataclass(frozen=True)
-class FeatureParams:
-    """Plain parameters of the feature builders (mirrors conf/base/features.yaml)."""
-
-    night_start_hour: int = 0
-    night_end_hour: int = 6
-    low_quality_threshold: float = 0.3
-    new_account_days: int = 7
-    suspicious_daily_actions: int = 200
-    hub_cap: int = 50
-    graph_max_iterations: int = 30
-    lockstep_window_minutes: int = 2
-    lockstep_min_shared_items: int = 3
-    lockstep_min_group_size: int = 3
-    lockstep_lookback_days: int = 7
-    lockstep_actions: tuple[str, ...] = ("like", "comment", "share")
-    lockstep_max_cell_accounts: int = 200
-
-
 def events_in_reach(df: DataFrame, ts: str, *, targets: list[int], window: int) -> DataFrame:
     """`with_day(df, ts)` keeping only the events some requested day's `window` holds. On a bronze frame, whose
     `ds` is the UTC date of `ts`, the same bound on `ds` lets Spark skip whole partitions of the lookback."""
@@ -66,7 +52,7 @@ def with_day(df: DataFrame, ts: str) -> DataFrame:
     return df.withColumn("day", day_index_of_ts(ts))
 
 
-def is_night(ts: str, params: FeatureParams) -> Column:
+def is_night(ts: str, params: FeaturesSettings) -> Column:
     """The UTC hour of `ts` lies in [night_start_hour, night_end_hour) (wrapping past midnight)."""
     hour = F.hour(F.col(ts))
     start, end = params.night_start_hour, params.night_end_hour
@@ -75,7 +61,7 @@ def is_night(ts: str, params: FeatureParams) -> Column:
     return (hour >= start) | (hour < end)
 
 
-def build_actor_days(engagements: DataFrame, accounts: DataFrame, params: FeatureParams) -> DataFrame:
+def build_actor_days(engagements: DataFrame, accounts: DataFrame, params: FeaturesSettings) -> DataFrame:
     """One row per (actor_id, day) that engaged: the actor's age that day and whether it looks suspicious.
 
     Columns: actor_id, day, actor_age_days (null for an unknown account), is_new_actor, is_suspicious_actor.

@@ -4,14 +4,19 @@ has spread. A row exists for (content_id, ds) when the item was created, engaged
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from creator_governance.features.common import MAX_WINDOW, FeatureParams, Sources, build_actor_days, events_in_reach, with_day
+from creator_governance.features.common import MAX_WINDOW, Sources, build_actor_days, events_in_reach, with_day
 from creator_governance.features.graph import build_key_usage
 from creator_governance.features.windows import date_of_index, explode_to_targets, in_window, ratio, target_indexes, wsum
+
+if TYPE_CHECKING:  # annotations only: the section is passed in, never loaded here
+    from creator_governance.settings.features import FeaturesSettings
 
 KEYS = ["content_id", "ds_index"]
 
@@ -59,7 +64,7 @@ def _report_aggs(reports: DataFrame, targets: list[int]) -> DataFrame:
             .groupBy(*KEYS).agg(wsum("n", 1).alias("reports_1d"), wsum("n", 7).alias("reports_7d")))
 
 
-def build_content_features(sources: Sources, *, days: list[dt.date], params: FeatureParams) -> DataFrame:
+def build_content_features(sources: Sources, *, days: list[dt.date], params: FeaturesSettings) -> DataFrame:
     """The `content_features` table: content_id, ds, then `CONTENT_COLUMNS`."""
     targets = target_indexes(days)
     content = sources.content.transform(with_day, "created_at")

@@ -10,6 +10,8 @@ and joined here by the caller (`with_graph_signals`, `with_lockstep_signals`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from pyspark.sql import Column, DataFrame
@@ -17,10 +19,13 @@ from pyspark.sql import functions as F
 
 from creator_governance.features import sources as src
 from creator_governance.features.canonical import CANONICAL_COLUMNS
-from creator_governance.features.common import FeatureParams, Sources, build_actor_days
+from creator_governance.features.common import Sources, build_actor_days
 from creator_governance.features.graph import build_account_graph
 from creator_governance.features.lockstep import build_lockstep
 from creator_governance.features.windows import date_of_index, day_index_of_ts, ratio, target_indexes
+
+if TYPE_CHECKING:  # annotations only: the section is passed in, never loaded here
+    from creator_governance.settings.features import FeaturesSettings
 
 KEYS = ["account_id", "ds_index"]
 
@@ -137,7 +142,7 @@ def with_network_defaults(df: DataFrame) -> DataFrame:
     )
 
 
-def build_creator_features(sources: Sources, *, days: list[dt.date], params: FeatureParams) -> DataFrame:
+def build_creator_features(sources: Sources, *, days: list[dt.date], params: FeaturesSettings) -> DataFrame:
     """The full `creator_features` table: account_id, ds, then `FEATURE_COLUMNS` (canonical first)."""
     targets = target_indexes(days)
     device_use = src.key_usage(sources.sessions, "device_id", targets).localCheckpoint()

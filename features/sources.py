@@ -6,14 +6,19 @@ account had rows in the source but nothing in a given window, and the caller fil
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from creator_governance.features.common import MAX_WINDOW, FeatureParams, events_in_reach, is_night, with_day
+from creator_governance.features.common import MAX_WINDOW, events_in_reach, is_night, with_day
 from creator_governance.features.graph import build_key_usage
 from creator_governance.features.windows import (
     explode_to_targets, previous_event, ratio, wcount_distinct, wmax, wmin, wsum,
 )
+
+if TYPE_CHECKING:  # annotations only: the section is passed in, never loaded here
+    from creator_governance.settings.features import FeaturesSettings
 
 KEYS = ["account_id", "ds_index"]
 ACTIONS = ("view", "like", "comment", "share")
@@ -24,7 +29,7 @@ def _windowed(daily: DataFrame, targets: list[int], *aggs, window: int = MAX_WIN
 
 
 # ---- content posted -------------------------------------------------------------------------------------------
-def content_rich(content: DataFrame, targets: list[int], params: FeatureParams) -> DataFrame:
+def content_rich(content: DataFrame, targets: list[int], params: FeaturesSettings) -> DataFrame:
     """Posting volume, burstiness, night share, content mix, AIGC and quality over the windows."""
     gap = (F.unix_seconds(F.col("created_at"))
            - F.lag(F.unix_seconds(F.col("created_at"))).over(previous_event("creator_id", order="created_at"))) / 60.0

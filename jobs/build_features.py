@@ -15,8 +15,7 @@ import time
 from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import job_parser
 from creator_governance.runtime import JobContext
-from creator_governance.settings import FeaturesSettings
-from creator_governance.features.common import LOOKBACK_DAYS, FeatureParams, Sources
+from creator_governance.features.common import LOOKBACK_DAYS, Sources
 from creator_governance.features.content import build_content_features
 from creator_governance.features.creator import build_creator_features
 from creator_governance.features.windows import lookback_bounds
@@ -33,11 +32,6 @@ def parser():
 
 def parse_args(argv: list[str] | None):
     return parser().parse_args(argv)
-
-
-def params_of(settings: FeaturesSettings) -> FeatureParams:
-    """The pure builders' parameters from the validated config."""
-    return FeatureParams(**settings.model_dump(exclude={"backfill_chunk_days"}))
 
 
 def read_sources(ctx: JobContext, days: list[dt.date]) -> Sources:
@@ -62,13 +56,12 @@ def chunks(days: list[dt.date], size: int) -> list[list[dt.date]]:
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
     """Build and write both tables for `days`; returns a summary (rows per table, seconds)."""
     settings = ctx.cfg.features
-    params = params_of(settings)
     summary = {"days": [d.isoformat() for d in days], "creator_features": 0, "content_features": 0}
     start = time.monotonic()
     for part in chunks(sorted(days), settings.backfill_chunk_days):
         sources = read_sources(ctx, part)
-        creator = build_creator_features(sources, days=part, params=params)
-        content = build_content_features(sources, days=part, params=params)
+        creator = build_creator_features(sources, days=part, params=settings)
+        content = build_content_features(sources, days=part, params=settings)
         ctx.tables.overwrite_partitions("creator_features", creator, part, job="features")
         ctx.tables.overwrite_partitions("content_features", content, part, job="features")
         log.info("features: wrote %s..%s", part[0], part[-1])

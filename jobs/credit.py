@@ -13,8 +13,7 @@ from pyspark.sql import functions as F
 from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import job_parser
 from creator_governance.runtime import JobContext
-from creator_governance.settings.strategies import CreditSettings
-from creator_governance.models.credit.score import CreditParams, build_creator_credit
+from creator_governance.models.credit.score import build_creator_credit
 
 log = logging.getLogger("jobs.credit")
 
@@ -27,14 +26,9 @@ def parse_args(argv: list[str] | None):
     return parser().parse_args(argv)
 
 
-def params_of(settings: CreditSettings) -> CreditParams:
-    """The pure builder's parameters from the validated config."""
-    return CreditParams(**settings.model_dump(exclude={"enabled"}))
-
-
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
     """Build and write creator_credit for `days`; returns rows and rated accounts."""
-    params = params_of(ctx.cfg.strategies.credit)
+    params = ctx.cfg.strategies.credit
     first, last = min(days), max(days)
     features = ctx.tables.read("creator_features", ds=days)
     accounts = ctx.tables.read_or_empty("accounts", ENTITIES["accounts"].bronze_schema(), ds_to=last)

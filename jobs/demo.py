@@ -2,7 +2,7 @@
 
 The embedded default of the platform: no input needed. The landing zone goes beside the lakehouse
 (`<lakehouse>/../landing`), the pipeline runs in backfill mode over the simulated days, the planted A/B experiment
-is analysed (`govern experiment`) and the dashboard rendered again with it, and the summary points at the
+is analysed (`govern experiment`), then the dashboard is rendered with it, and the summary points at the
 tables, the dashboard, the experiment report and the top alerts and syndicates.
 """
 
@@ -52,27 +52,29 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.seed), "--start", start.isoformat()] + shared[2:]
     if not os.path.exists(os.path.join(landing, "manifest.json")):
         simulate.main(sim_argv)
+    pipeline.step_logging(args.verbose, args.log_format)
     days = [start + dt.timedelta(days=i) for i in range(args.days)]
     ctx = open_context(cfg)
-    plan = pipeline.Plan(days=days, mode="backfill", landing=landing)
-    pipeline.run(ctx, plan)
+    # The dashboard last, once, so that its experiments panel shows the planted experiment analysed before it.
+    steps = {"ingest", *(s.name for s in pipeline.DAILY_STEPS)}
+    pipeline.run(ctx, pipeline.Plan(days=days, mode="backfill", landing=landing, only=steps - {"dashboard"}))
     analysed = planted_experiment(ctx, start, days[-1], args.days)
+    pipeline.run(ctx, pipeline.Plan(days=days[-1:], mode="daily", only={"dashboard"}))
     report(ctx, lakehouse, landing, days[-1], analysed)
     return 0
 
 
 def planted_experiment(ctx: JobContext, start: dt.date, last: dt.date, days: int) -> dict | None:
-    """The simulator's planted A/B test analysed from its day to the last day, and the dashboard rendered again
-    so its experiments panel shows it; None when no experiment was planted."""
+    """The simulator's planted A/B test analysed from its day to the last day (before the dashboard, whose
+    experiments panel shows it); None when no experiment was planted."""
     from creator_governance.logs import say
-    from creator_governance.jobs import dashboard, experiment
+    from creator_governance.jobs import experiment
 
     x = ctx.cfg.simulator.experiment
     if not (x.enabled and 0 <= x.day < days and ctx.tables.exists("assignments")):
         return None
     say(f"[bold]experiment {x.name}[/bold] …")
     out = experiment.run(ctx, experiment=x.name, ds_from=start + dt.timedelta(days=x.day), ds_to=last)
-    dashboard.run(ctx, last)
     return {"name": x.name, **out}
 
 

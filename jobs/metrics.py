@@ -18,8 +18,7 @@ from pyspark.sql import functions as F
 
 from creator_governance.jobargs import job_parser
 from creator_governance.runtime import JobContext
-from creator_governance.settings import MetricsSettings
-from creator_governance.models.metrics.definitions import EhiComponentDef, MetricDef, missing_sources, render_rows
+from creator_governance.models.metrics.definitions import missing_sources, render_rows
 from creator_governance.models.metrics.dimensions import build_account_dims
 from creator_governance.models.metrics.engine import (CUBE_COLUMNS, build_ehi, build_leaf_cube, build_metric, build_psi, union_all,
                                    with_account_dims, with_zero_totals)
@@ -36,15 +35,6 @@ def parser():
 
 def parse_args(argv: list[str] | None):
     return parser().parse_args(argv)
-
-
-def definitions_of(settings: MetricsSettings) -> list[MetricDef]:
-    """The pure engine's definitions from the validated config."""
-    return [MetricDef(**d.model_dump()) for d in settings.definitions]
-
-
-def ehi_components_of(settings: MetricsSettings) -> tuple[EhiComponentDef, ...]:
-    return tuple(EhiComponentDef(**c.model_dump()) for c in settings.ehi.components)
 
 
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
@@ -64,7 +54,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     available.add("account_dims")
     day_frame = spark.createDataFrame([(d,) for d in days], "ds date")
     frames, cubes, computed, skipped = [], [], [], {}
-    for defn in definitions_of(settings):
+    for defn in settings.definitions:
         missing = missing_sources(defn, available)
         if missing:
             skipped[defn.name] = f"missing table(s): {', '.join(missing)}"
@@ -90,7 +80,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     if not frames:
         raise RuntimeError("no metric could be computed: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
     metrics = union_all(frames).cache()
-    components = tuple(c for c in ehi_components_of(settings) if c.metric in computed)
+    components = tuple(c for c in settings.ehi.components if c.metric in computed)
     if components:
         metrics = union_all([metrics, build_ehi(metrics, components, name=settings.ehi.name)])
         computed.append(settings.ehi.name)

@@ -21,8 +21,9 @@ import logging
 from dataclasses import dataclass
 
 from pyspark.sql import functions as F
+
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
-from creator_governance.logs import json_mode, log_context, log_format, progress, say, setup_logging
+from creator_governance.logs import log_context, log_format, progress, say, setup_logging
 from creator_governance.runtime import JobContext, NotReady, open_context
 from creator_governance.jobs.model_store import training_due
 from creator_governance.jobs.registry import PIPELINE, Job, job
@@ -157,18 +158,24 @@ def plan_of(args) -> Plan:
     return Plan(days=days, mode=mode, force=args.force, only=only, retrain_days=args.retrain_days)
 
 
+def step_logging(verbose: bool, fmt: str | None) -> bool:
+    """Logging for a run of several steps; True in JSON mode. Text: the steps' own records from WARNING only (the
+    progress lines say what runs; `--verbose` shows everything); JSON: every record from INFO."""
+    as_json = log_format(fmt) == "json"
+    setup_logging(verbose, fmt, level=logging.INFO if as_json else logging.WARNING)
+    return as_json
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # text: the steps' own records from WARNING only (the progress lines say what runs); json: every record
-    as_json = log_format(args.log_format) == "json"
-    setup_logging(args.verbose, args.log_format, level=logging.INFO if as_json else logging.WARNING)
+    as_json = step_logging(args.verbose, args.log_format)
     plan = plan_of(args)
     cfg = config_of(args)
     plan.landing = args.landing or cfg.ingest.landing
     summary = run(open_context(cfg), plan)
     line = (f"run {summary['run_id']} ({plan.mode}): {len(plan.days)} days, {summary['done']} steps done, "
             f"{summary['skipped']} skipped; see table pipeline_runs")
-    if json_mode():
+    if as_json:
         with log_context(run_id=summary["run_id"]):
             say(line)
     else:

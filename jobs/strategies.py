@@ -23,7 +23,7 @@ from pyspark.sql import DataFrame, functions as F, types as T
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
 from creator_governance.logs import setup_logging
 from creator_governance.runtime import JobContext, open_context
-from creator_governance.strategy_library import load_library
+from creator_governance.strategy_library import StrategyDefinition, load_library
 from creator_governance.jobs import credit as credit_job
 from creator_governance.models.strategies.backtest import (
     PERFORMANCE_COLUMNS, backtest_metrics, known_decisions, sweep_metrics, target_labels, threshold_for_precision,
@@ -36,7 +36,7 @@ from creator_governance.models.strategies.registry import governance_events, reg
 from creator_governance.models.strategies.report import backtest_report
 from creator_governance.models.strategies.sampling import ipw_precision_recall
 from creator_governance.models.strategies.sampling import build_review_sample, with_flag_stratum
-from creator_governance.models.strategies.spec import ENFORCING_ACTIONS, CheckedStrategy, ConditionError, StrategySpec
+from creator_governance.models.strategies.spec import ENFORCING_ACTIONS, CheckedStrategy, ConditionError, target_key
 
 log = logging.getLogger("jobs.strategies")
 
@@ -104,11 +104,11 @@ def report(days: list[dt.date], s: dict) -> str:
 
 
 # ---- library --------------------------------------------------------------------------------------------------
-def specs_of(cfg) -> list[StrategySpec]:
-    return [StrategySpec(**d.model_dump()) for d in load_library(cfg.strategies.library)]
+def specs_of(cfg) -> list[StrategyDefinition]:
+    return load_library(cfg.strategies.library)
 
 
-def check_library(ctx: JobContext, specs: list[StrategySpec], schemas: dict[str, T.StructType],
+def check_library(ctx: JobContext, specs: list[StrategyDefinition], schemas: dict[str, T.StructType],
                   missing: set[str]) -> tuple[list[CheckedStrategy], list[str]]:
     """Check every condition; raise one error listing every fault; skip those needing a missing table."""
     allowed = DEFAULT_FUNCTIONS | {f.lower() for f in ctx.cfg.strategies.allowed_functions}
@@ -182,7 +182,7 @@ def hits_of(ctx: JobContext, frames: dict[str, DataFrame], checked: list[Checked
     return hits
 
 
-def evaluate(ctx: JobContext, days: list[dt.date], specs: list[StrategySpec], *, as_of=None):
+def evaluate(ctx: JobContext, days: list[dt.date], specs: list[StrategyDefinition], *, as_of=None):
     """Checked strategies and their hits over `days` (list membership as of `as_of`)."""
     frames, missing = frames_for(ctx, days)
     checked, skipped = check_library(ctx, specs, schemas_of(frames), missing)
@@ -239,7 +239,7 @@ def registry_rows(rows) -> list[dict]:
     return [{f.name: r.get(f.name) for f in REGISTRY_SCHEMA.fields} for r in rows]
 
 
-def write_events(ctx: JobContext, days: list[dt.date], specs: list[StrategySpec], counts: dict) -> int:
+def write_events(ctx: JobContext, days: list[dt.date], specs: list[StrategyDefinition], counts: dict) -> int:
     """Snapshot the library for each of `days` and write their governance events (idempotent per day).
 
     Each day is compared with the latest snapshot before it: one of `days` (this run's) or a stored one.
@@ -279,7 +279,7 @@ def hit_counts(hits: DataFrame) -> dict[tuple, int]:
             for r in hits.groupBy("ds", "strategy_id", "status").agg(F.count(F.lit(1)).alias("n")).collect()}
 
 
-def enforcement_jumps(ctx: JobContext, days: list[dt.date], specs: list[StrategySpec], counts: dict) -> list[dict]:
+def enforcement_jumps(ctx: JobContext, days: list[dt.date], specs: list[StrategyDefinition], counts: dict) -> list[dict]:
     """An enforcing active strategy whose hits on a day exceed factor x its trailing daily mean (active hits of
     the days before: this run's `counts` for `days`, strategy_hits for the others)."""
     s = ctx.cfg.strategies.enforcement_jump
@@ -415,7 +415,7 @@ def backtest(ctx: JobContext, days: list[dt.date], strategy_ids: list[str] | Non
 def sweep_rows(c: CheckedStrategy, accounts: DataFrame, labels: DataFrame, cfg) -> list[tuple]:
     """Threshold sweep of `sweep_column >= t` over the targets' largest value in the range."""
     column = c.spec.sweep_column
-    values = (accounts.groupBy(F.col(c.spec.key).cast("string").alias("target_id"))
+    values = (accounts.groupBy(F.col(target_key(c.spec)).cast("string").alias("target_id"))
               .agg(F.max(F.col(column).cast("double")).alias("value")).filter(F.col("value").isNotNull()))
     probs = [0.5 + 0.499 * i / (cfg.sweep_points - 1) for i in range(cfg.sweep_points)]
     thresholds = values.approxQuantile("value", probs, 0.001)

@@ -25,7 +25,7 @@ from creator_governance.jobs.model_store import REGISTRY, log_to_mlflow, models_
 from creator_governance.models.training.evaluate import evaluate, headline
 from creator_governance.models.training.labels import build_labels, build_training_rows, label_dates, reviewed_validation
 from creator_governance.models.training.split import with_time_split
-from creator_governance.models.training.xgb import (BoosterParams, auto_scale_pos_weight, fit_local, make_spark_classifier,
+from creator_governance.models.training.xgb import (auto_scale_pos_weight, booster_params, fit_local, make_spark_classifier,
                                  margin_offset, numeric_feature_columns)
 
 log = logging.getLogger("jobs.train")
@@ -57,14 +57,6 @@ def window_of(args, settings: ModelSettings) -> tuple[dt.date, dt.date, dt.date]
             raise UsageError(f"--to {last}: labels of that date are only known on {last + dt.timedelta(days=horizon)}")
         return as_of, first, last
     raise UsageError("which window? give --ds YYYY-MM-DD (train as of that day) or --from A --to B (label dates)")
-
-
-def booster_params(settings: ModelSettings, scale_pos_weight: float) -> BoosterParams:
-    t = settings.training
-    return BoosterParams(n_estimators=t.n_estimators, max_depth=t.max_depth, learning_rate=t.learning_rate,
-                         subsample=t.subsample, colsample_bytree=t.colsample_bytree,
-                         min_child_weight=t.min_child_weight, early_stopping_rounds=t.early_stopping_rounds,
-                         scale_pos_weight=scale_pos_weight, seed=t.seed)
 
 
 ACTIVITY = ("sessions", "content", "engagements", "orders", "decisions")
@@ -157,7 +149,7 @@ def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, versi
     train_only = rows.filter(~F.col("is_validation"))
     spw = (auto_scale_pos_weight(train_only, cap=t.max_scale_pos_weight) if t.scale_pos_weight == "auto"
            else float(t.scale_pos_weight))
-    params = booster_params(settings, spw)
+    params = booster_params(t, spw)
     start = time.monotonic()
     trainer = t.trainer if t.trainer != "auto" else ("local" if is_connect(ctx.spark) else "spark")
     if trainer == "spark":
@@ -182,7 +174,7 @@ def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, versi
         "train_from": first.isoformat(), "train_to": last.isoformat(), "valid_from": valid_from.isoformat(),
         "horizon_days": settings.labels.horizon_days, "features": columns,
         "feature_types": {c: types.get(c, "double") for c in columns},
-        "params": {**params.__dict__, "num_workers": t.num_workers, "trainer": trainer,
+        "params": {**params, "num_workers": t.num_workers, "trainer": trainer,
                    "best_iteration": booster.num_boosted_rounds()},
         "scale_pos_weight": spw, "margin_offset": offset, "metrics": top, "rows": {
             "train": counts[False][0], "train_positives": counts[False][1], "validation": counts[True][0],

@@ -13,6 +13,18 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
 @pytest.fixture(scope="session")
+def free_port():
+    """A function returning a TCP port free on 127.0.0.1 now (for servers a test starts: a cluster, Connect)."""
+    import socket
+
+    def port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    return port
+
+
+@pytest.fixture(scope="session")
 def spark(tmp_path_factory):
     """A small, quiet local session: UTC, one shuffle partition, no UI."""
     from pyspark.sql import SparkSession

@@ -9,39 +9,14 @@ Accounts below `min_volume` (posts + orders sold in 28 days) get no score: tier 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame, functions as F
 
+if TYPE_CHECKING:  # annotations only: the job passes the validated `strategies.credit` section as it is
+    from creator_governance.settings.strategies import CreditSettings
+
 TIER_ORDER = ("excellent", "good", "fair", "at_risk", "critical", "unrated")
-
-
-@dataclass(frozen=True)
-class CreditParams:
-    """Points and thresholds of the credit score: the fields of `strategies.credit` in conf/base/strategies.yaml
-    (the defaults live there and in creator_governance/settings/strategies.py only; jobs/credit.py passes them)."""
-
-    base_points: float
-    lookback_days: int
-    violation_points: dict[str, float]
-    default_violation_points: float
-    cleared_review_points: float
-    cleared_review_cap: float
-    report_points: float
-    report_cap: float
-    quality_points: float
-    quality_cap: float
-    refund_points: float
-    cancel_points: float
-    commerce_cap: float
-    min_orders: int
-    tenure_points: float
-    tenure_full_days: int
-    volume_points: float
-    volume_full_activity: int
-    min_volume: int
-    tiers: dict[str, float]
-
 
 OUTPUT = ("account_id", "ds", "category", "is_merchant", "credit_score", "credit_tier", "violation_points",
           "review_points", "report_points", "quality_points", "commerce_points", "tenure_points", "volume_points",
@@ -52,7 +27,7 @@ def _clip(col, low: float, high: float):
     return F.least(F.greatest(col, F.lit(low)), F.lit(high))
 
 
-def with_decayed_decisions(features: DataFrame, decisions: DataFrame, *, params: CreditParams) -> DataFrame:
+def with_decayed_decisions(features: DataFrame, decisions: DataFrame, *, params: CreditSettings) -> DataFrame:
     """Add violation_points, review_points and weighted_violations from decisions of the last lookback_days.
 
     A decision `age` days old weighs 1 - age / lookback_days (1 on its day, gone after lookback_days).
@@ -84,7 +59,7 @@ def with_decayed_decisions(features: DataFrame, decisions: DataFrame, *, params:
     )
 
 
-def with_category_benchmarks(df: DataFrame, *, params: CreditParams) -> DataFrame:
+def with_category_benchmarks(df: DataFrame, *, params: CreditSettings) -> DataFrame:
     """Add the day's category medians of reports, quality, refund and cancel rates (rated accounts only)."""
     rated = df.filter(F.col("activity_28d") >= params.min_volume)
     merchant = F.col("orders_28d") >= params.min_orders
@@ -96,7 +71,7 @@ def with_category_benchmarks(df: DataFrame, *, params: CreditParams) -> DataFram
     return df.join(bench, on=["ds", "category"], how="left")
 
 
-def _tier(score_col: str, params: CreditParams):
+def _tier(score_col: str, params: CreditSettings):
     expr = F.lit("critical")
     for name, floor in sorted(params.tiers.items(), key=lambda kv: kv[1]):
         expr = F.when(F.col(score_col) >= floor, F.lit(name)).otherwise(expr)
@@ -104,7 +79,7 @@ def _tier(score_col: str, params: CreditParams):
 
 
 def build_creator_credit(features: DataFrame, accounts: DataFrame, decisions: DataFrame, *,
-                         params: CreditParams) -> DataFrame:
+                         params: CreditSettings) -> DataFrame:
     """Credit per (account_id, ds) of `features`; `accounts` gives category, `decisions` the history.
 
     Columns: OUTPUT. credit_score is null (tier unrated) below min_volume.

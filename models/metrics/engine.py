@@ -16,6 +16,8 @@ slice. Null for counts, indexes and PSI; the detector (models/monitoring/noise.p
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 from functools import reduce
 
@@ -23,7 +25,10 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import Window as W
 
-from creator_governance.models.metrics.definitions import ACCOUNT_DIMENSIONS, TOTAL, EhiComponentDef, MetricDef
+from creator_governance.models.metrics.definitions import ACCOUNT_DIMENSIONS, TOTAL
+
+if TYPE_CHECKING:  # annotations only: the job passes the validated sections as they are
+    from creator_governance.settings.metrics import EhiComponent, MetricDefinition
 
 METRIC_COLUMNS = ("ds", "metric", "dimension", "dimension_value", "value", "numerator", "denominator",
                   "effective_denominator")
@@ -50,7 +55,7 @@ def _slices(dimensions: tuple[str, ...], unknown: str):
     return F.array(total, *per_dim)
 
 
-def _per_unit(rows: DataFrame, defn: MetricDef, unknown: str) -> DataFrame:
+def _per_unit(rows: DataFrame, defn: MetricDefinition, unknown: str) -> DataFrame:
     """A ratio's rows summed per account (the unit of its sampling variance) within each combination of the
     metric's dimension values; rows without an account_id are each their own unit."""
     num = F.expr(defn.numerator).cast("double").alias("num")
@@ -72,7 +77,7 @@ def effective_denominator(n: Column, d: Column, nn: Column, nd: Column, dd: Colu
     return F.when(d > 0, eff)
 
 
-def build_metric(rows: DataFrame, defn: MetricDef, *, unknown: str = "unknown") -> DataFrame:
+def build_metric(rows: DataFrame, defn: MetricDefinition, *, unknown: str = "unknown") -> DataFrame:
     """A count or ratio metric, total and per dimension value, from rows carrying its dimensions (ratios also get
     their effective denominator)."""
     is_ratio = defn.kind == "ratio"
@@ -120,7 +125,7 @@ def leaf_key(dimensions: tuple[str, ...], unknown: str) -> Column:
                               for d in dimensions])
 
 
-def build_leaf_cube(rows: DataFrame, defn: MetricDef, *, unknown: str = "unknown") -> DataFrame:
+def build_leaf_cube(rows: DataFrame, defn: MetricDefinition, *, unknown: str = "unknown") -> DataFrame:
     """A count or ratio metric at its finest grain, one row per day and leaf (a value of every dimension):
     numerator and denominator summed like build_metric's, so any slice is a sum of leaves (metric_cube)."""
     numerator = F.expr(defn.numerator).cast("double")
@@ -151,7 +156,7 @@ def _bucket(score, bins: tuple[float, ...]):
     return expr.otherwise(F.lit(len(edges))) if edges else expr
 
 
-def build_psi(current: DataFrame, reference: DataFrame, defn: MetricDef, *, lag_days: int,
+def build_psi(current: DataFrame, reference: DataFrame, defn: MetricDefinition, *, lag_days: int,
               bins: tuple[float, ...], epsilon: float = 1e-4, unknown: str = "unknown") -> DataFrame:
     """Population Stability Index of `score` on each day vs `lag_days` earlier, total and per dimension.
 
@@ -184,7 +189,7 @@ def build_psi(current: DataFrame, reference: DataFrame, defn: MetricDef, *, lag_
         F.lit(None).cast("double").alias("effective_denominator"))
 
 
-def build_ehi(metrics: DataFrame, components: tuple[EhiComponentDef, ...], *, name: str,
+def build_ehi(metrics: DataFrame, components: tuple[EhiComponent, ...], *, name: str,
               min_weight_share: float = 0.5) -> DataFrame:
     """The Ecosystem Health Index from component metrics in the long frame.
 

@@ -18,9 +18,14 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from pyspark.errors import AnalysisException, ParseException
+from typing import TYPE_CHECKING
+
 from pyspark.sql import SparkSession, functions as F, types as T
 
-from creator_governance.models.strategies.spec import CheckedStrategy, ConditionError, StrategySpec
+from creator_governance.models.strategies.spec import CheckedStrategy, ConditionError, named
+
+if TYPE_CHECKING:  # annotations only
+    from creator_governance.strategy_library import StrategyDefinition
 
 # Deterministic, row-level functions: no clock, no randomness, no aggregates, no I/O.
 DEFAULT_FUNCTIONS: frozenset[str] = frozenset({
@@ -87,7 +92,7 @@ def list_flag_column(list_name: str, column: str) -> str:
 
 def check_condition(
     spark: SparkSession,
-    spec: StrategySpec,
+    spec: StrategyDefinition,
     schema: T.StructType,
     *,
     known_lists: Collection[str] = (),
@@ -97,7 +102,7 @@ def check_condition(
     text = (spec.condition or "").strip()
 
     def fail(fault: str) -> ConditionError:
-        return ConditionError(f"{spec.where()}: {fault}")
+        return ConditionError(f"{named(spec)}: {fault}")
 
     if not text:
         raise fail("condition is empty")

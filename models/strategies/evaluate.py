@@ -8,7 +8,7 @@ from functools import reduce
 from pyspark.sql import DataFrame, functions as F, types as T
 
 from creator_governance.models.strategies.checker import list_flag_column
-from creator_governance.models.strategies.spec import CheckedStrategy
+from creator_governance.models.strategies.spec import CheckedStrategy, target_key
 
 HITS_SCHEMA = T.StructType([
     T.StructField("ds", T.DateType()),
@@ -60,7 +60,7 @@ def evaluate_strategy(frame: DataFrame, strategy: CheckedStrategy) -> DataFrame:
         F.lit(s.version).cast("int").alias("version"),
         F.lit(s.status).alias("status"),
         F.lit(s.target).alias("target_type"),
-        F.col(s.key).cast("string").alias("target_id"),
+        F.col(target_key(s)).cast("string").alias("target_id"),
         F.lit(s.action).alias("action"),
         F.lit(s.severity).cast("int").alias("severity"),
         fired_values(strategy.fired_columns).alias("fired_values"),

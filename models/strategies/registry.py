@@ -12,18 +12,21 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 
-from creator_governance.models.strategies.spec import StrategySpec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only
+    from creator_governance.strategy_library import StrategyDefinition
 
 DEFINING = ("version", "status", "target", "condition", "action", "severity")
 
 
-def definition_hash(spec: StrategySpec) -> str:
+def definition_hash(spec: StrategyDefinition) -> str:
     """A stable fingerprint of what the strategy does (not of its owner or wording)."""
     body = "\x1f".join(str(getattr(spec, f)) for f in DEFINING)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
-def registry_snapshot(specs: Sequence[StrategySpec], previous: Sequence[dict], ds: dt.date) -> list[dict]:
+def registry_snapshot(specs: Sequence[StrategyDefinition], previous: Sequence[dict], ds: dt.date) -> list[dict]:
     """The library's state on `ds`: current strategies, plus earlier ones no longer defined, as retired."""
     rows = [_row(s, ds) for s in specs]
     defined = {s.id for s in specs}
@@ -33,7 +36,7 @@ def registry_snapshot(specs: Sequence[StrategySpec], previous: Sequence[dict], d
     return sorted(rows, key=lambda r: r["strategy_id"])
 
 
-def _row(spec: StrategySpec, ds: dt.date) -> dict:
+def _row(spec: StrategyDefinition, ds: dt.date) -> dict:
     return {
         "ds": ds, "strategy_id": spec.id, "version": spec.version, "status": spec.status, "target": spec.target,
         "action": spec.action, "severity": spec.severity, "condition": spec.condition, "owner": spec.owner,

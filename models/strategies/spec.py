@@ -1,8 +1,13 @@
-"""What a strategy is, as plain data: the pure functions of this package take `StrategySpec`s, not config."""
+"""What a strategy is: the pure functions of this package take the library's validated definitions
+(`StrategyDefinition`, frozen plain data read by creator_governance/strategy_library.py) as they are."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only
+    from creator_governance.strategy_library import StrategyDefinition
 
 TARGETS = ("account", "content")
 ACTIONS = ("label", "limit", "review", "ban")
@@ -17,38 +22,21 @@ class ConditionError(ValueError):
     """A strategy condition that cannot run; the message names the strategy, its file and the fault."""
 
 
-@dataclass(frozen=True)
-class StrategySpec:
-    """One strategy of the library: who owns it, what it targets, when it fires and what it does."""
+def target_key(spec: StrategyDefinition) -> str:
+    """The key column of the strategy's target in the evaluation frame."""
+    return TARGET_KEYS[spec.target]
 
-    id: str
-    version: int
-    status: str
-    target: str
-    condition: str
-    action: str
-    severity: int
-    owner: str = ""
-    description: str = ""
-    source: str = ""
-    # Optional threshold sweep in backtests: the numeric column whose `column >= t` is varied.
-    sweep_column: str | None = None
-    tags: tuple[str, ...] = field(default_factory=tuple)
 
-    @property
-    def key(self) -> str:
-        return TARGET_KEYS[self.target]
-
-    def where(self) -> str:
-        """How messages name the strategy: `strategy 'id' (file)`."""
-        return f"strategy '{self.id}'" + (f" ({self.source})" if self.source else "")
+def named(spec: StrategyDefinition) -> str:
+    """How messages name the strategy: `strategy 'id' (file)`."""
+    return f"strategy '{spec.id}'" + (f" ({spec.source})" if spec.source else "")
 
 
 @dataclass(frozen=True)
 class CheckedStrategy:
     """A strategy whose condition passed the checker, with the rewritten condition the evaluator runs."""
 
-    spec: StrategySpec
+    spec: StrategyDefinition
     expression: str
     columns: tuple[str, ...]
     lists: tuple[tuple[str, str], ...]  # (list name, column) pairs used by in_list

@@ -3,36 +3,36 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+
+if TYPE_CHECKING:  # annotations only: the job passes the validated `model.training` section as it is
+    from creator_governance.settings.model import TrainingSettings
 
 KEY_COLUMNS = ("account_id", "ds", "ds_index")
 NUMERIC_TYPES = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType,
                  T.BooleanType)
 
 
-@dataclass(frozen=True)
-class BoosterParams:
-    """Booster parameters shared by the distributed and the single-node estimator."""
+# The fields of the training section (`model.training`) that are the booster's own parameters, in xgboost's names.
+BOOSTER_FIELDS = ("n_estimators", "max_depth", "learning_rate", "subsample", "colsample_bytree", "min_child_weight",
+                  "early_stopping_rounds")
 
-    n_estimators: int = 300
-    max_depth: int = 6
-    learning_rate: float = 0.1
-    subsample: float = 0.9
-    colsample_bytree: float = 0.9
-    min_child_weight: float = 1.0
-    early_stopping_rounds: int = 20
-    scale_pos_weight: float = 1.0
-    seed: int = 7
 
-    def xgb_kwargs(self) -> dict:
-        """Keyword arguments understood by both xgboost.XGBClassifier and SparkXGBClassifier."""
-        kwargs = {k: v for k, v in asdict(self).items() if k != "seed"}
-        return {**kwargs, "tree_method": "hist", "eval_metric": "aucpr",
-                "random_state": self.seed}
+def booster_params(training: TrainingSettings, scale_pos_weight: float) -> dict:
+    """The booster's parameters, shared by the distributed and the single-node estimator and recorded with the
+    model: the training section's booster fields, the positive weight the data gave, the seed."""
+    return {**{name: getattr(training, name) for name in BOOSTER_FIELDS}, "scale_pos_weight": scale_pos_weight,
+            "seed": training.seed}
+
+
+def xgb_kwargs(params: dict) -> dict:
+    """Keyword arguments understood by both xgboost.XGBClassifier and SparkXGBClassifier."""
+    kwargs = {k: v for k, v in params.items() if k != "seed"}
+    return {**kwargs, "tree_method": "hist", "eval_metric": "aucpr", "random_state": params["seed"]}
 
 
 def numeric_feature_columns(schema: T.StructType, *, exclude: tuple[str, ...] = ()) -> list[str]:
@@ -57,7 +57,7 @@ def auto_scale_pos_weight(training: DataFrame, *, cap: float, label_col: str = "
 
 def make_spark_classifier(
     feature_columns: list[str],
-    params: BoosterParams,
+    params: dict,
     *,
     num_workers: int,
     label_col: str = "label",
@@ -70,7 +70,7 @@ def make_spark_classifier(
     """
     from xgboost.spark import SparkXGBClassifier
 
-    kwargs = params.xgb_kwargs()
+    kwargs = xgb_kwargs(params)
     if validation_indicator_col is None:
         kwargs.pop("early_stopping_rounds")
     extra = {"weight_col": weight_col} if weight_col else {}
@@ -82,15 +82,15 @@ def make_spark_classifier(
     )
 
 
-def make_local_classifier(params: BoosterParams, *, n_jobs: int = 1):
+def make_local_classifier(params: dict, *, n_jobs: int = 1):
     """The single-node xgboost.XGBClassifier with the same parameters (for comparison and tests)."""
     from xgboost import XGBClassifier
 
-    kwargs = params.xgb_kwargs()
+    kwargs = xgb_kwargs(params)
     return XGBClassifier(n_jobs=n_jobs, missing=math.nan, **kwargs)
 
 
-def fit_local(rows, feature_columns: list[str], params: BoosterParams, *, label_col: str = "label",
+def fit_local(rows, feature_columns: list[str], params: dict, *, label_col: str = "label",
               weight_col: str = "weight", validation_col: str = "is_validation"):
     """The booster of the single-node estimator fitted on a pandas frame of training rows, the rows where
     `validation_col` is true as the early-stopping set (as `make_spark_classifier` does on the executors)."""

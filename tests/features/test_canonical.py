@@ -135,12 +135,12 @@ def test_empty_sources_give_zero_counts_and_null_rates(make_sources):
 
 
 def test_rich_features_agree_with_canonical_and_read_right(make_sources):
-    from creator_governance.features.common import FeatureParams
+    from creator_governance.settings.features import FeaturesSettings
 
     # two implementations: the rich table explodes daily rows to the days, the canonical one counts them wide
     sources = make_sources(**ALL)
     days = [DS - dt.timedelta(days=1), DS, DS + dt.timedelta(days=1)]
-    full = build_creator_features(sources, days=days, params=FeatureParams()).cache()
+    full = build_creator_features(sources, days=days, params=FeaturesSettings()).cache()
     canonical = build_canonical_features(sources, days=days)
     assert_df_equality(full.select(*canonical.columns), canonical, ignore_row_order=True, ignore_nullable=True)
     rows = {r["account_id"]: r for r in full.filter(full.ds == DS).collect()}

@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,12 +25,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SPARK_HOME = Path(pyspark.__file__).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(args: list[str], log: Path, env: dict) -> subprocess.Popen:
@@ -118,7 +111,7 @@ def bare_python(root: Path) -> Path:
 
 
 @pytest.fixture()
-def cluster(tmp_path):
+def cluster(tmp_path, free_port):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env |= {"SPARK_LOCAL_IP": "127.0.0.1", "SPARK_HOME": str(SPARK_HOME), "PYSPARK_PYTHON": sys.executable,
             "SPARK_WORKER_DIR": str(tmp_path / "work")}

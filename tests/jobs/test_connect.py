@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -40,14 +39,8 @@ sys.exit(code)
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def connect_server(tmp_path_factory):
+def connect_server(tmp_path_factory, free_port):
     home = Path(pyspark.__file__).parent
     if not list((home / "jars").glob("spark-connect_*.jar")):
         pytest.fail(f"no spark-connect jar in {home / 'jars'}: this pyspark cannot serve Spark Connect")

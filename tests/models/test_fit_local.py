@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from creator_governance.models.training.xgb import BoosterParams, fit_local
+from creator_governance.models.training.xgb import booster_params, fit_local
+from creator_governance.settings.model import TrainingSettings
 
 
 def rows(n: int, seed: int) -> pd.DataFrame:
@@ -21,7 +22,8 @@ def rows(n: int, seed: int) -> pd.DataFrame:
 
 
 def test_the_booster_learns_the_signal_and_stops_early_on_the_validation_rows():
-    params = BoosterParams(n_estimators=200, max_depth=2, learning_rate=0.3, early_stopping_rounds=5)
+    params = booster_params(TrainingSettings(n_estimators=200, max_depth=2, learning_rate=0.3,
+                                             early_stopping_rounds=5), scale_pos_weight=1.0)
     booster = fit_local(rows(2000, 1), ["signal", "noise"], params)
     assert int(booster.attributes()["best_iteration"]) < 199  # early stopping ended it on the validation rows
     test = rows(400, 2)
@@ -33,7 +35,8 @@ def test_the_booster_learns_the_signal_and_stops_early_on_the_validation_rows():
 def test_weights_move_the_fit():
     frame = rows(2000, 3)
     frame["label"] = ((frame.index // 4) % 2).astype(int)  # no signal: the prior is all the model can learn
-    params = BoosterParams(n_estimators=20, max_depth=1, early_stopping_rounds=20)
+    params = booster_params(TrainingSettings(n_estimators=20, max_depth=1, early_stopping_rounds=20),
+                            scale_pos_weight=1.0)
     even = fit_local(frame, ["signal", "noise"], params)
     heavy = fit_local(frame.assign(weight=np.where(frame["label"] == 1, 9.0, 1.0)), ["signal", "noise"], params)
     x = xgb.DMatrix(frame[["signal", "noise"]].astype("float32"), missing=np.nan)

@@ -13,7 +13,8 @@ from pyspark.sql import types as T
 
 from creator_governance.models.scoring.score import MissingFeatures, risk_tier, score_accounts, top_reasons
 from creator_governance.models.training.evaluate import evaluate, headline
-from creator_governance.models.training.xgb import BoosterParams, make_spark_classifier, numeric_feature_columns
+from creator_governance.models.training.xgb import booster_params, make_spark_classifier, numeric_feature_columns
+from creator_governance.settings.model import TrainingSettings
 
 D = dt.date(2026, 1, 10)
 FEATURES = ["reports_received_7d", "posts_7d", "like_rate_7d"]
@@ -107,7 +108,8 @@ def test_spark_xgboost_trains_with_early_stopping_and_evaluates(spark):
              bool(i % 4 == 0)) for i in range(n)]
     schema = SCHEMA.add("label", T.IntegerType()).add("weight", T.DoubleType()).add("is_validation", T.BooleanType())
     df = spark.createDataFrame(rows, schema)
-    params = BoosterParams(n_estimators=30, max_depth=2, early_stopping_rounds=3, learning_rate=0.3)
+    params = booster_params(TrainingSettings(n_estimators=30, max_depth=2, early_stopping_rounds=3, learning_rate=0.3),
+                            scale_pos_weight=1.0)
     model = make_spark_classifier(FEATURES, params, num_workers=1).fit(df)
     booster = model.get_booster()
     assert booster.num_boosted_rounds() <= 30

@@ -5,15 +5,14 @@ import datetime as dt
 import pytest
 
 from creator_governance.settings.strategies import CreditSettings
-from creator_governance.models.credit.score import CreditParams, build_creator_credit
+from creator_governance.models.credit.score import build_creator_credit
 
 START = dt.date(2026, 1, 1)
 FEATURES = ("account_id string, ds date, account_age_days int, posts_28d long, orders_28d long, "
             "reports_received_28d long, mean_quality_28d double, refund_rate_28d double, cancel_rate_28d double")
-PARAMS = CreditParams(**{**CreditSettings().model_dump(exclude={"enabled"}),
-                         **dict(base_points=700, lookback_days=90, violation_points={"spam": 90},
-                                default_violation_points=120, quality_points=100, tenure_points=0, volume_points=0,
-                                min_volume=3)})
+PARAMS = CreditSettings(base_points=700, lookback_days=90, violation_points={"spam": 90},
+                        default_violation_points=120, quality_points=100, tenure_points=0, volume_points=0,
+                        min_volume=3)
 
 
 def feature_rows(days):

@@ -5,14 +5,15 @@ import datetime as dt
 import pytest
 from chispa import assert_approx_df_equality
 
-from creator_governance.models.metrics.definitions import EhiComponentDef, MetricDef, age_bucket_labels, render_rows
+from creator_governance.models.metrics.definitions import age_bucket_labels, render_rows
 from creator_governance.models.metrics.dimensions import build_account_dims
 from creator_governance.models.metrics.engine import (build_ehi, build_leaf_cube, build_metric, build_psi, with_account_dims,
                                    with_zero_totals)
+from creator_governance.settings.metrics import EhiComponent, MetricDefinition
 
 D1, D2 = dt.date(2026, 1, 10), dt.date(2026, 1, 11)
-LQCR = MetricDef(name="lqcr", kind="ratio", rows="", numerator="CASE WHEN quality_score < 0.3 THEN 1 ELSE 0 END",
-                 denominator="CASE WHEN quality_score IS NULL THEN 0 ELSE 1 END", dimensions=("country", "is_seller"))
+LQCR = MetricDefinition(name="lqcr", description="", kind="ratio", rows="", numerator="CASE WHEN quality_score < 0.3 THEN 1 ELSE 0 END",
+                        denominator="CASE WHEN quality_score IS NULL THEN 0 ELSE 1 END", dimensions=("country", "is_seller"))
 
 
 @pytest.fixture()
@@ -88,7 +89,7 @@ def test_leaf_cube_holds_every_combination_seen_and_its_leaves_add_up_to_the_sli
         (D1, "lqcr", "country=unknown&is_seller=unknown", 1.0, 1.0),
     ], "ds date, metric string, leaf string, numerator double, denominator double")
     assert_approx_df_equality(out, expected, precision=1e-9, ignore_row_order=True, ignore_nullable=True)
-    count = build_leaf_cube(rows, MetricDef(name="n", kind="count", rows="x", dimensions=("country",)))
+    count = build_leaf_cube(rows, MetricDefinition(name="n", description="", kind="count", rows="x", dimensions=("country",)))
     assert {(r.leaf, r.numerator, r.denominator) for r in count.collect()} == {
         ("country=BR", 3.0, None), ("country=US", 2.0, None), ("country=unknown", 1.0, None)}
 
@@ -97,7 +98,7 @@ def test_zero_denominator_gives_null_and_counts_get_zero_totals(spark, dims):
     content = spark.createDataFrame([(D1, "a3", None)], "ds date, account_id string, quality_score double")
     out = build_metric(with_account_dims(content, dims), LQCR).filter("dimension = 'all'").collect()
     assert out[0].value is None and out[0].denominator == 0.0
-    count = MetricDef(name="n", kind="count", rows="x", dimensions=("country",))
+    count = MetricDefinition(name="n", description="", kind="count", rows="x", dimensions=("country",))
     frame = build_metric(with_account_dims(content, dims), count)
     days = spark.createDataFrame([(D1,), (D2,)], "ds date")
     totals = {r.ds: (r.value, r.denominator) for r in with_zero_totals(frame, days, "n").filter(
@@ -106,12 +107,12 @@ def test_zero_denominator_gives_null_and_counts_get_zero_totals(spark, dims):
 
 
 def test_render_rows_replaces_dates():
-    defn = MetricDef(name="x", rows="SELECT * FROM t WHERE ds BETWEEN {ds_from} AND {ds_to}")
+    defn = MetricDefinition(name="x", description="", kind="count", rows="SELECT * FROM t WHERE ds BETWEEN {ds_from} AND {ds_to}")
     assert render_rows(defn, D1, D2).endswith("BETWEEN DATE'2026-01-10' AND DATE'2026-01-11'")
 
 
 def test_psi_is_zero_for_the_same_distribution_and_grows_with_a_shift(spark):
-    defn = MetricDef(name="psi", kind="psi", dimensions=("country",))
+    defn = MetricDefinition(name="psi", description="", kind="psi", dimensions=("country",))
     ref_day = D1 - dt.timedelta(days=7)
     base = [(ref_day, "BR", s) for s in (0.01, 0.03, 0.3, 0.6)]
     same = [(D1, "BR", s) for s in (0.01, 0.03, 0.3, 0.6)]
@@ -129,7 +130,8 @@ def test_ehi_is_the_weighted_mean_of_clipped_component_scores(spark):
         (D1, "lqcr", "country", "BR", 0.5, 1.0, 2.0),
     ], "ds date, metric string, dimension string, dimension_value string, value double, numerator double, "
        "denominator double")
-    comps = (EhiComponentDef("lqcr", 1.0, bad=0.5, good=0.0), EhiComponentDef("hq", 3.0, bad=0.0, good=0.6))
+    comps = (EhiComponent(metric="lqcr", weight=1.0, bad=0.5, good=0.0),
+             EhiComponent(metric="hq", weight=3.0, bad=0.0, good=0.6))
     out = {r.dimension_value: r.value for r in build_ehi(metrics, comps, name="ehi").collect()}
     assert out["all"] == pytest.approx((1.0 * 50 + 3.0 * 100) / 4.0)
     assert out["BR"] is None  # one quarter of the weight present: below min_weight_share

@@ -4,7 +4,8 @@ import pytest
 from pyspark.sql import types as T
 
 from creator_governance.models.strategies.checker import check_condition
-from creator_governance.models.strategies.spec import ConditionError, StrategySpec
+from creator_governance.models.strategies.spec import ConditionError
+from creator_governance.strategy_library import StrategyDefinition
 
 SCHEMA = T.StructType([
     T.StructField("account_id", T.StringType()),
@@ -20,8 +21,9 @@ WHERE = "strategy 'spam_burst' (conf/strategies/spam.yaml): "
 
 
 def check(spark, condition):
-    spec = StrategySpec(id="spam_burst", version=1, status="active", target="account", condition=condition,
-                        action="limit", severity=3, source="conf/strategies/spam.yaml")
+    spec = StrategyDefinition(id="spam_burst", version=1, status="active", target="account", condition=condition,
+                              action="limit", severity=3, source="conf/strategies/spam.yaml", owner="t&s",
+                              description="a burst of posts")
     return check_condition(spark, spec, SCHEMA, known_lists=LISTS)
 
 

@@ -8,7 +8,7 @@ from pyspark.sql import functions as F, types as T
 from creator_governance.models.strategies.checker import check_condition
 from creator_governance.models.strategies.evaluate import HITS_SCHEMA, build_strategy_hits
 from creator_governance.models.strategies.lists import CHANGE_SCHEMA, build_list_changes, current_members
-from creator_governance.models.strategies.spec import StrategySpec
+from creator_governance.strategy_library import StrategyDefinition
 
 D = dt.date(2026, 1, 5)
 FRAME_SCHEMA = T.StructType([
@@ -18,8 +18,8 @@ FRAME_SCHEMA = T.StructType([
 
 
 def spec(sid, condition, status="active", action="limit"):
-    return StrategySpec(id=sid, version=2, status=status, target="account", condition=condition, action=action,
-                        severity=3)
+    return StrategyDefinition(id=sid, version=2, status=status, target="account", condition=condition, action=action,
+                              severity=3, owner="t&s", description=sid)
 
 
 def members(spark, rows):

@@ -7,13 +7,13 @@ from creator_governance.config import load_config
 from creator_governance.runtime import JobContext
 from creator_governance.jobs.strategies import write_events
 from creator_governance.models.strategies.registry import governance_events, registry_snapshot
-from creator_governance.models.strategies.spec import StrategySpec
+from creator_governance.strategy_library import StrategyDefinition
 
 D1, D2, D3 = dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2026, 1, 3)
-SPAM = StrategySpec(id="spam", version=1, status="shadow", target="account", condition="posts_1d >= 20",
-                    action="limit", severity=3)
-FARM = StrategySpec(id="farm", version=1, status="active", target="account", condition="lockstep_score > 0.5",
-                    action="label", severity=2)
+SPAM = StrategyDefinition(id="spam", version=1, status="shadow", target="account", condition="posts_1d >= 20",
+                          action="limit", severity=3, owner="", description="")
+FARM = StrategyDefinition(id="farm", version=1, status="active", target="account", condition="lockstep_score > 0.5",
+                          action="label", severity=2, owner="", description="")
 
 
 def events(previous_specs, current_specs, day):
