@@ -16,7 +16,6 @@ import logging
 import os
 import sys
 import uuid
-from dataclasses import replace
 
 from pyspark.sql import DataFrame, functions as F, types as T
 
@@ -368,7 +367,7 @@ def backtest(ctx: JobContext, days: list[dt.date], strategy_ids: list[str] | Non
         if unknown:
             raise UsageError(f"--strategy: unknown strategy {', '.join(unknown)}")
         # A retired strategy asked for by name is replayed as if live.
-        specs = [replace(s, status="shadow" if s.status == "retired" else s.status)
+        specs = [s.model_copy(update=dict(status="shadow" if s.status == "retired" else s.status))
                  for s in specs if s.id in strategy_ids]
     specs = [s for s in specs if s.status != "retired" and s.target == "account"]
     first, last = min(days), max(days)

@@ -12,7 +12,8 @@ from creator_governance.models.metrics.engine import (build_ehi, build_leaf_cube
 from creator_governance.settings.metrics import EhiComponent, MetricDefinition
 
 D1, D2 = dt.date(2026, 1, 10), dt.date(2026, 1, 11)
-LQCR = MetricDefinition(name="lqcr", description="", kind="ratio", rows="", numerator="CASE WHEN quality_score < 0.3 THEN 1 ELSE 0 END",
+LQCR = MetricDefinition(name="lqcr", description="", kind="ratio", rows="-- the test passes the rows frame",
+                        numerator="CASE WHEN quality_score < 0.3 THEN 1 ELSE 0 END",
                         denominator="CASE WHEN quality_score IS NULL THEN 0 ELSE 1 END", dimensions=("country", "is_seller"))
 
 

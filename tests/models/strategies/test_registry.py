@@ -1,7 +1,6 @@
 """Governance events: launches, changes and retirements, idempotent per day."""
 
 import datetime as dt
-from dataclasses import replace
 
 from creator_governance.config import load_config
 from creator_governance.runtime import JobContext
@@ -24,19 +23,19 @@ def events(previous_specs, current_specs, day):
 def test_launch_change_and_retire():
     assert [(e["kind"], e["strategy_id"], e["description"]) for e in events([], [SPAM, FARM], D1)] == [
         ("strategy_launch", "farm", "launched in active"), ("strategy_launch", "spam", "launched in shadow")]
-    promoted = replace(SPAM, status="active", version=2, condition="posts_1d >= 25")
+    promoted = SPAM.model_copy(update=dict(status="active", version=2, condition="posts_1d >= 25"))
     [change] = events([SPAM, FARM], [promoted, FARM], D2)
     assert change["kind"] == "strategy_change" and change["previous_status"] == "shadow"
     assert change["description"] == "version 1 -> 2; status shadow -> active; condition changed (was: posts_1d >= 20)"
     assert events([SPAM, FARM], [SPAM, FARM], D2) == []
-    [retired, removed] = sorted(events([SPAM, FARM], [replace(SPAM, status="retired")], D2),
+    [retired, removed] = sorted(events([SPAM, FARM], [SPAM.model_copy(update=dict(status="retired"))], D2),
                                 key=lambda e: e["strategy_id"], reverse=True)
     assert (retired["kind"], retired["description"]) == ("strategy_retire", "retired")
     assert (removed["strategy_id"], removed["description"]) == ("farm", "retired (removed from the library)")
 
 
 def test_silent_edit_is_flagged():
-    [change] = events([SPAM], [replace(SPAM, severity=5)], D2)
+    [change] = events([SPAM], [SPAM.model_copy(update=dict(severity=5))], D2)
     assert change["description"] == "severity 3 -> 5; definition changed without a version bump"
 
 
