@@ -162,12 +162,12 @@ def run_duckdb(lakehouse: Path, days: list[dt.date], out: Path) -> tuple[float, 
 def spark_runner(lakehouse: Path, days: list[dt.date], out: Path, warm: bool):
     """A function that computes the canonical features for `days` with Spark and returns its seconds (the session
     started and, with `warm`, one day computed untimed first)."""
-    from creator_governance.features.canonical import build_canonical_features
-    from creator_governance.features.common import LOOKBACK_DAYS, Sources
-    from creator_governance.features.windows import lookback_bounds
     from creator_governance.runtime import get_spark
     from creator_governance.settings import SparkSettings
     from creator_governance.tables import Tables
+    from creator_governance.features.canonical import build_canonical_features
+    from creator_governance.features.common import LOOKBACK_DAYS, Sources
+    from creator_governance.features.windows import lookback_bounds
 
     spark = get_spark(SparkSettings(shuffle_partitions=8, driver_memory="4g", log_level="ERROR"))
     tables = Tables(spark, str(lakehouse), engine="delta-rs")

@@ -55,13 +55,8 @@ def compare(args) -> None:
     from creator_governance.jobs.train import training_rows, window_of
     from creator_governance.models.scoring.score import predict_scores, trimmed_booster
     from creator_governance.models.training.evaluate import evaluate, headline
-    from creator_governance.models.training.xgb import (
-        auto_scale_pos_weight,
-        booster_params,
-        make_local_classifier,
-        make_spark_classifier,
-        margin_offset,
-    )
+    from creator_governance.models.training.xgb import (auto_scale_pos_weight, booster_params, make_local_classifier,
+                                                        make_spark_classifier, margin_offset)
 
     ctx = context(args)
     settings = ctx.cfg.model
@@ -158,13 +153,8 @@ def syndicates(args) -> None:
     from creator_governance.jobs.model_store import latest_approved, load_model
     from creator_governance.jobs.score import behaviour_columns, plain_words
     from creator_governance.models.anomaly.isolation import bounded_sample
-    from creator_governance.models.syndicates.discover import (
-        assign_syndicates,
-        behaviour_clusters,
-        describe_syndicates,
-        linked_groups,
-        order_links,
-    )
+    from creator_governance.models.syndicates.discover import (assign_syndicates, behaviour_clusters, describe_syndicates,
+                                            linked_groups, order_links)
     from creator_governance.models.training.xgb import numeric_feature_columns
 
     ctx = context(args)
@@ -241,10 +231,10 @@ def throughput(args) -> None:
     import xgboost as xgb
     from pyspark.sql import functions as F
 
-    from creator_governance.jobs.score import plain_words
-    from creator_governance.models.scoring.score import score_accounts
     from creator_governance.runtime import get_spark
     from creator_governance.settings import SparkSettings
+    from creator_governance.jobs.score import plain_words
+    from creator_governance.models.scoring.score import score_accounts
 
     spark = get_spark(SparkSettings())
     if args.model_dir:

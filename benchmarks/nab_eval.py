@@ -202,9 +202,7 @@ def calibrate(data: Path, corpus: dict | None = None) -> dict:
 
 def detect_file(task: tuple[str, str, list[str]]) -> dict:
     """One file through `govern detect` in-process: detection timestamps, the column used, wall seconds."""
-    from creator_governance.jobs import (
-        detect,  # the detector is imported in the worker, not by the scorer (or its tests)
-    )
+    from creator_governance.jobs import detect  # the detector is imported in the worker, not by the scorer (or its tests)
 
     csv, rel, extra = task
     with tempfile.TemporaryDirectory() as tmp:

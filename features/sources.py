@@ -14,13 +14,7 @@ from pyspark.sql import functions as F
 from creator_governance.features.common import MAX_WINDOW, events_in_reach, is_night, with_day
 from creator_governance.features.graph import build_key_usage
 from creator_governance.features.windows import (
-    explode_to_targets,
-    previous_event,
-    ratio,
-    wcount_distinct,
-    wmax,
-    wmin,
-    wsum,
+    explode_to_targets, previous_event, ratio, wcount_distinct, wmax, wmin, wsum,
 )
 
 if TYPE_CHECKING:  # annotations only: the section is passed in, never loaded here

@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.table import Table
 
 from creator_governance.jobargs import config_of, job_parser
+from creator_governance.runtime import JobContext, open_context
 from creator_governance.jobs import run as pipeline
 from creator_governance.jobs import simulate
-from creator_governance.runtime import JobContext, open_context
 
 DEFAULT_LAKEHOUSE = os.path.join("demo", "lakehouse")
 # conf/demo: more reviews in the simulator and a short label horizon, so a few weeks of history train a model.
@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
 def planted_experiment(ctx: JobContext, start: dt.date, last: dt.date, days: int) -> dict | None:
     """The simulator's planted A/B test analysed from its day to the last day (before the dashboard, whose
     experiments panel shows it); None when no experiment was planted."""
-    from creator_governance.jobs import experiment
     from creator_governance.logs import say
+    from creator_governance.jobs import experiment
 
     x = ctx.cfg.simulator.experiment
     if not (x.enabled and 0 <= x.day < days and ctx.tables.exists("assignments")):

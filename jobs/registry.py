@@ -63,9 +63,9 @@ class Job:
         if self.command is not None:
             return int(self.command(argv) or 0)
         from creator_governance.jobargs import config_of, days_of
-        from creator_governance.jobs.runs import StepFailed, execute, new_run_id
         from creator_governance.logs import setup_logging
         from creator_governance.runtime import open_context
+        from creator_governance.jobs.runs import StepFailed, execute, new_run_id
 
         args = self.parse(argv)
         setup_logging(args.verbose, args.log_format)

@@ -10,8 +10,7 @@ delivery wins (accounts and the event entities). Only winners go to the bronze u
 from __future__ import annotations
 
 from pyspark.sql import Column as SparkColumn
-from pyspark.sql import DataFrame
-from pyspark.sql import Window as W
+from pyspark.sql import DataFrame, Window as W
 from pyspark.sql import functions as F
 
 from creator_governance.contract import Entity

@@ -18,6 +18,7 @@ from creator_governance.simulator.behaviour import order_lifecycle
 from creator_governance.simulator.world import World
 
 
+
 def _content(w: World, df: DataFrame, tag: str, sec, fingerprint, is_aigc, quality) -> DataFrame:
     v, day, k = F.col("v"), F.col("day"), F.col("k")
     return df.select(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
+from pyspark.sql import DataFrame, functions as F
 
 if TYPE_CHECKING:  # annotations only: the job passes the validated `strategies.credit` section as it is
     from creator_governance.settings.strategies import CreditSettings

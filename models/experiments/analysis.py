@@ -8,16 +8,8 @@ import numpy as np
 import pandas as pd
 
 from creator_governance.models.experiments.stats import (
-    Lift,
-    Srm,
-    adjust_pvalues,
-    bucket_bootstrap,
-    cuped_adjust,
-    cuped_theta,
-    detectable_effect,
-    guardrail_status,
-    moments,
-    welch,
+    Lift, Srm, adjust_pvalues, bucket_bootstrap, cuped_adjust, cuped_theta, detectable_effect, guardrail_status,
+    moments, welch,
 )
 
 RESULT_COLUMNS = (

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import Column, DataFrame
-from pyspark.sql import functions as F
+from pyspark.sql import Column, DataFrame, functions as F
 
 # metric -> the bronze tables it needs (all of them must exist); `retention` needs one of its two.
 METRIC_TABLES: dict[str, tuple[str, ...]] = {

@@ -16,13 +16,14 @@ slice. Null for counts, indexes and PSI; the detector (models/monitoring/noise.p
 
 from __future__ import annotations
 
-import datetime as dt
-from functools import reduce
 from typing import TYPE_CHECKING
 
+import datetime as dt
+from functools import reduce
+
 from pyspark.sql import Column, DataFrame
-from pyspark.sql import Window as W
 from pyspark.sql import functions as F
+from pyspark.sql import Window as W
 
 from creator_governance.models.metrics.definitions import ACCOUNT_DIMENSIONS, TOTAL
 

@@ -13,8 +13,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 from pyspark.sql import DataFrame
-from pyspark.sql import Window as W
 from pyspark.sql import functions as F
+from pyspark.sql import Window as W
 
 from creator_governance.models.monitoring.detector import detect
 

@@ -20,7 +20,6 @@ SCORE_COLUMNS = ["account_id", "ds", "score", "model_version", "risk_tier", "rea
 
 from creator_governance.models.shipping import loaded, ship
 
-
 class MissingFeatures(ValueError):
     """The model needs feature columns the input does not have."""
 

@@ -16,9 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
-from pyspark.sql import types as T
+from pyspark.sql import DataFrame, functions as F, types as T
 
 PERFORMANCE_COLUMNS = ("strategy_id", "version", "metric", "value", "threshold", "hit_ds", "other_strategy_id")
 

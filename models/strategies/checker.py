@@ -16,12 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pyspark.errors import AnalysisException, ParseException
-from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
-from pyspark.sql import types as T
+from typing import TYPE_CHECKING
+
+from pyspark.sql import SparkSession, functions as F, types as T
 
 from creator_governance.models.strategies.spec import CheckedStrategy, ConditionError, named
 

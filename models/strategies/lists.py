@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import DataFrame
-from pyspark.sql import Window as W
-from pyspark.sql import functions as F
-from pyspark.sql import types as T
+from pyspark.sql import DataFrame, functions as F, types as T, Window as W
 
 LIST_KINDS = ("account", "device", "fingerprint", "seller")
 LIST_TYPES = ("allow", "deny")

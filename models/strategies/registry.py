@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only

@@ -17,10 +17,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def simulated(spark, tmp_path_factory):
     from creator_governance.config import load_config
-    from creator_governance.jobs import build_features, ingest
     from creator_governance.runtime import JobContext
     from creator_governance.simulator import simulate
     from creator_governance.tables import Tables
+    from creator_governance.jobs import build_features, ingest
 
     root = tmp_path_factory.mktemp("e2e")
     cfg = load_config(overrides={"simulator": {"accounts": 2000, "days": 10, "seed": 5},

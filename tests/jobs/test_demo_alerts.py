@@ -29,10 +29,10 @@ def _evaluator():
 
 def test_the_demo_alerts_every_planted_incident_and_little_else(spark, tmp_path):
     from creator_governance.config import load_config
-    from creator_governance.jobs import run as pipeline
     from creator_governance.runtime import JobContext
     from creator_governance.simulator import simulate
     from creator_governance.tables import Tables
+    from creator_governance.jobs import run as pipeline
 
     lakehouse, landing = tmp_path / "lakehouse", tmp_path / "landing"
     cfg = load_config(env="demo", overrides={"simulator": {"accounts": 3000, "days": 28, "seed": 7},

@@ -15,10 +15,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def ctx(spark, tmp_path_factory):
     from creator_governance.config import load_config
-    from creator_governance.jobs import ingest
     from creator_governance.runtime import JobContext
     from creator_governance.simulator import simulate
     from creator_governance.tables import Tables
+    from creator_governance.jobs import ingest
 
     root = tmp_path_factory.mktemp("history")
     cfg = load_config(env="demo", overrides={"simulator": {"accounts": 600, "days": 14, "seed": 21},

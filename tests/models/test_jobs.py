@@ -12,8 +12,8 @@ import pytest
 from pyspark.sql import functions as F
 
 from creator_governance.config import load_config
-from creator_governance.models.scoring.score import MissingFeatures
 from creator_governance.runtime import JobContext
+from creator_governance.models.scoring.score import MissingFeatures
 
 D0 = dt.date(2026, 1, 1)
 DAYS = [D0 + dt.timedelta(days=i) for i in range(20)]
@@ -100,8 +100,8 @@ def test_train_then_score_one_day_and_a_range_then_refuse_missing_features(ctx):
 
 
 def test_the_label_window_is_cut_to_the_history_that_exists():
-    from creator_governance.jobs.train import adapted_window
     from creator_governance.runtime import NotReady
+    from creator_governance.jobs.train import adapted_window
 
     d = dt.date(2026, 1, 1)
     first, validation, why = adapted_window(d - dt.timedelta(days=40), d + dt.timedelta(days=20), d,

@@ -16,9 +16,9 @@ SESSION_COLS = ["event_id", "account_id", "ts", "device_id"]
 
 
 def ingest(spark, tables, landing) -> dict:
-    from creator_governance.jobs import ingest as job
     from creator_governance.runtime import JobContext
     from creator_governance.settings import Config
+    from creator_governance.jobs import ingest as job
 
     cfg = Config.model_validate({"tables": {"lakehouse": tables.root}})
     return job.run(JobContext(spark=spark, tables=tables, cfg=cfg), str(landing))

@@ -80,10 +80,10 @@ def test_the_scan_finds_a_planted_leak(spark, tables, lakehouse):
 def test_no_raw_device_or_ip_outside_bronze_after_a_pipeline(spark, tmp_path):
     """Simulate a small ecosystem, run the whole pipeline, then scan every derived table and the dashboard."""
     from creator_governance.config import load_config
-    from creator_governance.jobs import run as pipeline
     from creator_governance.runtime import JobContext
     from creator_governance.simulator import simulate
     from creator_governance.tables import Tables
+    from creator_governance.jobs import run as pipeline
 
     lakehouse = tmp_path / "lakehouse"
     # The demo env's model settings (7-day labels, 28-day training window) let four weeks train a model, so

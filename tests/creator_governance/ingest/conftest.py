@@ -60,9 +60,9 @@ def lz():
 
 def run_ingest(spark, tables, landing) -> dict:
     """The ingest job on `landing` into `tables`' lakehouse; returns its summary."""
-    from creator_governance.jobs import ingest as job
     from creator_governance.runtime import JobContext
     from creator_governance.settings import Config
+    from creator_governance.jobs import ingest as job
 
     # Defaults of every section (not conf/ files others may be editing), this lakehouse.
     cfg = Config.model_validate({"tables": {"lakehouse": tables.root}})

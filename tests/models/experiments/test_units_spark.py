@@ -9,11 +9,7 @@ import pytest
 
 from creator_governance.models.experiments.synthetic import plant_effect, synthetic_units, unit_sums
 from creator_governance.models.experiments.units import (
-    bucket_sums,
-    build_assigned_units,
-    build_metric_events,
-    build_unit_metrics,
-    variant_sums,
+    bucket_sums, build_assigned_units, build_metric_events, build_unit_metrics, variant_sums,
 )
 
 D = lambda day: dt.date(2026, 1, day)  # noqa: E731
@@ -98,9 +94,9 @@ def _lakehouse(spark, tables):
 
 
 def test_job_ab_then_did_writes_results_idempotently(spark, tables):
-    from creator_governance.jobs import experiment as job
     from creator_governance.runtime import JobContext
     from creator_governance.settings import Config
+    from creator_governance.jobs import experiment as job
 
     _lakehouse(spark, tables)
     ctx = JobContext(spark=spark, tables=tables, cfg=Config())

@@ -6,11 +6,7 @@ import pytest
 from pyspark.sql import types as T
 
 from creator_governance.models.strategies.backtest import (
-    backtest_metrics,
-    known_decisions,
-    target_labels,
-    threshold_for_precision,
-    threshold_sweep,
+    backtest_metrics, known_decisions, target_labels, threshold_for_precision, threshold_sweep,
 )
 
 D1, D2 = dt.date(2026, 1, 1), dt.date(2026, 1, 2)

@@ -3,8 +3,7 @@
 import datetime as dt
 
 from chispa import assert_df_equality
-from pyspark.sql import functions as F
-from pyspark.sql import types as T
+from pyspark.sql import functions as F, types as T
 
 from creator_governance.models.strategies.checker import check_condition
 from creator_governance.models.strategies.evaluate import HITS_SCHEMA, build_strategy_hits
