@@ -18,10 +18,10 @@ import traceback
 import typer
 
 from creator_governance import __version__
+from creator_governance.jobs.registry import JOB_BY_NAME, JOBS
 from creator_governance.lock import LakehouseBusy, writer_scope
 from creator_governance.logs import json_mode
 from creator_governance.reasons import one_line
-from creator_governance.jobs.registry import JOB_BY_NAME, JOBS
 # Exit code when another job held the lakehouse lock too long (EX_TEMPFAIL: try again later).
 EXIT_BUSY = 75
 # Provided by the Spark runtime, or by the extra `creator-governance[spark]` (pyproject.toml) for local use.

@@ -4,9 +4,8 @@ has spread. A row exists for (content_id, ds) when the item was created, engaged
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F

@@ -10,9 +10,8 @@ and joined here by the caller (`with_graph_signals`, `with_lockstep_signals`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F

@@ -13,12 +13,12 @@ import logging
 import time
 
 from creator_governance.contract import ENTITIES
-from creator_governance.jobargs import job_parser
-from creator_governance.runtime import JobContext
 from creator_governance.features.common import LOOKBACK_DAYS, Sources
 from creator_governance.features.content import build_content_features
 from creator_governance.features.creator import build_creator_features
 from creator_governance.features.windows import lookback_bounds
+from creator_governance.jobargs import job_parser
+from creator_governance.runtime import JobContext
 
 log = logging.getLogger("jobs.build_features")
 

@@ -12,8 +12,8 @@ from pyspark.sql import functions as F
 
 from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import job_parser
-from creator_governance.runtime import JobContext
 from creator_governance.models.credit.score import build_creator_credit
+from creator_governance.runtime import JobContext
 
 log = logging.getLogger("jobs.credit")
 

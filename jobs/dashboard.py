@@ -15,8 +15,8 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from creator_governance.jobs.dashboard_page import DashboardData, render
 from creator_governance.jobargs import job_parser
+from creator_governance.jobs.dashboard_page import DashboardData, render
 from creator_governance.runtime import JobContext
 
 TREND_DAYS = 35

@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.table import Table
 
 from creator_governance.jobargs import config_of, job_parser
-from creator_governance.runtime import JobContext, open_context
 from creator_governance.jobs import run as pipeline
 from creator_governance.jobs import simulate
+from creator_governance.runtime import JobContext, open_context
 
 DEFAULT_LAKEHOUSE = os.path.join("demo", "lakehouse")
 # conf/demo: more reviews in the simulator and a short label horizon, so a few weeks of history train a model.

@@ -19,7 +19,6 @@ from pyspark.sql import functions as F, types as T
 
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser, parse_date
 from creator_governance.logs import setup_logging
-from creator_governance.runtime import JobContext, open_context
 from creator_governance.models.experiments.analysis import RESULT_COLUMNS, MetricSpec, analyse_ab, verdict
 from creator_governance.models.experiments.did import build_slice_panel, did_estimate, select_controls
 from creator_governance.models.experiments.report import experiment_report
@@ -28,6 +27,7 @@ from creator_governance.models.experiments.units import (
     METRIC_TABLES, available_metrics, bucket_sums, build_assigned_units, build_metric_events, build_unit_metrics,
     variant_sums,
 )
+from creator_governance.runtime import JobContext, open_context
 
 log = logging.getLogger("jobs.experiment")
 

@@ -19,10 +19,10 @@ import pandas as pd
 from pyspark.sql import functions as F
 
 from creator_governance.jobargs import job_parser
-from creator_governance.runtime import JobContext
 from creator_governance.models.monitoring.alerts import ALERTS_SCHEMA, build_alerts, warmup_metrics
 from creator_governance.models.monitoring.attribution import derive_lever_events
 from creator_governance.models.monitoring.series import score_all
+from creator_governance.runtime import JobContext
 
 log = logging.getLogger("jobs.monitor")
 TABLE = "alerts"

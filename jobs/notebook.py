@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 
-from creator_governance.lock import writer_scope
 from creator_governance.jobs.registry import job
+from creator_governance.lock import writer_scope
 
 # widget name -> the job option it fills; empty widgets are left out.
 WIDGET_OPTIONS = {"ds": "--ds", "landing": "--landing", "env": "--env", "conf": "--conf", "lakehouse": "--lakehouse"}

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pyspark.sql import functions as F
 
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
-from creator_governance.logs import log_context, log_format, progress, say, setup_logging
-from creator_governance.runtime import JobContext, NotReady, open_context
 from creator_governance.jobs.model_store import training_due
 from creator_governance.jobs.registry import PIPELINE, Job, job
 from creator_governance.jobs.runs import execute, new_run_id, record
+from creator_governance.logs import log_context, log_format, progress, say, setup_logging
+from creator_governance.runtime import JobContext, NotReady, open_context
 
 # The daily steps, in order (jobs.registry.PIPELINE: declared there only).
 DAILY_STEPS: tuple[Job, ...] = tuple(job(name) for name in PIPELINE)

@@ -11,10 +11,10 @@ import uuid
 
 from pyspark.sql import types as T
 
+from creator_governance.jobs.registry import Job, days_label
 from creator_governance.logs import log_context
 from creator_governance.reasons import one_line
 from creator_governance.runtime import JobContext, NotReady, spark_work
-from creator_governance.jobs.registry import Job, days_label
 
 TABLE = "pipeline_runs"
 PIPELINE_RUNS = T.StructType(

@@ -15,9 +15,8 @@ import time
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from creator_governance.jobargs import job_parser
-from creator_governance.runtime import JobContext
 from creator_governance.features.catalog import by_name
+from creator_governance.jobargs import job_parser
 from creator_governance.jobs.model_store import model_to_score
 from creator_governance.models.anomaly.isolation import bounded_sample, fit_isolation_forest, isolation_scores
 from creator_governance.models.anomaly.peer import peer_deviation_scores
@@ -25,6 +24,7 @@ from creator_governance.models.scoring.score import check_features, score_accoun
 from creator_governance.models.syndicates.discover import (assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups,
                                         order_links)
 from creator_governance.models.training.xgb import numeric_feature_columns
+from creator_governance.runtime import JobContext
 
 log = logging.getLogger("jobs.score")
 

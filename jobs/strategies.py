@@ -20,10 +20,8 @@ import uuid
 from pyspark.sql import DataFrame, functions as F, types as T
 
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
-from creator_governance.logs import setup_logging
-from creator_governance.runtime import JobContext, open_context
-from creator_governance.strategy_library import StrategyDefinition, load_library
 from creator_governance.jobs import credit as credit_job
+from creator_governance.logs import setup_logging
 from creator_governance.models.strategies.backtest import (
     PERFORMANCE_COLUMNS, backtest_metrics, known_decisions, sweep_metrics, target_labels, threshold_for_precision,
     threshold_sweep,
@@ -36,6 +34,8 @@ from creator_governance.models.strategies.report import backtest_report
 from creator_governance.models.strategies.sampling import ipw_precision_recall
 from creator_governance.models.strategies.sampling import build_review_sample, with_flag_stratum
 from creator_governance.models.strategies.spec import ENFORCING_ACTIONS, CheckedStrategy, ConditionError, target_key
+from creator_governance.runtime import JobContext, open_context
+from creator_governance.strategy_library import StrategyDefinition, load_library
 
 log = logging.getLogger("jobs.strategies")
 

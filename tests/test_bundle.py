@@ -20,8 +20,8 @@ import pytest
 import yaml
 from databricks.bundles.jobs import Job, Task
 
-from creator_governance.jobs.registry import JOB_BY_NAME
 from creator_governance.jobargs import UsageError, days_of
+from creator_governance.jobs.registry import JOB_BY_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = yaml.safe_load((ROOT / "databricks.yml").read_text())

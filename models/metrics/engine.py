@@ -16,10 +16,9 @@ slice. Null for counts, indexes and PSI; the detector (models/monitoring/noise.p
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import datetime as dt
 from functools import reduce
+from typing import TYPE_CHECKING
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F

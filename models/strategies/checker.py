@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-
-from pyspark.errors import AnalysisException, ParseException
 from typing import TYPE_CHECKING
 
+from pyspark.errors import AnalysisException, ParseException
 from pyspark.sql import SparkSession, functions as F, types as T
 
 from creator_governance.models.strategies.spec import CheckedStrategy, ConditionError, named

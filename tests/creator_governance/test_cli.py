@@ -11,8 +11,8 @@ import pytest
 
 from creator_governance import features, jobs, models
 from creator_governance.cli import dispatch
-from creator_governance.jobs.registry import JOB_BY_NAME, JOBS
 from creator_governance.jobargs import UsageError, days_of
+from creator_governance.jobs.registry import JOB_BY_NAME, JOBS
 
 
 def test_application_packages_are_ours_not_shadowed():

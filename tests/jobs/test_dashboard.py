@@ -11,9 +11,9 @@ import pytest
 from pyspark.sql import functions as F
 
 from creator_governance.jobargs import config_of
-from creator_governance.runtime import open_context
 from creator_governance.jobs import dashboard
 from creator_governance.jobs.dashboard import parse_args
+from creator_governance.runtime import open_context
 
 DS = dt.date(2026, 1, 20)
 

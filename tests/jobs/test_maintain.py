@@ -13,10 +13,10 @@ from pyspark.sql import types as T
 
 from creator_governance.config import load_config
 from creator_governance.ingest.records import LOG_SCHEMA
-from creator_governance.runtime import JobContext
-from creator_governance.tables import Tables
 from creator_governance.jobs import maintain
 from creator_governance.jobs import run as pipeline
+from creator_governance.runtime import JobContext
+from creator_governance.tables import Tables
 
 SAT, SUN = dt.date(2026, 1, 3), dt.date(2026, 1, 4)
 LATE, OLD = dt.date(2026, 1, 1), dt.date(2025, 12, 28)

@@ -12,8 +12,8 @@ import pytest
 from pyspark.sql import functions as F
 
 from creator_governance.config import load_config
-from creator_governance.runtime import JobContext
 from creator_governance.models.scoring.score import MissingFeatures
+from creator_governance.runtime import JobContext
 
 D0 = dt.date(2026, 1, 1)
 DAYS = [D0 + dt.timedelta(days=i) for i in range(20)]

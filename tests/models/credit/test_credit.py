@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from creator_governance.settings.strategies import CreditSettings
 from creator_governance.models.credit.score import build_creator_credit
+from creator_governance.settings.strategies import CreditSettings
 
 START = dt.date(2026, 1, 1)
 FEATURES = ("account_id string, ds date, account_age_days int, posts_28d long, orders_28d long, "

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from creator_governance.settings.alerts import RcaSettings
 from creator_governance.models.monitoring.localize import COLUMNS, format_cause, localize, parse_cause
+from creator_governance.settings.alerts import RcaSettings
 
 DIMS = {"country": ["NG", "KE", "GH", "ZA", "EG"], "device": ["ios", "android", "web"],
         "channel": ["feed", "search", "live", "shop"], "category": ["c1", "c2", "c3", "c4", "c5", "c6"]}

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from creator_governance.settings.alerts import RcaSettings
 from creator_governance.models.monitoring.alerts import _cause_words
 from creator_governance.models.monitoring.segments import alert_causes, expected_leaves, in_words, leaf_columns
+from creator_governance.settings.alerts import RcaSettings
 
 DAY = dt.date(2026, 1, 20)
 DIMS = {"country": ["BR", "US", "NG", "DE", "IN"], "category": ["gaming", "beauty", "food", "tech"],

@@ -3,9 +3,9 @@
 import datetime as dt
 
 from creator_governance.config import load_config
-from creator_governance.runtime import JobContext
 from creator_governance.jobs.strategies import write_events
 from creator_governance.models.strategies.registry import governance_events, registry_snapshot
+from creator_governance.runtime import JobContext
 from creator_governance.strategy_library import StrategyDefinition
 
 D1, D2, D3 = dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2026, 1, 3)

@@ -9,9 +9,9 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from creator_governance.config import load_config
+from creator_governance.models.strategies.lists import CHANGE_SCHEMA
 from creator_governance.runtime import JobContext
 from creator_governance.tables import Tables
-from creator_governance.models.strategies.lists import CHANGE_SCHEMA
 
 D0, D1, D2 = (dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(3))
 FEATURES_DDL = "account_id string, ds date, posts_7d long, reports_received_7d long"
