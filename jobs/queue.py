@@ -5,8 +5,9 @@ Per day: creator_scores (model score, anomaly score, syndicate), syndicates, str
 whose audience is bought from rings) and the decisions known that day; models/queue/priority.py turns each signal into a
 probability of a confirmed violation with those decisions and combines them; with `queue.calibrate`,
 models/queue/calibration.py turns the combination into a calibrated priority with the review samples of earlier days. One row per account and one per
-syndicate, ranked together (`rank` 1 = review first); the requested `ds` partitions are replaced, one day at a
-time (a day's calibration learns from the queues written before it).
+syndicate, ranked together (`rank` 1 = review first); the requested `ds` partitions are replaced in one pass
+over the days (with `queue.calibrate`, one day at a time: a day's calibration learns from the queues written before
+it).
 """
 
 from __future__ import annotations
@@ -37,36 +38,38 @@ def parse_args(argv: list[str] | None):
     return parser().parse_args(argv)
 
 
-def queue_of(ctx: JobContext, ds: dt.date):
-    """The ranked queue of one day."""
+def queue_of(ctx: JobContext, days: list[dt.date]):
+    """The ranked queues of `days`, in one pass (each day judged on what was known that day)."""
     q = ctx.cfg.model.queue
-    written = ctx.tables.read("creator_scores", ds=[ds])
+    first, last = min(days), max(days)
+    written = ctx.tables.read("creator_scores", ds=days)
     ties = ["syndicate_links"] if "syndicate_links" in written.columns else []  # tables scored before the column
-    scores = written.select("account_id", "score", "anomaly_score", "syndicate_id", *ties).persist()
-    decisions = ctx.tables.read_or_empty("decisions", ENTITIES["decisions"].bronze_schema(), ds_to=ds)
-    reviewed = reviewed_accounts(decisions, as_of=ds).persist()
+    scores = written.select("ds", "account_id", "score", "anomaly_score", "syndicate_id", *ties).persist()
+    decisions = ctx.tables.read_or_empty("decisions", ENTITIES["decisions"].bronze_schema(), ds_to=last)
+    reviewed = reviewed_accounts(decisions, days=days).persist()
     pooled = priors(scores, reviewed)
     anomaly = anomaly_probability(scores, reviewed, bins=q.anomaly_bins, prior_strength=q.prior_strength)
     ring = ring_probability(scores, reviewed, prior_strength=q.prior_strength, pooled=pooled)
     if ctx.tables.exists("strategy_hits"):
-        hits = ctx.tables.read("strategy_hits", ds_from=ds - dt.timedelta(days=q.hit_days + q.hit_horizon_days),
-                               ds_to=ds)
-        hit = hit_probability(hits, decisions, ds=ds, hit_days=q.hit_days, horizon_days=q.hit_horizon_days,
+        hits = ctx.tables.read("strategy_hits", ds_from=first - dt.timedelta(days=q.hit_days + q.hit_horizon_days),
+                               ds_to=last)
+        hit = hit_probability(hits, decisions, days=days, hit_days=q.hit_days, horizon_days=q.hit_horizon_days,
                               prior_strength=q.prior_strength)
     else:
-        hit = ctx.spark.createDataFrame([], "account_id string, hit_probability double, hit_strategies array<string>")
-    window = ds - dt.timedelta(days=q.audience_days - 1)
-    engagements = ctx.tables.read_or_empty("engagements", ENTITIES["engagements"].bronze_schema(), ds_from=window,
-                                           ds_to=ds)
-    content = ctx.tables.read_or_empty("content", ENTITIES["content"].bronze_schema(), ds_to=ds)
-    audience = audience_probability(engagements, content, scores, reviewed, min_engagements=q.audience_min_engagements,
-                                    min_share=q.audience_min_share, prior_strength=q.prior_strength, pooled=pooled)
+        hit = ctx.spark.createDataFrame(
+            [], "ds date, account_id string, hit_probability double, hit_strategies array<string>")
+    engagements = ctx.tables.read_or_empty("engagements", ENTITIES["engagements"].bronze_schema(),
+                                           ds_from=first - dt.timedelta(days=q.audience_days - 1), ds_to=last)
+    content = ctx.tables.read_or_empty("content", ENTITIES["content"].bronze_schema(), ds_to=last)
+    audience = audience_probability(engagements, content, scores, reviewed, days=q.audience_days,
+                                    min_engagements=q.audience_min_engagements, min_share=q.audience_min_share,
+                                    prior_strength=q.prior_strength, pooled=pooled)
     accounts = account_queue(scores, anomaly, ring, hit, actions=q.actions, audience=audience).persist()
-    steps, drawn = calibration_of(ctx, ds, decisions) if q.calibrate else ([], 0)
+    steps, drawn = calibration_of(ctx, last, decisions) if q.calibrate else ([], 0)
     accounts = with_calibration(accounts, steps, q.actions)
-    syndicates = ctx.tables.read("syndicates", ds=[ds]) if ctx.tables.exists("syndicates") else None
+    syndicates = ctx.tables.read("syndicates", ds=days) if ctx.tables.exists("syndicates") else None
     queue = accounts if syndicates is None else accounts.unionByName(syndicate_queue(accounts, syndicates))
-    return ranked(queue, ds), [scores, reviewed, accounts], drawn if steps else 0
+    return ranked(queue), [scores, reviewed, accounts], drawn if steps else 0
 
 
 def calibration_of(ctx: JobContext, ds: dt.date, decisions) -> tuple[list[tuple[float, float]], int]:
@@ -91,23 +94,24 @@ def calibration_of(ctx: JobContext, ds: dt.date, decisions) -> tuple[list[tuple[
 
 
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
-    """Build and write the queue of each day (one write per day: a day's calibration learns from the queues of
-    earlier days); returns rows, the days whose priority is calibrated, and seconds."""
+    """Build and write the queue of each day: all days in one pass and one write, or with `queue.calibrate` one
+    day at a time (a day's calibration learns from the queues of earlier days); returns rows, the days whose
+    priority is calibrated, and seconds."""
     if not ctx.tables.exists("creator_scores"):
         raise NotReady("queue: no creator_scores table: run govern score first")
     start = time.monotonic()
-    done, calibrated_on = [], {}
-    for ds in days:
-        if not ctx.tables.partition_rows("creator_scores", ds):
-            log.info("queue: no scores on %s: skipped", ds)
-            continue
-        frame, held, drawn = queue_of(ctx, ds)
-        ctx.tables.overwrite_partitions(TABLE, frame, [ds], job="queue")
+    done = [ds for ds in days if ctx.tables.partition_rows("creator_scores", ds)]
+    for ds in sorted(set(days) - set(done)):
+        log.info("queue: no scores on %s: skipped", ds)
+    calibrated_on = {}
+    for batch in ([[ds] for ds in done] if ctx.cfg.model.queue.calibrate else [done] if done else []):
+        frame, held, drawn = queue_of(ctx, batch)
+        ctx.tables.overwrite_partitions(TABLE, frame, batch, job="queue")
         for cached in held:
             cached.unpersist()
-        done.append(ds)
-        calibrated_on[ds.isoformat()] = drawn
-        log.info("queue: %s written%s", ds, f" (calibrated on {drawn} reviewed sampled accounts)" if drawn else "")
+        calibrated_on |= {ds.isoformat(): drawn for ds in batch}
+        log.info("queue: %s..%s written%s", batch[0], batch[-1],
+                 f" (calibrated on {drawn} reviewed sampled accounts)" if drawn else "")
     if not done:
         raise NotReady(f"queue: no creator_scores on {days[0]}..{days[-1]}")
     written = ctx.tables.read(TABLE, ds=done)

@@ -47,11 +47,18 @@ AUDIENCE_SCHEMA = ("account_id string, audience_probability double, audience_sha
                    "audience_engagements long, audience_confirmed long, audience_reviewed long")
 
 
-def reviewed_accounts(decisions: DataFrame, *, as_of: dt.date) -> DataFrame:
-    """account_id, violation (1 when any violation decision), for accounts with a decision dated up to as_of."""
-    return (decisions.filter(F.to_date("ts") <= F.lit(as_of))
-            .groupBy(F.col("target_id").alias("account_id"))
-            .agg(F.max((F.col("outcome") == "violation").cast("int")).alias("violation")))
+def day_frame(spark, days) -> DataFrame:
+    """One row per day: ds."""
+    return spark.createDataFrame([(d,) for d in sorted(set(days))], "ds date")
+
+
+def reviewed_accounts(decisions: DataFrame, *, days: list[dt.date]) -> DataFrame:
+    """ds, account_id, violation (1 when any violation decision), for each of `days` the accounts with a decision
+    dated up to that day."""
+    per_day = decisions.groupBy(F.col("target_id").alias("account_id"), F.to_date("ts").alias("decided")).agg(
+        F.max((F.col("outcome") == "violation").cast("int")).alias("violation"))
+    known = per_day.join(F.broadcast(day_frame(decisions.sparkSession, days)), F.col("decided") <= F.col("ds"))
+    return known.groupBy("ds", "account_id").agg(F.max("violation").alias("violation"))
 
 
 def _shrunk(hits, total, prior, strength: float):
@@ -59,19 +66,25 @@ def _shrunk(hits, total, prior, strength: float):
 
 
 def anomaly_probability(scores: DataFrame, reviewed: DataFrame, *, bins: int, prior_strength: float) -> DataFrame:
-    """account_id, anomaly_probability: the confirmed-violation rate of the account's anomaly-score bin."""
-    binned = scores.select("account_id", F.ntile(bins).over(Window.orderBy(F.col("anomaly_score").asc_nulls_first()))
-                           .alias("bin"))
-    labelled = binned.join(reviewed, "account_id", "left")
+    """ds, account_id, anomaly_probability: the confirmed-violation rate of the account's anomaly-score bin that
+    day."""
+    binned = scores.select("ds", "account_id", F.ntile(bins).over(
+        Window.partitionBy("ds").orderBy(F.col("anomaly_score").asc_nulls_first())).alias("bin"))
+    labelled = binned.join(reviewed, ["ds", "account_id"], "left")
     # every account of the bin counts: reviews follow reports, so the reviewed accounts of a bin are mostly its
     # bad ones; an unreviewed account counts as not confirmed (a lower bound, like the model's own labels)
-    per_bin = labelled.groupBy("bin").agg(F.sum(F.coalesce("violation", F.lit(0))).alias("v"),
-                                          F.count(F.lit(1)).alias("n")).collect()  # `bins` rows
-    prior = sum(r["v"] for r in per_bin) / max(sum(r["n"] for r in per_bin), 1)
+    per_bin = labelled.groupBy("ds", "bin").agg(F.sum(F.coalesce("violation", F.lit(0))).alias("v"),
+                                                F.count(F.lit(1)).alias("n")).collect()  # `bins` rows a day
+    totals: dict[dt.date, list[int]] = {}
+    for r in per_bin:
+        day = totals.setdefault(r["ds"], [0, 0])
+        day[0] += r["v"]
+        day[1] += r["n"]
+    prior = {ds: v / max(n, 1) for ds, (v, n) in totals.items()}
     rates = scores.sparkSession.createDataFrame(
-        [(r["bin"], (r["v"] + prior_strength * prior) / (r["n"] + prior_strength)) for r in per_bin],
-        "bin int, anomaly_probability double")
-    return binned.join(F.broadcast(rates), "bin").select("account_id", "anomaly_probability")
+        [(r["ds"], r["bin"], (r["v"] + prior_strength * prior[r["ds"]]) / (r["n"] + prior_strength))
+         for r in per_bin], "ds date, bin int, anomaly_probability double")
+    return binned.join(F.broadcast(rates), ["ds", "bin"]).select("ds", "account_id", "anomaly_probability")
 
 
 def _links(scores: DataFrame):
@@ -85,24 +98,31 @@ def behaviour_tied(links="syndicate_links"):
     return F.coalesce(F.arrays_overlap(F.col(links), F.array(*[F.lit(k) for k in BEHAVIOUR_TIES])), F.lit(True))
 
 
-def priors(scores: DataFrame, reviewed: DataFrame) -> dict[str, float]:
-    """The pooled rates the evidence is shrunk toward, in one pass over the day's accounts: `accounts` (confirmed
-    violators among all accounts, unreviewed counting as not confirmed) and `members` (confirmed share of the
-    reviewed syndicate members tied by behaviour)."""
+def priors(scores: DataFrame, reviewed: DataFrame) -> dict[dt.date, dict[str, float]]:
+    """Per day, the pooled rates the evidence is shrunk toward, in one pass over the days' accounts: `accounts`
+    (confirmed violators among all accounts, unreviewed counting as not confirmed) and `members` (confirmed share
+    of the reviewed syndicate members tied by behaviour)."""
     links = _links(scores)
-    rows = scores.select("account_id", "syndicate_id", links.alias("syndicate_links")).join(
-        reviewed, "account_id", "left")
+    rows = scores.select("ds", "account_id", "syndicate_id", links.alias("syndicate_links")).join(
+        reviewed, ["ds", "account_id"], "left")
     member, tied = F.col("syndicate_id").isNotNull(), behaviour_tied()
     reviewed_as = lambda cond: F.sum((cond & F.col("violation").isNotNull()).cast("int"))  # noqa: E731
     confirmed_as = lambda cond: F.sum(F.when(cond, F.coalesce("violation", F.lit(0))).otherwise(0))  # noqa: E731
-    r = rows.agg(F.count(F.lit(1)).alias("n"), F.sum(F.coalesce("violation", F.lit(0))).alias("v"),
-                 reviewed_as(member & tied).alias("mn"), confirmed_as(member & tied).alias("mv")).first()
-    return {"accounts": (r["v"] or 0) / max(r["n"] or 0, 1), "members": (r["mv"] or 0) / r["mn"] if r["mn"] else 0.0}
+    out = rows.groupBy("ds").agg(F.count(F.lit(1)).alias("n"), F.sum(F.coalesce("violation", F.lit(0))).alias("v"),
+                                 reviewed_as(member & tied).alias("mn"), confirmed_as(member & tied).alias("mv"))
+    return {r["ds"]: {"accounts": (r["v"] or 0) / max(r["n"] or 0, 1),
+                      "members": (r["mv"] or 0) / r["mn"] if r["mn"] else 0.0} for r in out.collect()}
+
+
+def _prior_frame(spark, pooled: dict[dt.date, dict[str, float]]) -> DataFrame:
+    """ds, prior_accounts, prior_members: `priors` as a frame to join."""
+    return spark.createDataFrame([(ds, p["accounts"], p["members"]) for ds, p in sorted(pooled.items())],
+                                 "ds date, prior_accounts double, prior_members double")
 
 
 def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: float,
-                     pooled: dict[str, float] | None = None) -> DataFrame:
-    """account_id, ring_probability, ring_confirmed, ring_reviewed, ring_size, ring_tie for syndicate members.
+                     pooled: dict[dt.date, dict[str, float]] | None = None) -> DataFrame:
+    """ds, account_id, ring_probability, ring_confirmed, ring_reviewed, ring_size, ring_tie for syndicate members.
 
     A member tied to its ring by behaviour (`ring_tie` = `behaviour`) gets the confirmed share of the other
     reviewed behaviour-tied members of its syndicate (leave-one-out), shrunk toward `members`: a ring with a
@@ -114,73 +134,94 @@ def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: 
     pooled = pooled or priors(scores, reviewed)
     links = _links(scores)
     members = scores.filter(F.col("syndicate_id").isNotNull()).select(
-        "account_id", "syndicate_id", links.alias("syndicate_links"))
-    labelled = members.join(reviewed, "account_id", "left").withColumn("tied", behaviour_tied())
+        "ds", "account_id", "syndicate_id", links.alias("syndicate_links"))
+    labelled = members.join(reviewed, ["ds", "account_id"], "left").withColumn("tied", behaviour_tied())
     own_v = F.coalesce(F.col("violation"), F.lit(0))
     own_n = F.col("violation").isNotNull().cast("int")
     # behaviour ties are judged per ring, infrastructure-only ones over every ring (one group; `|` never starts
     # a syndicate id)
     labelled = labelled.withColumn("group", F.when(F.col("tied"), F.col("syndicate_id")).otherwise(F.lit("|infra")))
-    per_group = labelled.groupBy("group").agg(F.sum(own_v).alias("group_v"), F.sum(own_n).alias("group_n"))
-    sizes = labelled.groupBy("syndicate_id").agg(F.count(F.lit(1)).alias("ring_size"))
-    out = labelled.join(per_group, "group").join(sizes, "syndicate_id")
+    per_group = labelled.groupBy("ds", "group").agg(F.sum(own_v).alias("group_v"), F.sum(own_n).alias("group_n"))
+    sizes = labelled.groupBy("ds", "syndicate_id").agg(F.count(F.lit(1)).alias("ring_size"))
+    out = (labelled.join(per_group, ["ds", "group"]).join(sizes, ["ds", "syndicate_id"])
+           .join(F.broadcast(_prior_frame(scores.sparkSession, pooled)), "ds"))
     confirmed, reviewed_n = F.col("group_v") - own_v, F.col("group_n") - own_n
-    prior = F.when(F.col("tied"), F.lit(pooled["members"])).otherwise(F.lit(pooled["accounts"]))
-    return out.select("account_id", _shrunk(confirmed, reviewed_n, prior, prior_strength).alias("ring_probability"),
+    prior = F.when(F.col("tied"), F.col("prior_members")).otherwise(F.col("prior_accounts"))
+    return out.select("ds", "account_id",
+                      _shrunk(confirmed, reviewed_n, prior, prior_strength).alias("ring_probability"),
                       confirmed.alias("ring_confirmed"), reviewed_n.alias("ring_reviewed"), "ring_size",
                       F.when(F.col("tied"), F.lit("behaviour")).otherwise(F.lit("infrastructure")).alias("ring_tie"))
 
 
 def audience_probability(engagements: DataFrame, content: DataFrame, scores: DataFrame, reviewed: DataFrame, *,
-                         min_engagements: int, min_share: float, prior_strength: float,
-                         pooled: dict[str, float] | None = None) -> DataFrame:
-    """AUDIENCE_SCHEMA rows for the creators outside every syndicate whose received `engagements` (actor_id,
-    content_id: the window to judge) number at least `min_engagements` and come at least `min_share` from
-    syndicate members — an audience bought from rings. audience_probability: the confirmed share of the other
-    reviewed such creators (leave-one-out), shrunk toward the confirmed share of every reviewed syndicate
-    member tied by behaviour (a boosted creator is as likely a violator as the ring that boosts it, until reviews say
-    otherwise). `pooled`: `priors(scores, reviewed)` (computed when not given)."""
-    members = scores.filter(F.col("syndicate_id").isNotNull()).select("account_id", "syndicate_id")
-    received = (engagements.select("actor_id", "content_id")
-                .join(content.select("content_id", F.col("creator_id").alias("account_id")), "content_id")
-                .join(members.select(F.col("account_id").alias("actor_id"), "syndicate_id"), "actor_id", "left")
-                .groupBy("account_id")
+                         days: int, min_engagements: int, min_share: float, prior_strength: float,
+                         pooled: dict[dt.date, dict[str, float]] | None = None) -> DataFrame:
+    """AUDIENCE_SCHEMA rows (with ds) for each day's creators outside every syndicate whose engagements received in
+    the `days` days ending that day (`engagements`: ds, actor_id, content_id; `content`: ds, content_id,
+    creator_id, the content created up to the day counting) number at least `min_engagements` and come at least
+    `min_share` from syndicate members — an audience bought from rings. audience_probability: the confirmed share of
+    the other reviewed such creators of the day (leave-one-out), shrunk toward the confirmed share of every reviewed
+    syndicate member tied by behaviour (a boosted creator is as likely a violator as the ring that boosts it, until
+    reviews say otherwise). `pooled`: `priors(scores, reviewed)` (computed when not given)."""
+    spark = scores.sparkSession
+    pooled = pooled or priors(scores, reviewed)
+    judged = day_frame(spark, list(pooled)).withColumnRenamed("ds", "day")
+    window = engagements.select(F.col("ds").alias("engaged"), "actor_id", "content_id").join(
+        F.broadcast(judged), F.col("engaged").between(F.date_sub(F.col("day"), days - 1), F.col("day")))
+    created = content.select(F.col("ds").alias("created"), "content_id", F.col("creator_id").alias("account_id"))
+    members = scores.filter(F.col("syndicate_id").isNotNull()).select(
+        F.col("ds").alias("day"), F.col("account_id").alias("actor_id"), "syndicate_id")
+    received = (window.join(created, "content_id").filter(F.col("created") <= F.col("day"))
+                .join(members, ["day", "actor_id"], "left")
+                .groupBy(F.col("day").alias("ds"), "account_id")
                 .agg(F.count(F.lit(1)).alias("audience_engagements"), F.count("syndicate_id").alias("from_rings")))
-    outside = scores.filter(F.col("syndicate_id").isNull()).select("account_id")
-    bought = (received.join(outside, "account_id")
+    outside = scores.filter(F.col("syndicate_id").isNull()).select("ds", "account_id")
+    bought = (received.join(outside, ["ds", "account_id"])
               .filter((F.col("audience_engagements") >= F.lit(min_engagements))
                       & (F.col("from_rings") >= F.lit(min_share) * F.col("audience_engagements")))
-              .join(reviewed, "account_id", "left"))
-    totals = bought.agg(F.sum(F.coalesce("violation", F.lit(0))).alias("v"), F.count("violation").alias("n")).first()
-    prior = (pooled or priors(scores, reviewed))["members"]
+              .join(reviewed, ["ds", "account_id"], "left"))
+    totals = {r["ds"]: (r["v"] or 0, r["n"] or 0) for r in bought.groupBy("ds").agg(
+        F.sum(F.coalesce("violation", F.lit(0))).alias("v"), F.count("violation").alias("n")).collect()}
+    per_day = spark.createDataFrame(
+        [(ds, v, n, pooled[ds]["members"]) for ds, (v, n) in sorted(totals.items())],
+        "ds date, total_v long, total_n long, prior double")
     own_v = F.coalesce(F.col("violation"), F.lit(0))
     own_n = F.col("violation").isNotNull().cast("int")
-    confirmed, reviewed_n = F.lit(totals["v"] or 0) - own_v, F.lit(totals["n"] or 0) - own_n
-    return bought.select(
-        "account_id", _shrunk(confirmed, reviewed_n, F.lit(prior), prior_strength).alias("audience_probability"),
+    confirmed, reviewed_n = F.col("total_v") - own_v, F.col("total_n") - own_n
+    return bought.join(F.broadcast(per_day), "ds").select(
+        "ds", "account_id", _shrunk(confirmed, reviewed_n, F.col("prior"), prior_strength).alias("audience_probability"),
         (F.col("from_rings") / F.col("audience_engagements")).alias("audience_share"), "audience_engagements",
         confirmed.cast("long").alias("audience_confirmed"), reviewed_n.cast("long").alias("audience_reviewed"))
 
 
-def hit_probability(hits: DataFrame, decisions: DataFrame, *, ds: dt.date, hit_days: int, horizon_days: int,
+def hit_probability(hits: DataFrame, decisions: DataFrame, *, days: list[dt.date], hit_days: int, horizon_days: int,
                     prior_strength: float) -> DataFrame:
-    """account_id, hit_probability, hit_strategies: the best shrunk precision of the strategies that hit the
-    account in the last `hit_days` (precision of a strategy: its earlier hits whose target had a decision within
-    `horizon_days` after the hit, confirmed violations over decided)."""
-    accounts = hits.filter(F.col("target_type") == "account")
-    outcomes = decisions.filter(F.to_date("ts") <= F.lit(ds)).select(
-        F.col("target_id"), F.to_date("ts").alias("day"), (F.col("outcome") == "violation").cast("int").alias("v"))
-    judged = (accounts.alias("h").join(outcomes.alias("o"), F.col("h.target_id") == F.col("o.target_id"))
-              .filter((F.col("o.day") >= F.col("h.ds")) & (F.col("o.day") <= F.date_add(F.col("h.ds"), horizon_days)))
-              .groupBy("h.strategy_id", "h.target_id", "h.ds").agg(F.max("o.v").alias("v")))
-    totals = judged.groupBy("strategy_id").agg(F.sum("v").alias("v"), F.count(F.lit(1)).alias("n"))
-    pooled = totals.agg((F.sum("v") / F.sum("n")).alias("p")).first()["p"] or 0.0
-    precision = totals.select("strategy_id", _shrunk(F.col("v"), F.col("n"), F.lit(pooled), prior_strength)
-                              .alias("precision"))
-    recent = accounts.filter(F.col("ds").between(F.lit(ds - dt.timedelta(days=hit_days - 1)), F.lit(ds)))
-    per_account = recent.select(F.col("target_id").alias("account_id"), "strategy_id").distinct().join(
-        F.broadcast(precision), "strategy_id", "left").fillna({"precision": pooled})
-    return per_account.groupBy("account_id").agg(
+    """ds, account_id, hit_probability, hit_strategies for each of `days`: the best shrunk precision of the
+    strategies that hit the account in the last `hit_days` (precision of a strategy on a day: its hits of the
+    `hit_days + horizon_days` days up to it whose target had a decision within `horizon_days` after the hit and by
+    the day, confirmed violations over decided)."""
+    spark = hits.sparkSession
+    judged_days = F.broadcast(day_frame(spark, days).withColumnRenamed("ds", "day"))
+    accounts = hits.filter(F.col("target_type") == "account").select("ds", "strategy_id", "target_id")
+    known = accounts.join(judged_days, F.col("ds").between(F.date_sub(F.col("day"), hit_days + horizon_days),
+                                                           F.col("day")))
+    outcomes = decisions.select(F.col("target_id").alias("o_target"), F.to_date("ts").alias("o_day"),
+                                (F.col("outcome") == "violation").cast("int").alias("v"))
+    judged = (known.join(outcomes, (F.col("target_id") == F.col("o_target")) & (F.col("o_day") <= F.col("day"))
+                         & (F.col("o_day") >= F.col("ds")) & (F.col("o_day") <= F.date_add(F.col("ds"), horizon_days)))
+              .groupBy("day", "strategy_id", "target_id", "ds").agg(F.max("v").alias("v")))
+    totals = judged.groupBy("day", "strategy_id").agg(F.sum("v").alias("v"), F.count(F.lit(1)).alias("n"))
+    pooled = {r["day"]: r["p"] or 0.0 for r in totals.groupBy("day").agg(
+        (F.sum("v") / F.sum("n")).alias("p")).collect()}
+    pooled_frame = F.broadcast(spark.createDataFrame([(d, pooled.get(d, 0.0)) for d in sorted(set(days))],
+                                                     "day date, pooled double"))
+    precision = totals.join(pooled_frame, "day").select(
+        "day", "strategy_id", _shrunk(F.col("v"), F.col("n"), F.col("pooled"), prior_strength).alias("precision"))
+    recent = known.filter(F.col("ds") >= F.date_sub(F.col("day"), hit_days - 1))
+    per_account = (recent.select("day", F.col("target_id").alias("account_id"), "strategy_id").distinct()
+                   .join(precision, ["day", "strategy_id"], "left").join(pooled_frame, "day")
+                   .withColumn("precision", F.coalesce("precision", "pooled")))
+    return per_account.groupBy(F.col("day").alias("ds"), "account_id").agg(
         F.max("precision").alias("hit_probability"),
         F.array_sort(F.collect_set("strategy_id")).alias("hit_strategies"))
 
@@ -191,12 +232,14 @@ def _pct(column: str):
 
 def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: DataFrame, *,
                   actions: dict[str, float], audience: DataFrame | None = None) -> DataFrame:
-    """Account rows of the queue (QUEUE_COLUMNS without ds and rank) from scores (account_id, score,
-    syndicate_id) and the evidence frames; `actions`: suggested action -> lowest priority (highest first)."""
+    """Account rows of the queue (QUEUE_COLUMNS without rank) from scores (ds, account_id, score, syndicate_id)
+    and the evidence frames (keyed by ds, account_id); `actions`: suggested action -> lowest priority (highest
+    first)."""
     if audience is None:
-        audience = scores.sparkSession.createDataFrame([], AUDIENCE_SCHEMA)
-    joined = (scores.select("account_id", "score", "syndicate_id").join(anomaly, "account_id", "left")
-              .join(ring, "account_id", "left").join(hit, "account_id", "left").join(audience, "account_id", "left"))
+        audience = scores.sparkSession.createDataFrame([], "ds date, " + AUDIENCE_SCHEMA)
+    key = ["ds", "account_id"]
+    joined = (scores.select("ds", "account_id", "score", "syndicate_id").join(anomaly, key, "left")
+              .join(ring, key, "left").join(hit, key, "left").join(audience, key, "left"))
     parts = ["score", "anomaly_probability", "ring_probability", "hit_probability", "audience_probability"]
     none_of = F.lit(1.0)
     for column in parts:
@@ -224,7 +267,8 @@ def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: D
                         _pct("audience_probability"), F.lit("%)")))])
     combined = F.lit(1.0) - none_of
     return joined.select(
-        F.lit("account").alias("entity_kind"), F.col("account_id").alias("entity_id"), combined.alias("priority"),
+        "ds", F.lit("account").alias("entity_kind"), F.col("account_id").alias("entity_id"),
+        combined.alias("priority"),
         evidence.alias("evidence"), suggested_action(combined, actions).alias("suggested_action"),
         F.col("score").alias("model_probability"), "anomaly_probability", "ring_probability", "hit_probability",
         "syndicate_id", F.lit(None).cast("array<string>").alias("members"), "audience_probability",
@@ -253,25 +297,25 @@ def with_calibration(accounts: DataFrame, steps: list[tuple[float, float]], acti
 def syndicate_queue(accounts: DataFrame, syndicates: DataFrame) -> DataFrame:
     """One row per syndicate: the highest member priority, its members and shared signals in words, and
     `review the ring together`."""
-    top = accounts.filter(F.col("syndicate_id").isNotNull()).groupBy("syndicate_id").agg(
+    top = accounts.filter(F.col("syndicate_id").isNotNull()).groupBy("ds", "syndicate_id").agg(
         F.max("priority").alias("priority"), F.max("ring_probability").alias("ring_probability"),
         F.avg("model_probability").alias("model_probability"), F.max("combined_evidence").alias("combined_evidence"),
         F.max("calibrated").alias("calibrated"))
-    rings = syndicates.select("syndicate_id", "size", "members", "shared_signals").join(top, "syndicate_id")
+    rings = syndicates.select("ds", "syndicate_id", "size", "members", "shared_signals").join(top,
+                                                                                            ["ds", "syndicate_id"])
     evidence = F.concat(F.lit("ring of "), F.col("size"), F.lit(" accounts sharing "),
                         F.array_join(F.slice("shared_signals", 1, 3), ", "), F.lit("; highest member priority "),
                         _pct("priority"), F.lit("%"))
     return rings.select(
-        F.lit("syndicate").alias("entity_kind"), F.col("syndicate_id").alias("entity_id"), "priority",
+        "ds", F.lit("syndicate").alias("entity_kind"), F.col("syndicate_id").alias("entity_id"), "priority",
         evidence.alias("evidence"), F.lit("review the ring together").alias("suggested_action"),
         "model_probability", F.lit(None).cast("double").alias("anomaly_probability"), "ring_probability",
         F.lit(None).cast("double").alias("hit_probability"), "syndicate_id", "members",
         F.lit(None).cast("double").alias("audience_probability"), "combined_evidence", "calibrated")
 
 
-def ranked(queue: DataFrame, ds: dt.date) -> DataFrame:
-    """The queue of one day with `rank` (1 = review first) over accounts and syndicates together."""
-    order = Window.orderBy(F.col("priority").desc(), F.col("combined_evidence").desc(), F.col("entity_kind"),
-                           F.col("entity_id"))
-    return queue.select(F.lit(ds).cast("date").alias("ds"), "*").withColumn("rank", F.row_number().over(order)) \
-        .select(*QUEUE_COLUMNS)
+def ranked(queue: DataFrame) -> DataFrame:
+    """The queue with each day's `rank` (1 = review first) over accounts and syndicates together."""
+    order = Window.partitionBy("ds").orderBy(F.col("priority").desc(), F.col("combined_evidence").desc(),
+                                             F.col("entity_kind"), F.col("entity_id"))
+    return queue.withColumn("rank", F.row_number().over(order)).select(*QUEUE_COLUMNS)

@@ -5,9 +5,11 @@ import datetime as dt
 
 import pytest
 from chispa import assert_df_equality
+from pyspark.sql import functions as F
 
-from creator_governance.models.queue.priority import (account_queue, anomaly_probability, hit_probability, priors, ranked,
-                                   reviewed_accounts, ring_probability, syndicate_queue)
+from creator_governance.models.queue.priority import (account_queue, anomaly_probability, audience_probability,
+                                                      hit_probability, priors, ranked, reviewed_accounts,
+                                                      ring_probability, syndicate_queue)
 
 DS = dt.date(2026, 1, 20)
 ACTIONS = {"enforce": 0.9, "review": 0.5, "monitor": 0.0}
@@ -20,7 +22,7 @@ def frames(spark):
     scores = [("r1", 0.30, 0.9, "S1"), ("r2", 0.25, 0.8, "S1"), ("r3", 0.2, 0.7, "S1"), ("r4", 0.2, 0.7, "S1"),
               ("lone", 0.80, 0.5, None)] + [(f"n{i}", 0.02, 0.1 + i / 100, None) for i in range(1, 13)]
     scores = spark.createDataFrame(scores, "account_id string, score double, anomaly_score double, "
-                                           "syndicate_id string")
+                                           "syndicate_id string").withColumn("ds", F.lit(DS))
     decisions = spark.createDataFrame([
         ("r3", dt.datetime(2026, 1, 10, 9), "violation"), ("r4", dt.datetime(2026, 1, 12, 9), "violation"),
         ("n1", dt.datetime(2026, 1, 11, 9), "no_violation"), ("n2", dt.datetime(2026, 1, 15, 9), "no_violation"),
@@ -31,20 +33,26 @@ def frames(spark):
 
 def test_reviewed_accounts_know_only_the_decisions_up_to_the_day(spark, frames):
     _, decisions = frames
-    expected = spark.createDataFrame([("n1", 0), ("n2", 0), ("r3", 1), ("r4", 1)], "account_id string, violation int")
-    assert_df_equality(reviewed_accounts(decisions, as_of=DS), expected, ignore_row_order=True, ignore_nullable=True)
+    expected = spark.createDataFrame(
+        [(DS, "n1", 0), (DS, "n2", 0), (DS, "r3", 1), (DS, "r4", 1),
+         (DS - dt.timedelta(days=9), "r3", 1), (DS - dt.timedelta(days=9), "n1", 0)],
+        "ds date, account_id string, violation int")
+    # each day knows the decisions dated up to it: on 2026-01-11, r3 (01-10) and n1 (01-11) only
+    assert_df_equality(reviewed_accounts(decisions, days=[DS, DS - dt.timedelta(days=9)]), expected,
+                       ignore_row_order=True, ignore_nullable=True)
 
 
 def test_a_confirmed_ring_ranks_above_a_lone_high_score(spark, frames):
     scores, decisions = frames
-    reviewed = reviewed_accounts(decisions, as_of=DS)
+    reviewed = reviewed_accounts(decisions, days=[DS])
     ring = ring_probability(scores, reviewed, prior_strength=1.0)
     members = {r["account_id"]: r for r in ring.collect()}
     # r1's other reviewed members are r3 and r4, both confirmed: (2 + 1 x 1.0) / (2 + 1), pooled prior 2/2 = 1
     assert members["r1"]["ring_confirmed"] == 2 and members["r1"]["ring_reviewed"] == 2
     assert members["r3"]["ring_confirmed"] == 1  # leave-one-out: its own decision is not its evidence
     anomaly = anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0)
-    no_hits = spark.createDataFrame([], "account_id string, hit_probability double, hit_strategies array<string>")
+    no_hits = spark.createDataFrame([], "ds date, account_id string, hit_probability double, "
+                                        "hit_strategies array<string>")
     queue = account_queue(scores, anomaly, ring, no_hits, actions=ACTIONS)
     priority = {r["entity_id"]: r["priority"] for r in queue.collect()}
     assert priority["r1"] > priority["lone"] > priority["n5"]
@@ -59,7 +67,7 @@ def test_strategy_precision_comes_from_the_hits_later_confirmed(spark, frames):
         (dt.date(2026, 1, 10), "noisy_rule", "account", "n1"), (dt.date(2026, 1, 14), "noisy_rule", "account", "n2"),
         (dt.date(2026, 1, 19), "good_rule", "account", "n7"), (dt.date(2026, 1, 19), "noisy_rule", "account", "n8"),
     ], "ds date, strategy_id string, target_type string, target_id string")
-    out = {r["account_id"]: r for r in hit_probability(hits, decisions, ds=DS, hit_days=3, horizon_days=7,
+    out = {r["account_id"]: r for r in hit_probability(hits, decisions, days=[DS], hit_days=3, horizon_days=7,
                                                        prior_strength=1.0).collect()}
     assert set(out) == {"n7", "n8"}  # only the last 3 days' hits are evidence
     assert out["n7"]["hit_probability"] > out["n8"]["hit_probability"]  # 2/2 confirmed vs 0/2
@@ -68,14 +76,15 @@ def test_strategy_precision_comes_from_the_hits_later_confirmed(spark, frames):
 
 def test_the_ring_is_one_row_too_and_ranks_run_over_both_kinds(spark, frames):
     scores, decisions = frames
-    reviewed = reviewed_accounts(decisions, as_of=DS)
-    no_hits = spark.createDataFrame([], "account_id string, hit_probability double, hit_strategies array<string>")
+    reviewed = reviewed_accounts(decisions, days=[DS])
+    no_hits = spark.createDataFrame([], "ds date, account_id string, hit_probability double, "
+                                        "hit_strategies array<string>")
     accounts = account_queue(scores, anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0),
                              ring_probability(scores, reviewed, prior_strength=1.0), no_hits, actions=ACTIONS)
-    syndicates = spark.createDataFrame([("S1", 4, ["r1", "r2", "r3", "r4"], ["shared device"])],
-                                       "syndicate_id string, size int, members array<string>, "
+    syndicates = spark.createDataFrame([(DS, "S1", 4, ["r1", "r2", "r3", "r4"], ["shared device"])],
+                                       "ds date, syndicate_id string, size int, members array<string>, "
                                        "shared_signals array<string>")
-    queue = ranked(accounts.unionByName(syndicate_queue(accounts, syndicates)), DS).collect()
+    queue = ranked(accounts.unionByName(syndicate_queue(accounts, syndicates))).collect()
     ring_row = next(r for r in queue if r["entity_kind"] == "syndicate")
     assert ring_row["members"] == ["r1", "r2", "r3", "r4"] and ring_row["suggested_action"] == "review the ring together"
     assert ring_row["priority"] == max(r["priority"] for r in queue if r["syndicate_id"] == "S1")
@@ -85,26 +94,24 @@ def test_the_ring_is_one_row_too_and_ranks_run_over_both_kinds(spark, frames):
 
 
 def test_a_creator_whose_audience_comes_from_rings_is_evidence_calibrated_on_such_creators(spark, frames):
-    from creator_governance.models.queue.priority import audience_probability
-
     scores, decisions = frames
     scores = scores.unionByName(spark.createDataFrame(
         [("b1", 0.05, 0.6, None), ("b2", 0.05, 0.6, None), ("b3", 0.05, 0.6, None)],
-        "account_id string, score double, anomaly_score double, syndicate_id string"))
+        "account_id string, score double, anomaly_score double, syndicate_id string").withColumn("ds", F.lit(DS)))
     decisions = decisions.unionByName(spark.createDataFrame(
         [("b2", dt.datetime(2026, 1, 14, 9), "violation"), ("b3", dt.datetime(2026, 1, 16, 9), "violation")],
         "target_id string, ts timestamp, outcome string"))
-    reviewed = reviewed_accounts(decisions, as_of=DS)
+    reviewed = reviewed_accounts(decisions, days=[DS])
     # b1, b2, b3: 24 engagements each, 20 from ring members r1..r4; n5: 30 engagements, 10 from the ring (a third:
     # below min_share); n6: 5 engagements, all from the ring (too few to judge).
     rows = []
     for creator, from_ring, organic in (("b1", 20, 4), ("b2", 20, 4), ("b3", 20, 4), ("n5", 10, 20), ("n6", 5, 0)):
         rows += [(f"r{1 + i % 4}", f"c-{creator}") for i in range(from_ring)]
         rows += [(f"n{1 + i % 4}", f"c-{creator}") for i in range(organic)]
-    engagements = spark.createDataFrame(rows, "actor_id string, content_id string")
-    content = spark.createDataFrame([(f"c-{c}", c) for c in ("b1", "b2", "b3", "n5", "n6")],
-                                    "content_id string, creator_id string")
-    out = {r["account_id"]: r for r in audience_probability(engagements, content, scores, reviewed,
+    engagements = spark.createDataFrame([(DS, *r) for r in rows], "ds date, actor_id string, content_id string")
+    content = spark.createDataFrame([(DS, f"c-{c}", c) for c in ("b1", "b2", "b3", "n5", "n6")],
+                                    "ds date, content_id string, creator_id string")
+    out = {r["account_id"]: r for r in audience_probability(engagements, content, scores, reviewed, days=14,
                                                             min_engagements=20, min_share=0.5,
                                                             prior_strength=1.0).collect()}
     assert set(out) == {"b1", "b2", "b3"}
@@ -115,10 +122,12 @@ def test_a_creator_whose_audience_comes_from_rings_is_evidence_calibrated_on_suc
     assert (out["b2"]["audience_confirmed"], out["b2"]["audience_reviewed"]) == (1, 1)  # leave-one-out
     anomaly = anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0)
     ring = ring_probability(scores, reviewed, prior_strength=1.0)
-    no_hits = spark.createDataFrame([], "account_id string, hit_probability double, hit_strategies array<string>")
+    no_hits = spark.createDataFrame([], "ds date, account_id string, hit_probability double, "
+                                        "hit_strategies array<string>")
     queue = {r["entity_id"]: r for r in account_queue(
         scores, anomaly, ring, no_hits, actions=ACTIONS,
-        audience=audience_probability(engagements, content, scores, reviewed, min_engagements=20, min_share=0.5,
+        audience=audience_probability(engagements, content, scores, reviewed, days=14, min_engagements=20,
+                                      min_share=0.5,
                                       prior_strength=1.0)).collect()}
     assert queue["b1"]["priority"] > queue["lone"]["priority"]
     assert "audience from syndicates: 83% of its 24 engagements" in queue["b1"]["evidence"]
@@ -134,17 +143,19 @@ def test_a_member_tied_by_shared_means_alone_does_not_inherit_its_rings_confirma
     rows = [(r["account_id"], r["score"], r["anomaly_score"], r["syndicate_id"], ties.get(r["account_id"]))
             for r in scores.collect()] + [("h1", 0.30, 0.9, "S1", ties["h1"]), ("h2", 0.30, 0.9, "S1", ties["h2"])]
     scores = spark.createDataFrame(rows, "account_id string, score double, anomaly_score double, "
-                                         "syndicate_id string, syndicate_links array<string>")
-    reviewed = reviewed_accounts(decisions, as_of=DS)
+                                         "syndicate_id string, syndicate_links array<string>").withColumn(
+        "ds", F.lit(DS))
+    reviewed = reviewed_accounts(decisions, days=[DS])
     pooled = priors(scores, reviewed)
-    assert pooled == {"accounts": pytest.approx(2 / 19), "members": 1.0}  # r3, r4 confirmed; n1, n2 cleared
+    assert pooled == {DS: {"accounts": pytest.approx(2 / 19), "members": 1.0}}  # r3, r4 confirmed; n1, n2 cleared
     ring = {r["account_id"]: r for r in ring_probability(scores, reviewed, prior_strength=1.0, pooled=pooled).collect()}
     assert ring["r1"]["ring_tie"] == "behaviour" and ring["r1"]["ring_probability"] == pytest.approx(1.0)
     # no infrastructure-only member of any ring was reviewed: h1 is as likely as any account
     assert ring["h1"]["ring_tie"] == "infrastructure" and ring["h1"]["ring_reviewed"] == 0
     assert ring["h1"]["ring_probability"] == pytest.approx(2 / 19)
     assert ring["h1"]["ring_size"] == 6
-    no_hits = spark.createDataFrame([], "account_id string, hit_probability double, hit_strategies array<string>")
+    no_hits = spark.createDataFrame([], "ds date, account_id string, hit_probability double, "
+                                        "hit_strategies array<string>")
     queue = {r["entity_id"]: r for r in account_queue(
         scores, anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0),
         ring_probability(scores, reviewed, prior_strength=1.0), no_hits, actions=ACTIONS).collect()}
@@ -153,6 +164,38 @@ def test_a_member_tied_by_shared_means_alone_does_not_inherit_its_rings_confirma
     # once reviews confirm such members elsewhere, the tie is evidence again
     confirmed = decisions.unionByName(spark.createDataFrame(
         [("h2", dt.datetime(2026, 1, 13, 9), "violation")], "target_id string, ts timestamp, outcome string"))
-    again = reviewed_accounts(confirmed, as_of=DS)
+    again = reviewed_accounts(confirmed, days=[DS])
     h1 = next(r for r in ring_probability(scores, again, prior_strength=1.0).collect() if r["account_id"] == "h1")
     assert (h1["ring_confirmed"], h1["ring_reviewed"]) == (1, 1) and h1["ring_probability"] > 0.5
+
+
+def test_several_days_in_one_pass_equal_each_day_alone(spark, frames):
+    """The job builds a backfill's queues in one pass: each day must see only what it saw alone (its decisions,
+    its hits, its engagements)."""
+    scores, decisions = frames
+    early = DS - dt.timedelta(days=8)  # 2026-01-12: knows r3, r4, n1 but not n2 (01-15)
+    both = scores.unionByName(scores.withColumn("ds", F.lit(early)))
+    hits = spark.createDataFrame([
+        (dt.date(2026, 1, 9), "good_rule", "account", "r3"), (dt.date(2026, 1, 11), "good_rule", "account", "n1"),
+        (dt.date(2026, 1, 12), "noisy_rule", "account", "n2"), (dt.date(2026, 1, 19), "good_rule", "account", "n7"),
+    ], "ds date, strategy_id string, target_type string, target_id string")
+    engagements = spark.createDataFrame([(d, f"r{1 + i % 4}", "c-n9") for d in (early, DS) for i in range(12)],
+                                        "ds date, actor_id string, content_id string")
+    content = spark.createDataFrame([(early, "c-n9", "n9")], "ds date, content_id string, creator_id string")
+
+    def queue(frame, days):
+        reviewed = reviewed_accounts(decisions, days=days)
+        pooled = priors(frame, reviewed)
+        return ranked(account_queue(
+            frame, anomaly_probability(frame, reviewed, bins=4, prior_strength=1.0),
+            ring_probability(frame, reviewed, prior_strength=1.0, pooled=pooled),
+            hit_probability(hits, decisions, days=days, hit_days=3, horizon_days=7, prior_strength=1.0),
+            actions=ACTIONS, audience=audience_probability(engagements, content, frame, reviewed, days=14,
+                                                           min_engagements=10, min_share=0.5, prior_strength=1.0,
+                                                           pooled=pooled)))
+
+    together = queue(both, [DS, early])
+    alone = queue(scores, [DS]).unionByName(queue(both.filter(F.col("ds") == early), [early]))
+    assert_df_equality(together, alone, ignore_row_order=True, ignore_nullable=True)
+    day = {r["entity_id"]: r for r in together.filter(F.col("ds") == early).collect()}
+    assert day["n9"]["audience_probability"] is not None and day["r1"]["ring_probability"] is not None

@@ -56,8 +56,8 @@ def test_calibration_keeps_the_order_of_the_combined_evidence(spark):
                    "audience_probability"):
         accounts = accounts.withColumn(column, F.lit(None).cast("double"))
     accounts = (accounts.withColumn("syndicate_id", F.lit(None).cast("string"))
-                .withColumn("members", F.lit(None).cast("array<string>")))
-    out = ranked(with_calibration(accounts, steps, {"review": 0.25, "monitor": 0.0}), D1).orderBy("rank").collect()
+                .withColumn("members", F.lit(None).cast("array<string>")).withColumn("ds", F.lit(D1)))
+    out = ranked(with_calibration(accounts, steps, {"review": 0.25, "monitor": 0.0})).orderBy("rank").collect()
     assert [r["entity_id"] for r in out] == ["a0", "a1", "a2", "a3", "a4"]
     assert [r["priority"] for r in out] == [0.3, 0.3, 0.3, 0.05, 0.05]
     assert [r["suggested_action"] for r in out] == ["review"] * 3 + ["monitor"] * 2
