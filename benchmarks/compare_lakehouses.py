@@ -25,7 +25,7 @@ import pandas as pd
 VOLATILE = frozenset({
     "run_id", "started_at", "duration_s", "created_at", "ingested_at", "committed_at", "seconds", "summary",
     "model_version", "version", "path", "training_seconds", "rendered_at", "generated_at", "params_json",
-    "report_path", "source_mtime", "computed_at",
+    "report_path", "source_mtime", "computed_at", "run_at",
     # where and in what bytes the landing files were (two simulations write the same rows in Parquet files whose
     # bytes differ): not the rows
     "landing", "_source_sha256", "sha256", "mtime_ns",
