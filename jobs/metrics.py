@@ -53,7 +53,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     dims.createOrReplaceTempView("account_dims")
     available.add("account_dims")
     day_frame = spark.createDataFrame([(d,) for d in days], "ds date")
-    frames, cubes, computed, skipped = [], [], [], {}
+    frames, cubes, computed, skipped, held = [], [], [], {}, []
     for defn in settings.definitions:
         missing = missing_sources(defn, available)
         if missing:
@@ -68,8 +68,10 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
                               lag_days=settings.psi.reference_lag_days, bins=settings.psi.bins,
                               epsilon=settings.psi.epsilon, unknown=settings.unknown_value)
         else:
+            # read twice (the metric and its leaf cube): kept after the first write computes it
             rows = with_account_dims(spark.sql(render_rows(defn, ds_from, ds_to)), dims,
-                                     unknown=settings.unknown_value)
+                                     unknown=settings.unknown_value).persist()
+            held.append(rows)
             frame = build_metric(rows, defn, unknown=settings.unknown_value)
             cubes.append(build_leaf_cube(rows, defn, unknown=settings.unknown_value)
                          .filter(F.col("ds").between(ds_from, ds_to)))
@@ -80,6 +82,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     if not frames:
         raise RuntimeError("no metric could be computed: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
     metrics = union_all(frames).cache()
+    held.append(metrics)
     components = tuple(c for c in settings.ehi.components if c.metric in computed)
     if components:
         metrics = union_all([metrics, build_ehi(metrics, components, name=settings.ehi.name)])
@@ -88,7 +91,8 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     leaves = reduce(lambda a, b: a.unionByName(b), [c.select(*CUBE_COLUMNS) for c in cubes]) if cubes else \
         spark.createDataFrame([], CUBE_SCHEMA)
     tables.overwrite_partitions(CUBE, leaves, days, job="metrics")
-    dims.unpersist()
+    for frame in (dims, *held):
+        frame.unpersist()
     rows_written = tables.read(TABLE, ds=days).count()
     return {"computed": computed, "skipped": skipped, "rows": rows_written,
             "seconds": round(time.monotonic() - start, 1)}

@@ -1,7 +1,8 @@
 """`govern strategies`: evaluate the strategy library, log governance events, draw the review sample;
-`govern strategies backtest`: replay the library over history against the decisions known as of a cut-off;
-`govern strategies check`: check every condition without running anything;
-`govern strategies lists add|remove|show`: change the allow and deny lists (every change is recorded).
+`govern strategies backtest`: replay the library over history against the decisions known as of a cut-off
+(jobs/backtest.py); `govern strategies check`: check every condition without running anything;
+`govern strategies lists add|remove|show`: change the allow and deny lists, every change recorded (jobs/lists.py).
+The pure parts (conditions, hits, list epochs, library snapshots, enforcement jumps) are in models/strategies.
 
 Daily (`--ds D` or `--from A --to B`): creator_credit (when enabled), then strategy_hits, then
 strategy_registry + governance_events, then review_sample. A range is done in one pass (one read of the
@@ -13,27 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import sys
-import uuid
 
 from pyspark.sql import DataFrame, functions as F, types as T
 
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
 from creator_governance.jobs import credit as credit_job
 from creator_governance.logs import setup_logging
-from creator_governance.models.strategies.backtest import (
-    PERFORMANCE_COLUMNS, backtest_metrics, known_decisions, sweep_metrics, target_labels, threshold_for_precision,
-    threshold_sweep,
-)
 from creator_governance.models.strategies.checker import DEFAULT_FUNCTIONS, check_condition
 from creator_governance.models.strategies.evaluate import HITS_SCHEMA, build_strategy_hits
-from creator_governance.models.strategies.lists import CHANGE_SCHEMA, build_list_changes, current_members
+from creator_governance.models.strategies.events import enforcement_jumps as jumps_of
+from creator_governance.models.strategies.events import list_epochs as epochs_of
+from creator_governance.models.strategies.lists import CHANGE_SCHEMA, current_members
 from creator_governance.models.strategies.registry import governance_events, registry_snapshot
-from creator_governance.models.strategies.report import backtest_report
-from creator_governance.models.strategies.sampling import ipw_precision_recall
 from creator_governance.models.strategies.sampling import build_review_sample, with_flag_stratum
-from creator_governance.models.strategies.spec import ENFORCING_ACTIONS, CheckedStrategy, ConditionError, target_key
+from creator_governance.models.strategies.spec import ENFORCING_ACTIONS, CheckedStrategy, ConditionError
 from creator_governance.runtime import JobContext, open_context
 from creator_governance.strategy_library import StrategyDefinition, load_library
 
@@ -51,10 +46,6 @@ EVENT_SCHEMA = T.StructType([T.StructField(n, t) for n, t in [
     ("version", T.IntegerType()), ("status", T.StringType()), ("previous_version", T.IntegerType()),
     ("previous_status", T.StringType()), ("description", T.StringType()), ("target_type", T.StringType()),
     ("action", T.StringType()), ("scope", T.StringType())]])
-PERF_SCHEMA = T.StructType([T.StructField(n, t) for n, t in [
-    ("strategy_id", T.StringType()), ("version", T.IntegerType()), ("metric", T.StringType()),
-    ("value", T.DoubleType()), ("threshold", T.DoubleType()), ("hit_ds", T.DateType()),
-    ("other_strategy_id", T.StringType())]])
 REGISTRY_SCHEMA = T.StructType([T.StructField(n, t) for n, t in [
     ("ds", T.DateType()), ("strategy_id", T.StringType()), ("version", T.IntegerType()), ("status", T.StringType()),
     ("target", T.StringType()), ("action", T.StringType()), ("severity", T.IntegerType()),
@@ -201,20 +192,14 @@ def _end_of(day: dt.date) -> dt.datetime:
 
 
 def list_epochs(ctx: JobContext, days: list[dt.date]) -> list[list[dt.date]]:
-    """`days` in order, cut into runs over which list membership (as of each day's end) does not change:
-    a run ends before a day on or before which a list changed since the previous day."""
+    """`days` cut where list membership changes (models/strategies/events.py), from governance_lists."""
     changed: list[dt.date] = []
     if len(days) > 1 and ctx.tables.exists("governance_lists"):
         in_range = ((F.col("changed_at") > F.lit(_end_of(days[0])))
                     & (F.col("changed_at") <= F.lit(_end_of(days[-1]))))
         changed = [r[0] for r in ctx.tables.read("governance_lists").filter(in_range)
                    .select(F.to_date("changed_at")).distinct().collect()]
-    epochs = [[days[0]]]
-    for before, day in zip(days, days[1:]):
-        if any(before < c <= day for c in changed):
-            epochs.append([])
-        epochs[-1].append(day)
-    return epochs
+    return epochs_of(days, changed)
 
 
 def evaluate_days(ctx: JobContext, days: list[dt.date], checked: list[CheckedStrategy],
@@ -279,11 +264,10 @@ def hit_counts(hits: DataFrame) -> dict[tuple, int]:
 
 
 def enforcement_jumps(ctx: JobContext, days: list[dt.date], specs: list[StrategyDefinition], counts: dict) -> list[dict]:
-    """An enforcing active strategy whose hits on a day exceed factor x its trailing daily mean (active hits of
-    the days before: this run's `counts` for `days`, strategy_hits for the others)."""
+    """Enforcement jumps of `days` (models/strategies/events.py): the trailing active hits are this run's `counts`
+    for `days` and strategy_hits for the days before."""
     s = ctx.cfg.strategies.enforcement_jump
-    enforcing = {x.id: x for x in specs if x.status == "active" and x.action in ENFORCING_ACTIONS}
-    if not enforcing:
+    if not any(x.status == "active" and x.action in ENFORCING_ACTIONS for x in specs):
         return []
     active = {(d, sid): n for (d, sid, status), n in counts.items() if status == "active"}
     if ctx.tables.exists("strategy_hits"):
@@ -292,23 +276,7 @@ def enforcement_jumps(ctx: JobContext, days: list[dt.date], specs: list[Strategy
                 .filter((F.col("status") == "active") & ~F.col("ds").isin(days)))
         active |= {(r["ds"], r["strategy_id"]): r["n"]
                    for r in past.groupBy("ds", "strategy_id").agg(F.count(F.lit(1)).alias("n")).collect()}
-    out = []
-    for day in days:
-        today: dict[str, int] = {}
-        for (d, sid, _), n in counts.items():
-            if d == day and sid in enforcing:
-                today[sid] = today.get(sid, 0) + n
-        window = {day - dt.timedelta(days=i) for i in range(1, s.trailing_days + 1)}
-        for sid, n in sorted(today.items()):
-            mean = sum(m for (d, x), m in active.items() if x == sid and d in window) / s.trailing_days
-            if n >= s.min_hits and mean > 0 and n >= s.factor * mean:
-                x = enforcing[sid]
-                out.append({"ds": day, "event_id": f"jump-{sid}-{day}", "kind": "enforcement_jump",
-                            "strategy_id": sid, "version": x.version, "status": x.status, "description":
-                            f"{n} hits vs a trailing mean of {mean:.1f}/day", "target_type": x.target,
-                            "action": x.action,
-                            "scope": f"{x.target} strategy, action {x.action}, when {x.condition}"})
-    return out
+    return jumps_of(days, specs, counts, active, s)
 
 
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
@@ -343,121 +311,13 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     return summary
 
 
-# ---- backtest -------------------------------------------------------------------------------------------------
-def parse_as_of(value: str | None) -> dt.datetime:
-    """--as-of as a naive UTC datetime (a date means its end); the current time when not given."""
-    if value is None:
-        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    try:
-        if len(value) == 10:
-            return _end_of(dt.date.fromisoformat(value))
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"--as-of {value!r}: expected YYYY-MM-DD or an ISO-8601 timestamp") from None
-    return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
-
-
-def backtest(ctx: JobContext, days: list[dt.date], strategy_ids: list[str] | None, as_of: dt.datetime,
-             decisions_version: int | None) -> dict:
-    """Replay the library over `days`; append strategy_performance; write and return the markdown report."""
-    cfg = ctx.cfg.strategies.backtest
-    specs = specs_of(ctx.cfg)
-    if strategy_ids:
-        unknown = sorted(set(strategy_ids) - {s.id for s in specs})
-        if unknown:
-            raise UsageError(f"--strategy: unknown strategy {', '.join(unknown)}")
-        # A retired strategy asked for by name is replayed as if live.
-        specs = [s.model_copy(update=dict(status="shadow" if s.status == "retired" else s.status))
-                 for s in specs if s.id in strategy_ids]
-    specs = [s for s in specs if s.status != "retired" and s.target == "account"]
-    first, last = min(days), max(days)
-    checked, skipped, hits, frames = evaluate(ctx, days, specs, as_of=as_of)
-    accounts = frames["account"].cache()
-    hits = hits.cache()
-    version = decisions_version if decisions_version is not None else ctx.tables.version("decisions")
-    decisions = known_decisions(ctx.tables.read("decisions", version=version), as_of=as_of)
-    label_from, label_to = first - dt.timedelta(days=cfg.label_lookback_days), last + dt.timedelta(days=cfg.horizon_days)
-    labels = target_labels(decisions, label_from=label_from, label_to=label_to).cache()
-    high = None
-    if ctx.tables.exists("creator_credit"):
-        high = (ctx.tables.read("creator_credit", ds=days).filter(F.col("credit_tier").isin(cfg.high_credit_tiers))
-                .select(F.col("account_id").alias("target_id"), "ds"))
-    perf = backtest_metrics(hits, labels, high_credit=high)
-    extra: list[tuple] = []
-    for c in checked:
-        if c.spec.sweep_column:
-            extra += sweep_rows(c, accounts, labels, cfg)
-    extra += ipw_rows(ctx, days, labels, [c.spec.id for c in checked])
-    if extra:
-        perf = perf.unionByName(ctx.spark.createDataFrame(extra, PERF_SCHEMA))
-    run_id = uuid.uuid4().hex[:12]
-    out = perf.select(F.lit(run_id).alias("run_id"), F.lit(as_of).cast("timestamp").alias("as_of"),
-                      F.lit(first).alias("ds_from"), F.lit(last).alias("ds_to"),
-                      F.lit(version).cast("long").alias("decisions_version"), *PERFORMANCE_COLUMNS)
-    ctx.tables.append("strategy_performance", out, partition_by=[], job="strategies backtest")
-    rows = [r.asDict() for r in ctx.tables.read("strategy_performance").filter(F.col("run_id") == run_id).collect()]
-    header = {"ds_from": first, "ds_to": last, "run_id": run_id, "decisions known as of (UTC)": as_of,
-              "decisions table version": version, "label window": f"{label_from} .. {label_to}",
-              "strategies": ", ".join(c.spec.id for c in checked) or "none",
-              "skipped (missing tables)": ", ".join(skipped) or "none"}
-    report = backtest_report(rows, header=header, target_precision=cfg.target_precision)
-    folder = os.path.join(ctx.tables.root, "_reports")
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"backtest_{first}_{last}.md")
-    with open(path, "w") as fh:
-        fh.write(report + "\n")
-    accounts.unpersist()
-    hits.unpersist()
-    return {"run_id": run_id, "rows": len(rows), "strategies": len(checked), "report": report, "path": path}
-
-
-def sweep_rows(c: CheckedStrategy, accounts: DataFrame, labels: DataFrame, cfg) -> list[tuple]:
-    """Threshold sweep of `sweep_column >= t` over the targets' largest value in the range."""
-    column = c.spec.sweep_column
-    values = (accounts.groupBy(F.col(target_key(c.spec)).cast("string").alias("target_id"))
-              .agg(F.max(F.col(column).cast("double")).alias("value")).filter(F.col("value").isNotNull()))
-    probs = [0.5 + 0.499 * i / (cfg.sweep_points - 1) for i in range(cfg.sweep_points)]
-    thresholds = values.approxQuantile("value", probs, 0.001)
-    if not thresholds:
-        return []
-    sweep = [r.asDict() for r in threshold_sweep(values, labels, thresholds).collect()]
-    chosen = threshold_for_precision(sweep, cfg.target_precision, min_reviewed=cfg.min_reviewed)
-    return sweep_metrics(c.spec.id, c.spec.version, sweep, chosen, cfg.target_precision)
-
-
-def ipw_rows(ctx: JobContext, days: list[dt.date], labels: DataFrame, ids: list[str]) -> list[tuple]:
-    """Horvitz-Thompson precision and recall from the review samples of the range, when there are any."""
-    if not ids or not ctx.tables.exists("review_sample"):
-        return []
-    sample = ctx.tables.read("review_sample", ds=days).join(
-        labels.withColumnRenamed("target_id", "account_id"), on="account_id", how="left")
-    out = []
-    for r in ipw_precision_recall(sample, ids).collect():
-        for metric, value in (("ipw_precision", r["precision"]), ("ipw_recall", r["recall"]),
-                              ("ipw_labelled", float(r["labelled"]))):
-            out.append((r["strategy_id"], None, metric, value, None, None, None))
-    return out
-
-
-# ---- lists ----------------------------------------------------------------------------------------------------
-def change_list(ctx: JobContext, op: str, name: str, values: list[str], *, by: str, reason: str,
-                at: dt.datetime) -> int:
-    """Append one change row per value to governance_lists (the documented Python API for list changes)."""
-    lists = ctx.cfg.strategies.lists
-    if name not in lists:
-        raise UsageError(f"unknown list '{name}' (known: {', '.join(sorted(lists)) or 'none'})")
-    rows = build_list_changes([{"change_id": uuid.uuid4().hex, "list_name": name, "list_kind": lists[name].kind,
-                                "list_type": lists[name].type, "value": v, "op": op, "changed_at": at,
-                                "changed_by": by, "reason": reason} for v in values])
-    ctx.tables.append("governance_lists", ctx.spark.createDataFrame(rows, CHANGE_SCHEMA), job="strategies lists")
-    return len(rows)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_logging(args.verbose, args.log_format)
     ctx = open_context(config_of(args))
     if args.mode == "backtest":
+        from creator_governance.jobs.backtest import backtest, parse_as_of
+
         days = days_of(args)
         as_of = parse_as_of(args.as_of)
         result = backtest(ctx, days, args.strategy, as_of, args.decisions_version)
@@ -472,24 +332,11 @@ def main(argv: list[str] | None = None) -> int:
                                                                  f"{', '.join(skipped)}" if skipped else ""))
         return 0
     if args.mode == "lists":
+        from creator_governance.jobs.lists import lists_main
+
         return lists_main(ctx, args)
     days = days_of(args)
     print(report(days, run(ctx, days)))
-    return 0
-
-
-def lists_main(ctx: JobContext, args) -> int:
-    if args.op == "show":
-        members = list_members(ctx, None)
-        if args.name:
-            members = members.filter(F.col("list_name") == args.name)
-        members.orderBy("list_name", "value").show(200, truncate=False)
-        return 0
-    if not args.name or not args.values:
-        raise UsageError(f"lists {args.op}: give a list name and at least one value")
-    n = change_list(ctx, args.op, args.name, args.values, by=args.by, reason=args.reason,
-                    at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
-    print(f"lists: {args.op} {n} value(s) on '{args.name}'")
     return 0
 
 
