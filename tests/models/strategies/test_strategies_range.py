@@ -97,3 +97,30 @@ def test_a_range_in_one_pass_equals_one_day_at_a_time(spark, tables, lakehouse, 
     assert set(events) == {(D1, "strategy_change", "high_score"), (D1, "strategy_retire", "retire_me"),
                            (D1, "enforcement_jump", "busy_poster"), (D2, "enforcement_jump", "busy_poster")}
     assert events[(D2, "enforcement_jump", "busy_poster")] == "8 hits vs a trailing mean of 2.5/day"
+
+
+def test_backtest_and_list_changes_through_their_jobs(spark, tables, lakehouse, tmp_path):
+    """`govern strategies backtest` (jobs/backtest.py) labels the replayed hits with the decisions known as of the
+    cut-off; `govern strategies lists` (jobs/lists.py) records a change that the next evaluation sees."""
+    from creator_governance.jobs.backtest import backtest
+    from creator_governance.jobs.lists import change_list
+    from creator_governance.jobs.strategies import list_members
+
+    seed(spark, tables)
+    ctx = context(spark, lakehouse, write_library(tmp_path / "v1", LIBRARY_V1))
+    tables.append("decisions", spark.createDataFrame([
+        ("d1", dt.datetime(2026, 1, 2, 9), "a0", "spam", "violation"),
+        ("d2", dt.datetime(2026, 1, 2, 9), "a1", "spam", "no_violation"),
+        ("d3", dt.datetime(2026, 1, 20, 9), "a2", "spam", "violation"),  # after the cut-off: unknown then
+    ], "decision_id string, ts timestamp, target_id string, policy string, outcome string"))
+    out = backtest(ctx, [D0, D1, D2], ["busy_poster"], dt.datetime(2026, 1, 10), None)
+    rows = {(r["strategy_id"], r["metric"]): r["value"]
+            for r in tables.read("strategy_performance").filter(F.col("run_id") == out["run_id"]).collect()}
+    # busy_poster hit a0..a7 over the range; of them a0 (violation) and a1 (cleared) were reviewed by 01-10
+    assert rows[("busy_poster", "precision")] == 0.5
+    assert out["strategies"] == 1 and "busy_poster" in out["report"] and out["path"].endswith(".md")
+
+    assert change_list(ctx, "add", "known_bad_accounts", ["a7"], by="test", reason="r",
+                       at=dt.datetime(2026, 1, 4, 8)) == 1
+    members = {r["value"] for r in list_members(ctx, dt.datetime(2026, 1, 4, 23)).collect()}
+    assert members == {"a6", "a7"}
