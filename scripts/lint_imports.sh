@@ -18,4 +18,4 @@ for package in jobs features models; do
   ln -s "$root/$package" "$tree/creator_governance/$package"
 done
 cd "$tree"
-lint-imports --config "$root/pyproject.toml" "$@"
+lint-imports "$root/pyproject.toml" "$@"
