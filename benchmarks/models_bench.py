@@ -179,7 +179,8 @@ def syndicates(args) -> None:
         if s.order_link_min_orders and ctx.tables.exists("orders"):
             orders = ctx.tables.read_or_empty("orders", ENTITIES["orders"].bronze_schema(),
                                               ds_from=ds - dt.timedelta(days=s.order_link_days), ds_to=ds)
-            extra = order_links(orders, ds=ds, lookback_days=s.order_link_days, min_orders=s.order_link_min_orders)
+            extra = order_links(orders, days=[ds], lookback_days=s.order_link_days,
+                                    min_orders=s.order_link_min_orders)
         groups = linked_groups(features, extra_links=extra)
         sample = bounded_sample(features.select(*columns), rows=s.sample_rows, seed=s.seed)
         clusters = behaviour_clusters(features, sample, columns=columns, k=s.behaviour_clusters, seed=s.seed)

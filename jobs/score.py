@@ -66,31 +66,12 @@ def anomaly_of(features: DataFrame, columns: list[str], ctx: JobContext) -> Data
 
 
 def order_links_of(ctx: JobContext, days: list[dt.date]) -> DataFrame | None:
-    """Buyer-seller links of every day (account_id, ds, link_key) in one aggregation.
-
-    `order_links` counts the pairs of one day; a union of one call per day compiles and shuffles once per day
-    (minutes for a month on 2 cores). Instead each order is repeated for every scored day whose window holds
-    it, with the day prefixed to both parties, so that one call counts every (day, buyer, seller) pair.
-    """
+    """Buyer-seller links of every day (account_id, ds, link_key) in one aggregation (models/syndicates)."""
     s = ctx.cfg.model.syndicates
     if not s.order_link_min_orders or not ctx.tables.exists("orders"):
         return None
-    lookback, last = s.order_link_days, days[-1]
-    orders = ctx.tables.read("orders", ds_from=days[0] - dt.timedelta(days=lookback), ds_to=last)
-    scored_days = F.array(*[F.lit(d) for d in days])
-    created = F.to_date("created_at")
-    # The scored days whose window (ds - lookback, ds] holds the order's creation date.
-    counted_on = F.filter(scored_days, lambda d: (created <= d) & (created > F.date_sub(d, lookback)))
-    tagged = (orders.select("order_id", "buyer_id", "seller_id", F.explode(counted_on).alias("day"))
-              .select("order_id", F.concat_ws("|", "day", "buyer_id").alias("buyer_id"),
-                      F.concat_ws("|", "day", "seller_id").alias("seller_id"),
-                      F.lit(dt.datetime.combine(last, dt.time(12))).alias("created_at")))
-    links = order_links(tagged, ds=last, lookback_days=lookback, min_orders=s.order_link_min_orders)
-    account = F.split("account_id", r"\|", 2)
-    seller = F.element_at(F.split("link_key", r"\|", 3), 3)
-    return links.select(F.element_at(account, 2).alias("account_id"),
-                        F.element_at(account, 1).cast("date").alias("ds"),
-                        F.concat(F.lit("o|"), seller).alias("link_key"))
+    orders = ctx.tables.read("orders", ds_from=days[0] - dt.timedelta(days=s.order_link_days), ds_to=days[-1])
+    return order_links(orders, days=days, lookback_days=s.order_link_days, min_orders=s.order_link_min_orders)
 
 
 def syndicates_of(features: DataFrame, scored: DataFrame, columns: list[str], ctx: JobContext, words: dict,

@@ -19,6 +19,8 @@ by behaviour clusters, and described by what they share.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pyspark.ml.clustering import KMeans
 from pyspark.ml.feature import StandardScaler, VectorAssembler
 from pyspark.sql import DataFrame, Window
@@ -43,17 +45,20 @@ SYNDICATE_COLUMNS = ["ds", "syndicate_id", "size", "members", "shared_signals", 
                      "suggested_action"]
 
 
-def order_links(orders: DataFrame, *, ds, lookback_days: int, min_orders: int) -> DataFrame:
-    """account_id, ds, link_key: buyer and seller of a pair with at least `min_orders` orders created in the
-    `lookback_days` ending on `ds` (a fake seller's buyer ring shares no device with the seller)."""
-    day = F.to_date("created_at")
-    window = (day <= F.lit(ds)) & (day > F.date_sub(F.lit(ds), lookback_days))
-    pairs = (orders.filter(window).groupBy("buyer_id", "seller_id")
+def order_links(orders: DataFrame, *, days: list[dt.date], lookback_days: int, min_orders: int) -> DataFrame:
+    """account_id, ds, link_key for each of `days`: buyer and seller of a pair with at least `min_orders` orders
+    created in the `lookback_days` ending on that day (a fake seller's buyer ring shares no device with the
+    seller). One aggregation for all days: each order is counted on every day whose window holds it."""
+    created = F.to_date("created_at")
+    counted_on = F.filter(F.array(*[F.lit(d) for d in sorted(set(days))]),
+                          lambda d: (created <= d) & (created > F.date_sub(d, lookback_days)))
+    pairs = (orders.select("order_id", "buyer_id", "seller_id", F.explode(counted_on).alias("ds"))
+             .groupBy("ds", "buyer_id", "seller_id")
              .agg(F.countDistinct("order_id").alias("n")).filter(F.col("n") >= min_orders))
     key = F.concat(F.lit("o|"), F.col("seller_id"))
-    return (pairs.select(F.col("buyer_id").alias("account_id"), key.alias("link_key"))
-            .unionByName(pairs.select(F.col("seller_id").alias("account_id"), key.alias("link_key")))
-            .distinct().select("account_id", F.lit(ds).cast("date").alias("ds"), "link_key"))
+    return (pairs.select(F.col("buyer_id").alias("account_id"), "ds", key.alias("link_key"))
+            .unionByName(pairs.select(F.col("seller_id").alias("account_id"), "ds", key.alias("link_key")))
+            .distinct())
 
 
 def linked_groups(features: DataFrame, *, extra_links: DataFrame | None = None, max_iterations: int = 30) -> DataFrame:

@@ -95,9 +95,10 @@ def test_order_links_join_a_seller_to_its_buyer_ring(spark):
         + [("x1", ts, "b9", "shop", 5.0), ("x2", ts, "b9", "shop", 5.0)]     # 2 orders: below the minimum
         + [(f"old{i}", dt.datetime(2025, 11, 1), "b8", "shop", 5.0) for i in range(5)],  # outside the window
         "order_id string, created_at timestamp, buyer_id string, seller_id string, amount double")
-    links = order_links(orders, ds=D, lookback_days=28, min_orders=3)
-    assert {(r["account_id"], r["link_key"]) for r in links.collect()} == {
-        ("b0", "o|seller"), ("b1", "o|seller"), ("b2", "o|seller"), ("seller", "o|seller")}
+    links = order_links(orders, days=[D, D + dt.timedelta(days=60)], lookback_days=28, min_orders=3)
+    # 60 days later the orders have left the window: no link that day
+    assert {(r["account_id"], r["ds"], r["link_key"]) for r in links.collect()} == {
+        ("b0", D, "o|seller"), ("b1", D, "o|seller"), ("b2", D, "o|seller"), ("seller", D, "o|seller")}
 
 
 def test_coordinated_groups_are_reported_whatever_their_score(spark):
