@@ -20,6 +20,7 @@ from pyspark.sql import DataFrame, functions as F, types as T
 
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
 from creator_governance.jobs import credit as credit_job
+from creator_governance.jobs.library import load_library
 from creator_governance.logs import setup_logging
 from creator_governance.models.strategies.checker import DEFAULT_FUNCTIONS, check_condition
 from creator_governance.models.strategies.evaluate import HITS_SCHEMA, build_strategy_hits
@@ -30,7 +31,7 @@ from creator_governance.models.strategies.registry import governance_events, reg
 from creator_governance.models.strategies.sampling import build_review_sample, with_flag_stratum
 from creator_governance.models.strategies.spec import ENFORCING_ACTIONS, CheckedStrategy, ConditionError
 from creator_governance.runtime import JobContext, open_context
-from creator_governance.strategy_library import StrategyDefinition, load_library
+from creator_governance.settings.strategies import StrategyDefinition
 
 log = logging.getLogger("jobs.strategies")
 

@@ -1,4 +1,5 @@
-"""Settings of strategies, lists, backtests, review sampling and the credit score (conf/base/strategies.yaml)."""
+"""Settings of strategies, lists, backtests, review sampling and the credit score (conf/base/strategies.yaml), and
+the schema of one strategy of the library (conf/strategies/*.yaml, read by jobs/library.py)."""
 
 from __future__ import annotations
 
@@ -82,3 +83,20 @@ class StrategiesSettings(Section):
     sampling: SamplingSettings = Field(default_factory=SamplingSettings)
     credit: CreditSettings = Field(default_factory=CreditSettings)
     enforcement_jump: EnforcementJumpSettings = Field(default_factory=EnforcementJumpSettings)
+
+
+class StrategyDefinition(Section):
+    """One strategy as written in the library (conf/strategies/*.yaml); passed as it is to models/strategies."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    owner: str
+    description: str
+    target: Literal["account", "content"]
+    condition: str
+    action: Literal["label", "limit", "review", "ban"]
+    severity: int = Field(ge=1, le=5)
+    version: int = Field(ge=1)
+    status: Literal["shadow", "active", "retired"]
+    sweep_column: str | None = None
+    tags: tuple[str, ...] = ()
+    source: str = ""

@@ -24,7 +24,7 @@ from pyspark.sql import SparkSession, functions as F, types as T
 from creator_governance.models.strategies.spec import CheckedStrategy, ConditionError, named
 
 if TYPE_CHECKING:  # annotations only
-    from creator_governance.strategy_library import StrategyDefinition
+    from creator_governance.settings.strategies import StrategyDefinition
 
 # Deterministic, row-level functions: no clock, no randomness, no aggregates, no I/O.
 DEFAULT_FUNCTIONS: frozenset[str] = frozenset({

@@ -11,7 +11,7 @@ from creator_governance.models.strategies.spec import ENFORCING_ACTIONS
 
 if TYPE_CHECKING:  # annotations only: the job passes the validated sections as they are
     from creator_governance.settings.strategies import EnforcementJumpSettings
-    from creator_governance.strategy_library import StrategyDefinition
+    from creator_governance.settings.strategies import StrategyDefinition
 
 
 def list_epochs(days: list[dt.date], changed: Iterable[dt.date]) -> list[list[dt.date]]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only
-    from creator_governance.strategy_library import StrategyDefinition
+    from creator_governance.settings.strategies import StrategyDefinition
 
 DEFINING = ("version", "status", "target", "condition", "action", "severity")
 

@@ -1,5 +1,5 @@
 """What a strategy is: the pure functions of this package take the library's validated definitions
-(`StrategyDefinition`, frozen plain data read by creator_governance/strategy_library.py) as they are."""
+(`StrategyDefinition`, frozen plain data read by jobs/library.py) as they are."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only
-    from creator_governance.strategy_library import StrategyDefinition
+    from creator_governance.settings.strategies import StrategyDefinition
 
 TARGETS = ("account", "content")
 ACTIONS = ("label", "limit", "review", "ban")

@@ -5,7 +5,7 @@ from pyspark.sql import types as T
 
 from creator_governance.models.strategies.checker import check_condition
 from creator_governance.models.strategies.spec import ConditionError
-from creator_governance.strategy_library import StrategyDefinition
+from creator_governance.settings.strategies import StrategyDefinition
 
 SCHEMA = T.StructType([
     T.StructField("account_id", T.StringType()),

@@ -8,7 +8,7 @@ from pyspark.sql import functions as F, types as T
 from creator_governance.models.strategies.checker import check_condition
 from creator_governance.models.strategies.evaluate import HITS_SCHEMA, build_strategy_hits
 from creator_governance.models.strategies.lists import CHANGE_SCHEMA, build_list_changes, current_members
-from creator_governance.strategy_library import StrategyDefinition
+from creator_governance.settings.strategies import StrategyDefinition
 
 D = dt.date(2026, 1, 5)
 FRAME_SCHEMA = T.StructType([

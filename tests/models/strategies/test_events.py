@@ -4,7 +4,7 @@ import datetime as dt
 
 from creator_governance.models.strategies.events import enforcement_jumps, list_epochs
 from creator_governance.settings.strategies import EnforcementJumpSettings
-from creator_governance.strategy_library import StrategyDefinition
+from creator_governance.settings.strategies import StrategyDefinition
 
 D = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(5)]
 

@@ -6,7 +6,7 @@ from creator_governance.config import load_config
 from creator_governance.jobs.strategies import write_events
 from creator_governance.models.strategies.registry import governance_events, registry_snapshot
 from creator_governance.runtime import JobContext
-from creator_governance.strategy_library import StrategyDefinition
+from creator_governance.settings.strategies import StrategyDefinition
 
 D1, D2, D3 = dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2026, 1, 3)
 SPAM = StrategyDefinition(id="spam", version=1, status="shadow", target="account", condition="posts_1d >= 20",

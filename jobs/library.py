@@ -1,4 +1,5 @@
-"""The strategy library: `conf/strategies/*.yaml` read into frozen, validated definitions.
+"""The strategy library: `conf/strategies/*.yaml` read into frozen, validated definitions (StrategyDefinition,
+creator_governance/settings/strategies.py).
 
 A file holds one strategy (a mapping) or several (`strategies:` followed by a list). A typo'd key, a bad
 value or an id defined twice fails with the file and the key. Conditions are checked later, against the
@@ -8,34 +9,16 @@ evaluation schema, by models.strategies.checker.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from creator_governance.config import conf_dir
-from creator_governance.settings._base import Section
+from creator_governance.settings.strategies import StrategyDefinition
 
 
 class LibraryError(ValueError):
     """A strategy file that cannot be used; the message names the file and the fault."""
-
-
-class StrategyDefinition(Section):
-    """One strategy as written in the library."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    owner: str
-    description: str
-    target: Literal["account", "content"]
-    condition: str
-    action: Literal["label", "limit", "review", "ban"]
-    severity: int = Field(ge=1, le=5)
-    version: int = Field(ge=1)
-    status: Literal["shadow", "active", "retired"]
-    sweep_column: str | None = None
-    tags: tuple[str, ...] = ()
-    source: str = ""
 
 
 def library_dir(configured: str | None = None) -> Path:
