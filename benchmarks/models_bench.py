@@ -151,7 +151,8 @@ def syndicates(args) -> None:
 
     from creator_governance.contract import ENTITIES
     from creator_governance.jobs.model_store import latest_approved, load_model
-    from creator_governance.jobs.score import behaviour_columns, plain_words
+    from creator_governance.jobs.score import behaviour_columns
+    from creator_governance.models.scoring.score import plain_words
     from creator_governance.models.anomaly.isolation import bounded_sample
     from creator_governance.models.syndicates.discover import (assign_syndicates, behaviour_clusters, describe_syndicates,
                                             linked_groups, order_links)
@@ -234,8 +235,7 @@ def throughput(args) -> None:
 
     from creator_governance.runtime import get_spark
     from creator_governance.settings import SparkSettings
-    from creator_governance.jobs.score import plain_words
-    from creator_governance.models.scoring.score import score_accounts
+    from creator_governance.models.scoring.score import plain_words, score_accounts
 
     spark = get_spark(SparkSettings())
     if args.model_dir:

@@ -15,12 +15,11 @@ import time
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from creator_governance.features.catalog import by_name
 from creator_governance.jobargs import job_parser
 from creator_governance.jobs.model_store import model_to_score
 from creator_governance.models.anomaly.isolation import bounded_sample, fit_isolation_forest, isolation_scores
 from creator_governance.models.anomaly.peer import peer_deviation_scores
-from creator_governance.models.scoring.score import check_features, score_accounts
+from creator_governance.models.scoring.score import check_features, plain_words, score_accounts
 from creator_governance.models.syndicates.discover import (assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups,
                                         order_links)
 from creator_governance.models.training.xgb import numeric_feature_columns
@@ -41,12 +40,6 @@ def parser():
 
 def parse_args(argv: list[str] | None):
     return parser().parse_args(argv)
-
-
-def plain_words() -> dict[str, str]:
-    """Feature name → the words reviewers read, from the feature catalog."""
-    return {name: (f.meaning if f.window in ("-", "") else f"{f.meaning} ({f.window})")
-            for name, f in by_name("creator_features").items()}
 
 
 def behaviour_columns(features: DataFrame, model_features: list[str]) -> list[str]:

@@ -18,6 +18,7 @@ from pyspark.sql import types as T
 
 SCORE_COLUMNS = ["account_id", "ds", "score", "model_version", "risk_tier", "reason_codes", "reasons"]
 
+from creator_governance.features.catalog import by_name
 from creator_governance.models.shipping import loaded, ship
 
 class MissingFeatures(ValueError):
@@ -62,6 +63,12 @@ def _parse_booster(raw: bytes):
     booster.load_model(bytearray(raw))
     booster.set_param({"nthread": 1})
     return booster
+
+
+def plain_words() -> dict[str, str]:
+    """Feature name → the words reviewers read in reasons, from the feature catalog."""
+    return {name: (f.meaning if f.window in ("-", "") else f"{f.meaning} ({f.window})")
+            for name, f in by_name("creator_features").items()}
 
 
 def score_frame(pdf: pd.DataFrame, *, booster, feature_columns: list[str], plain_words: dict[str, str],
