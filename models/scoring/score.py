@@ -16,10 +16,11 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-SCORE_COLUMNS = ["account_id", "ds", "score", "model_version", "risk_tier", "reason_codes", "reasons"]
-
 from creator_governance.features.catalog import by_name
 from creator_governance.models.shipping import loaded, ship
+
+SCORE_COLUMNS = ["account_id", "ds", "score", "model_version", "risk_tier", "reason_codes", "reasons"]
+
 
 class MissingFeatures(ValueError):
     """The model needs feature columns the input does not have."""
