@@ -55,8 +55,9 @@ def compare(args) -> None:
     from creator_governance.jobs.train import training_rows, window_of
     from creator_governance.models.scoring.score import predict_scores, trimmed_booster
     from creator_governance.models.training.evaluate import evaluate, headline
-    from creator_governance.models.training.xgb import (auto_scale_pos_weight, booster_params, make_local_classifier,
-                                                        make_spark_classifier, margin_offset)
+    from creator_governance.models.training.xgb import (
+        auto_scale_pos_weight, booster_params, make_local_classifier, make_spark_classifier, margin_offset,
+    )
 
     ctx = context(args)
     settings = ctx.cfg.model
@@ -154,8 +155,9 @@ def syndicates(args) -> None:
     from creator_governance.jobs.score import behaviour_columns
     from creator_governance.models.scoring.score import plain_words
     from creator_governance.models.anomaly.isolation import bounded_sample
-    from creator_governance.models.syndicates.discover import (assign_syndicates, behaviour_clusters, describe_syndicates,
-                                            linked_groups, order_links)
+    from creator_governance.models.syndicates.discover import (
+        assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups, order_links,
+    )
     from creator_governance.models.training.xgb import numeric_feature_columns
 
     ctx = context(args)

@@ -12,7 +12,9 @@ from pyspark.sql import functions as F
 
 from creator_governance.features.common import MAX_WINDOW, Sources, build_actor_days, events_in_reach, with_day
 from creator_governance.features.graph import build_key_usage
-from creator_governance.features.windows import date_of_index, explode_to_targets, in_window, ratio, target_indexes, wsum
+from creator_governance.features.windows import (
+    date_of_index, explode_to_targets, in_window, ratio, target_indexes, wsum,
+)
 
 if TYPE_CHECKING:  # annotations only: the section is passed in, never loaded here
     from creator_governance.settings.features import FeaturesSettings

@@ -26,8 +26,8 @@ from creator_governance.ingest.dedupe import SOURCE, build_bronze_rows, with_cla
 from creator_governance.ingest.quality import INGEST_ORDER, METRICS_SCHEMA, REFERENCES, quality_metrics
 from creator_governance.ingest.read import file_lookup, read_raw
 from creator_governance.ingest.records import (
-    COUNTS, DATA_QUALITY, INGEST_LOG, LOG_SCHEMA, QUARANTINE, QUARANTINE_KEYS, QUARANTINE_SCHEMA,
-    build_quarantine, file_counts,
+    COUNTS, DATA_QUALITY, INGEST_LOG, LOG_SCHEMA, QUARANTINE, QUARANTINE_KEYS, QUARANTINE_SCHEMA, build_quarantine,
+    file_counts,
 )
 from creator_governance.ingest.validate import is_valid, with_validated
 from creator_governance.jobargs import UsageError, job_parser

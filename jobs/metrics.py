@@ -19,8 +19,9 @@ from pyspark.sql import functions as F
 from creator_governance.jobargs import job_parser
 from creator_governance.models.metrics.definitions import missing_sources, render_rows
 from creator_governance.models.metrics.dimensions import build_account_dims
-from creator_governance.models.metrics.engine import (CUBE_COLUMNS, build_ehi, build_leaf_cube, build_metric, build_psi, union_all,
-                                   with_account_dims, with_zero_totals)
+from creator_governance.models.metrics.engine import (
+    CUBE_COLUMNS, build_ehi, build_leaf_cube, build_metric, build_psi, union_all, with_account_dims, with_zero_totals,
+)
 from creator_governance.runtime import JobContext
 
 log = logging.getLogger("jobs.metrics")

@@ -21,9 +21,10 @@ from pyspark.sql import functions as F
 from creator_governance.contract import ENTITIES
 from creator_governance.jobargs import job_parser
 from creator_governance.models.queue.calibration import calibration_sample, fit_calibration
-from creator_governance.models.queue.priority import (account_queue, anomaly_probability, audience_probability, hit_probability,
-                                   priors, ranked, reviewed_accounts, ring_probability, syndicate_queue,
-                                   with_calibration)
+from creator_governance.models.queue.priority import (
+    account_queue, anomaly_probability, audience_probability, hit_probability, priors, ranked, reviewed_accounts,
+    ring_probability, syndicate_queue, with_calibration,
+)
 from creator_governance.runtime import JobContext, NotReady
 
 log = logging.getLogger("jobs.queue")

@@ -20,8 +20,9 @@ from creator_governance.jobs.model_store import model_to_score
 from creator_governance.models.anomaly.isolation import bounded_sample, fit_isolation_forest, isolation_scores
 from creator_governance.models.anomaly.peer import peer_deviation_scores
 from creator_governance.models.scoring.score import check_features, plain_words, score_accounts
-from creator_governance.models.syndicates.discover import (assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups,
-                                        order_links)
+from creator_governance.models.syndicates.discover import (
+    assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups, order_links,
+)
 from creator_governance.models.training.xgb import numeric_feature_columns
 from creator_governance.runtime import JobContext
 

@@ -21,10 +21,13 @@ from creator_governance.jobargs import UsageError, job_parser, parse_date
 from creator_governance.jobs.model_store import REGISTRY, log_to_mlflow, models_root, save_model
 from creator_governance.models.scoring.score import predict_scores, trimmed_booster
 from creator_governance.models.training.evaluate import evaluate, headline
-from creator_governance.models.training.labels import build_labels, build_training_rows, label_dates, reviewed_validation
+from creator_governance.models.training.labels import (
+    build_labels, build_training_rows, label_dates, reviewed_validation,
+)
 from creator_governance.models.training.split import with_time_split
-from creator_governance.models.training.xgb import (auto_scale_pos_weight, booster_params, fit_local, make_spark_classifier,
-                                 margin_offset, numeric_feature_columns)
+from creator_governance.models.training.xgb import (
+    auto_scale_pos_weight, booster_params, fit_local, make_spark_classifier, margin_offset, numeric_feature_columns,
+)
 from creator_governance.runtime import JobContext, NotReady, is_connect
 from creator_governance.settings import ModelSettings
 

@@ -24,13 +24,7 @@ from creator_governance.tables.compaction import CompactResult
 from creator_governance.tables.deltars import DeltaRsEngine, WriteResult
 from creator_governance.tables.deltaspark import DeltaSparkEngine, delta_spark_available
 from creator_governance.tables.errors import (
-    ConcurrentWrite,
-    PartitionViolation,
-    SchemaMismatch,
-    StorageError,
-    TableError,
-    TableNotFound,
-    storage_fault,
+    ConcurrentWrite, PartitionViolation, SchemaMismatch, StorageError, TableError, TableNotFound, storage_fault,
 )
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -38,8 +38,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from creator_governance.models.monitoring.cube import (Cuboid, build_cuboids, encode, leaf_amounts, move_variance, numbers,
-                                    parent_index)
+from creator_governance.models.monitoring.cube import (
+    Cuboid, build_cuboids, encode, leaf_amounts, move_variance, numbers, parent_index,
+)
 
 COLUMNS = ("cause", "explanatory_power", "share_of_move", "observed", "expected", "relative_change",
            "direction", "layer", "significance")

@@ -7,9 +7,10 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
-from creator_governance.models.queue.priority import (account_queue, anomaly_probability, audience_probability,
-                                                      hit_probability, priors, ranked, reviewed_accounts,
-                                                      ring_probability, syndicate_queue)
+from creator_governance.models.queue.priority import (
+    account_queue, anomaly_probability, audience_probability, hit_probability, priors, ranked, reviewed_accounts,
+    ring_probability, syndicate_queue,
+)
 
 DS = dt.date(2026, 1, 20)
 ACTIONS = {"enforce": 0.9, "review": 0.5, "monitor": 0.0}

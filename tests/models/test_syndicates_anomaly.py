@@ -9,7 +9,9 @@ from pyspark.sql import types as T
 
 from creator_governance.models.anomaly.isolation import fit_isolation_forest, isolation_scores
 from creator_governance.models.anomaly.peer import peer_deviation_scores
-from creator_governance.models.syndicates.discover import assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups
+from creator_governance.models.syndicates.discover import (
+    assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups,
+)
 
 D = dt.date(2026, 1, 10)
 SCHEMA = T.StructType([

@@ -7,8 +7,8 @@ from scipy import stats as sps
 
 from creator_governance.models.experiments.analysis import MetricSpec, analyse_ab
 from creator_governance.models.experiments.stats import (
-    adjust_pvalues, bucket_bootstrap, cuped_adjust, cuped_theta, detectable_effect, guardrail_status, moments,
-    srm_test, sums_of, welch,
+    adjust_pvalues, bucket_bootstrap, cuped_adjust, cuped_theta, detectable_effect, guardrail_status, moments, srm_test,
+    sums_of, welch,
 )
 from creator_governance.models.experiments.synthetic import plant_effect, synthetic_units, unit_sums
 

@@ -7,8 +7,9 @@ from chispa import assert_approx_df_equality
 
 from creator_governance.models.metrics.definitions import age_bucket_labels, render_rows
 from creator_governance.models.metrics.dimensions import build_account_dims
-from creator_governance.models.metrics.engine import (build_ehi, build_leaf_cube, build_metric, build_psi, with_account_dims,
-                                   with_zero_totals)
+from creator_governance.models.metrics.engine import (
+    build_ehi, build_leaf_cube, build_metric, build_psi, with_account_dims, with_zero_totals,
+)
 from creator_governance.settings.metrics import EhiComponent, MetricDefinition
 
 D1, D2 = dt.date(2026, 1, 10), dt.date(2026, 1, 11)
