@@ -62,7 +62,7 @@ def queue_of(ctx: JobContext, days: list[dt.date]):
     engagements = ctx.tables.read_or_empty("engagements", ENTITIES["engagements"].bronze_schema(),
                                            ds_from=first - dt.timedelta(days=q.audience_days - 1), ds_to=last)
     content = ctx.tables.read_or_empty("content", ENTITIES["content"].bronze_schema(), ds_to=last)
-    audience = audience_probability(engagements, content, scores, reviewed, days=q.audience_days,
+    audience = audience_probability(engagements, content, scores, reviewed, window_days=q.audience_days,
                                     min_engagements=q.audience_min_engagements, min_share=q.audience_min_share,
                                     prior_strength=q.prior_strength, pooled=pooled)
     accounts = account_queue(scores, anomaly, ring, hit, actions=q.actions, audience=audience).persist()

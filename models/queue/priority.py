@@ -154,10 +154,10 @@ def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: 
 
 
 def audience_probability(engagements: DataFrame, content: DataFrame, scores: DataFrame, reviewed: DataFrame, *,
-                         days: int, min_engagements: int, min_share: float, prior_strength: float,
+                         window_days: int, min_engagements: int, min_share: float, prior_strength: float,
                          pooled: dict[dt.date, dict[str, float]] | None = None) -> DataFrame:
     """AUDIENCE_SCHEMA rows (with ds) for each day's creators outside every syndicate whose engagements received in
-    the `days` days ending that day (`engagements`: ds, actor_id, content_id; `content`: ds, content_id,
+    the `window_days` days ending that day (`engagements`: ds, actor_id, content_id; `content`: ds, content_id,
     creator_id, the content created up to the day counting) number at least `min_engagements` and come at least
     `min_share` from syndicate members — an audience bought from rings. audience_probability: the confirmed share of
     the other reviewed such creators of the day (leave-one-out), shrunk toward the confirmed share of every reviewed
@@ -167,7 +167,7 @@ def audience_probability(engagements: DataFrame, content: DataFrame, scores: Dat
     pooled = pooled or priors(scores, reviewed)
     judged = day_frame(spark, list(pooled)).withColumnRenamed("ds", "day")
     window = engagements.select(F.col("ds").alias("engaged"), "actor_id", "content_id").join(
-        F.broadcast(judged), F.col("engaged").between(F.date_sub(F.col("day"), days - 1), F.col("day")))
+        F.broadcast(judged), F.col("engaged").between(F.date_sub(F.col("day"), window_days - 1), F.col("day")))
     created = content.select(F.col("ds").alias("created"), "content_id", F.col("creator_id").alias("account_id"))
     members = scores.filter(F.col("syndicate_id").isNotNull()).select(
         F.col("ds").alias("day"), F.col("account_id").alias("actor_id"), "syndicate_id")

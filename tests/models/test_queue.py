@@ -112,7 +112,7 @@ def test_a_creator_whose_audience_comes_from_rings_is_evidence_calibrated_on_suc
     engagements = spark.createDataFrame([(DS, *r) for r in rows], "ds date, actor_id string, content_id string")
     content = spark.createDataFrame([(DS, f"c-{c}", c) for c in ("b1", "b2", "b3", "n5", "n6")],
                                     "ds date, content_id string, creator_id string")
-    out = {r["account_id"]: r for r in audience_probability(engagements, content, scores, reviewed, days=14,
+    out = {r["account_id"]: r for r in audience_probability(engagements, content, scores, reviewed, window_days=14,
                                                             min_engagements=20, min_share=0.5,
                                                             prior_strength=1.0).collect()}
     assert set(out) == {"b1", "b2", "b3"}
@@ -127,7 +127,7 @@ def test_a_creator_whose_audience_comes_from_rings_is_evidence_calibrated_on_suc
                                         "hit_strategies array<string>")
     queue = {r["entity_id"]: r for r in account_queue(
         scores, anomaly, ring, no_hits, actions=ACTIONS,
-        audience=audience_probability(engagements, content, scores, reviewed, days=14, min_engagements=20,
+        audience=audience_probability(engagements, content, scores, reviewed, window_days=14, min_engagements=20,
                                       min_share=0.5,
                                       prior_strength=1.0)).collect()}
     assert queue["b1"]["priority"] > queue["lone"]["priority"]
@@ -191,7 +191,7 @@ def test_several_days_in_one_pass_equal_each_day_alone(spark, frames):
             frame, anomaly_probability(frame, reviewed, bins=4, prior_strength=1.0),
             ring_probability(frame, reviewed, prior_strength=1.0, pooled=pooled),
             hit_probability(hits, decisions, days=days, hit_days=3, horizon_days=7, prior_strength=1.0),
-            actions=ACTIONS, audience=audience_probability(engagements, content, frame, reviewed, days=14,
+            actions=ACTIONS, audience=audience_probability(engagements, content, frame, reviewed, window_days=14,
                                                            min_engagements=10, min_share=0.5, prior_strength=1.0,
                                                            pooled=pooled)))
 
