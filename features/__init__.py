@@ -5,5 +5,6 @@
 # code beside the real one, and it would shadow a user's own `features` package.
 if __name__ != "creator_governance.features":
     raise ImportError(
-        f"the repository's features/ folder was imported as {__name__!r}: it is the package creator_governance.features; "
+        f"the repository's features/ folder was imported as {__name__!r}: it is the package "
+        f"creator_governance.features; "
         f"install the project (pip install -e '.[spark]') and import creator_governance.features instead")

@@ -1,7 +1,7 @@
 """The feature catalog as data: name, window, meaning and source of every feature column.
 
-It is the source of docs/features.md (`python -m creator_governance.features.catalog > docs/features.md`) and of plain-word
-reason codes; a test checks that every output column has an entry and that the docs are current.
+It is the source of docs/features.md (`python -m creator_governance.features.catalog > docs/features.md`) and of
+plain-word reason codes; a test checks that every output column has an entry and that the docs are current.
 """
 
 from __future__ import annotations

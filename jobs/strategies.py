@@ -264,7 +264,8 @@ def hit_counts(hits: DataFrame) -> dict[tuple, int]:
             for r in hits.groupBy("ds", "strategy_id", "status").agg(F.count(F.lit(1)).alias("n")).collect()}
 
 
-def enforcement_jumps(ctx: JobContext, days: list[dt.date], specs: list[StrategyDefinition], counts: dict) -> list[dict]:
+def enforcement_jumps(ctx: JobContext, days: list[dt.date], specs: list[StrategyDefinition],
+                      counts: dict) -> list[dict]:
     """Enforcement jumps of `days` (models/strategies/events.py): the trailing active hits are this run's `counts`
     for `days` and strategy_hits for the days before."""
     s = ctx.cfg.strategies.enforcement_jump

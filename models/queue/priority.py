@@ -189,7 +189,8 @@ def audience_probability(engagements: DataFrame, content: DataFrame, scores: Dat
     own_n = F.col("violation").isNotNull().cast("int")
     confirmed, reviewed_n = F.col("total_v") - own_v, F.col("total_n") - own_n
     return bought.join(F.broadcast(per_day), "ds").select(
-        "ds", "account_id", _shrunk(confirmed, reviewed_n, F.col("prior"), prior_strength).alias("audience_probability"),
+        "ds", "account_id",
+        _shrunk(confirmed, reviewed_n, F.col("prior"), prior_strength).alias("audience_probability"),
         (F.col("from_rings") / F.col("audience_engagements")).alias("audience_share"), "audience_engagements",
         confirmed.cast("long").alias("audience_confirmed"), reviewed_n.cast("long").alias("audience_reviewed"))
 

@@ -50,7 +50,8 @@ def test_the_import_contract_covers_every_runtime_module():
 
     root = Path(__file__).resolve().parents[2]
     contracts = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
-    (forbidden,) = [c for c in contracts if c["type"] == "forbidden" and c["forbidden_modules"] == ["creator_governance.jobs"]]
+    (forbidden,) = [c for c in contracts
+                    if c["type"] == "forbidden" and c["forbidden_modules"] == ["creator_governance.jobs"]]
     modules = {f"creator_governance.{m.name}" for m in pkgutil.iter_modules(creator_governance.__path__)}
     application = {"creator_governance.jobs", "creator_governance.features", "creator_governance.models"}
     assert set(forbidden["source_modules"]) == modules - {"creator_governance.cli"} - application

@@ -11,7 +11,9 @@ mlflow = pytest.importorskip("mlflow")
 xgb = pytest.importorskip("xgboost")
 
 from creator_governance.config import load_config  # noqa: E402
-from creator_governance.jobs.model_store import NoApprovedModel, champion, log_to_mlflow, model_to_score, save_model  # noqa: E402
+from creator_governance.jobs.model_store import (  # noqa: E402
+    NoApprovedModel, champion, log_to_mlflow, model_to_score, save_model,
+)
 from creator_governance.runtime import JobContext  # noqa: E402
 from creator_governance.tables import Tables  # noqa: E402
 

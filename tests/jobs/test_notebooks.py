@@ -29,7 +29,8 @@ def test_notebook_is_databricks_source_and_calls_only_existing_functions(path):
     imported = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            assert node.module == "creator_governance.jobs", f"{path.name} imports from {node.module}: launchers call jobs only"
+            assert node.module == "creator_governance.jobs", \
+                f"{path.name} imports from {node.module}: launchers call jobs only"
             for alias in node.names:
                 imported[alias.asname or alias.name] = importlib.import_module(f"creator_governance.jobs.{alias.name}")
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)

@@ -15,7 +15,8 @@ from creator_governance.settings.metrics import EhiComponent, MetricDefinition
 D1, D2 = dt.date(2026, 1, 10), dt.date(2026, 1, 11)
 LQCR = MetricDefinition(name="lqcr", description="", kind="ratio", rows="-- the test passes the rows frame",
                         numerator="CASE WHEN quality_score < 0.3 THEN 1 ELSE 0 END",
-                        denominator="CASE WHEN quality_score IS NULL THEN 0 ELSE 1 END", dimensions=("country", "is_seller"))
+                        denominator="CASE WHEN quality_score IS NULL THEN 0 ELSE 1 END",
+                        dimensions=("country", "is_seller"))
 
 
 @pytest.fixture()
@@ -91,7 +92,8 @@ def test_leaf_cube_holds_every_combination_seen_and_its_leaves_add_up_to_the_sli
         (D1, "lqcr", "country=unknown&is_seller=unknown", 1.0, 1.0),
     ], "ds date, metric string, leaf string, numerator double, denominator double")
     assert_approx_df_equality(out, expected, precision=1e-9, ignore_row_order=True, ignore_nullable=True)
-    count = build_leaf_cube(rows, MetricDefinition(name="n", description="", kind="count", rows="x", dimensions=("country",)))
+    count = build_leaf_cube(rows, MetricDefinition(name="n", description="", kind="count", rows="x",
+                                                   dimensions=("country",)))
     assert {(r.leaf, r.numerator, r.denominator) for r in count.collect()} == {
         ("country=BR", 3.0, None), ("country=US", 2.0, None), ("country=unknown", 1.0, None)}
 
@@ -109,7 +111,8 @@ def test_zero_denominator_gives_null_and_counts_get_zero_totals(spark, dims):
 
 
 def test_render_rows_replaces_dates():
-    defn = MetricDefinition(name="x", description="", kind="count", rows="SELECT * FROM t WHERE ds BETWEEN {ds_from} AND {ds_to}")
+    defn = MetricDefinition(name="x", description="", kind="count",
+                            rows="SELECT * FROM t WHERE ds BETWEEN {ds_from} AND {ds_to}")
     assert render_rows(defn, D1, D2).endswith("BETWEEN DATE'2026-01-10' AND DATE'2026-01-11'")
 
 
