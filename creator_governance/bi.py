@@ -1,7 +1,8 @@
-"""Stable SQL views for BI on top of the tables; registered by `govern sql`, `govern serve-sql` and the pipeline.
+"""Stable SQL views for BI on top of the tables; registered by `govern sql`, `govern serve-sql` and the pipeline
+(persisted views under the catalog names when they are configured on the delta-spark engine).
 
 A view is registered only when every table it reads exists, so BI tools see a consistent set at any stage.
-Their SQL is the documented contract for dashboards (docs/bi.md); column names never change silently.
+Their SQL is the documented contract for dashboards (docs/pipeline.md, "BI views"); column names never change silently.
 """
 
 from __future__ import annotations
@@ -60,11 +61,16 @@ VIEWS: tuple[View, ...] = (
 
 
 def register_all(spark: SparkSession, tables) -> list[str]:
-    """Register every table under its name, then every BI view whose tables exist; return the names."""
+    """Register every table under its name, then every BI view whose tables exist; return the names. With catalog
+    names (tables.schema on the delta-spark engine) the views are persisted there, for SQL and BI tools outside
+    this session; otherwise they are temporary views of the session."""
     names = tables.register_views()
     present = set(names)
     for view in VIEWS:
         if set(view.reads) <= present:
-            spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {view.name} AS {view.sql}")
+            if tables.persisted:
+                tables.engine.persist_view(tables.qualified(view.name), view.sql, view.meaning)
+            else:
+                spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {view.name} AS {view.sql}")
             names.append(view.name)
     return names

@@ -49,7 +49,7 @@ def leaf_keys(model: type[BaseModel], prefix: str) -> list[tuple[str, object, ob
     """(dotted key, annotation, default) for every leaf of a settings model."""
     out = []
     for name, field in model.model_fields.items():
-        dotted = f"{prefix}.{name}"
+        dotted = f"{prefix}.{field.alias or name}"  # the key as written in YAML
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             out.append((dotted, annotation, None))

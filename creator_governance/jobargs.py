@@ -22,7 +22,7 @@ class UsageError(ValueError):
 
 DAY_OPTIONS = (("ds", "--ds"), ("ds_from", "--from"), ("ds_to", "--to"))
 DAY_FORMS = "YYYY-MM-DD, today, yesterday or today-N"
-BLANK_IS_UNSET = ("conf", "env", "lakehouse", "landing", "as_of")
+BLANK_IS_UNSET = ("conf", "env", "lakehouse", "landing", "as_of", "catalog", "schema")
 _RELATIVE = re.compile(r"today-(\d{1,5})")
 
 
@@ -53,6 +53,10 @@ def job_parser(prog: str, description: str, *, dates: bool = True, lakehouse: bo
     parser.add_argument("--env", help="config environment folder under conf/ (default: $GOVERN_ENV or local)")
     if lakehouse:
         parser.add_argument("--lakehouse", help="root folder of all tables (overrides tables.lakehouse)")
+        parser.add_argument("--catalog", help="catalog the tables are registered in (overrides tables.catalog; "
+                                              "delta-spark engine)")
+        parser.add_argument("--schema", help="schema the tables are registered in (overrides tables.schema; "
+                                             "delta-spark engine)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging, and Spark's own log lines")
     parser.add_argument("--log-format", choices=("text", "json"),
                         help="log lines as text, or one JSON object per line with the run id "
@@ -130,10 +134,12 @@ def _any_relative(args: argparse.Namespace) -> bool:
 
 
 def config_of(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> Config:
-    """The validated config for these arguments: layers, then --conf, then --lakehouse and `extra`."""
+    """The validated config for these arguments: layers, then --conf, then --lakehouse, --catalog, --schema and
+    `extra`."""
     overrides: dict[str, Any] = dict(extra or {})
-    if getattr(args, "lakehouse", None):
-        overrides.setdefault("tables", {})["lakehouse"] = args.lakehouse
+    for option in ("lakehouse", "catalog", "schema"):
+        if getattr(args, option, None):
+            overrides.setdefault("tables", {})[option] = getattr(args, option)
     return load_config(conf_file=args.conf, env=args.env, overrides=overrides or None)
 
 

@@ -77,7 +77,7 @@ def backtest(ctx: JobContext, days: list[dt.date], strategy_ids: list[str] | Non
     out = perf.select(F.lit(run_id).alias("run_id"), F.lit(as_of).cast("timestamp").alias("as_of"),
                       F.lit(first).alias("ds_from"), F.lit(last).alias("ds_to"),
                       F.lit(version).cast("long").alias("decisions_version"), *PERFORMANCE_COLUMNS)
-    ctx.tables.append("strategy_performance", out, partition_by=[], job="strategies backtest")
+    ctx.tables.append("strategy_performance", out, job="strategies backtest")
     rows = [r.asDict() for r in ctx.tables.read("strategy_performance").filter(F.col("run_id") == run_id).collect()]
     header = {"ds_from": first, "ds_to": last, "run_id": run_id, "decisions known as of (UTC)": as_of,
               "decisions table version": version, "label window": f"{label_from} .. {label_to}",

@@ -1,7 +1,8 @@
 """`govern dashboard --ds D`: the day's self-contained HTML dashboard under `<lakehouse>/_dashboard/`.
 
-Every input is aggregated in Spark to a few hundred rows at most (metric totals over a window, alerts, one
-row per strategy, a 20-bin score histogram, the top syndicates) before it reaches the driver.
+Every input is aggregated in Spark to a few hundred rows at most (metric totals and their expected bands over a
+window, alerts, one row per strategy, a 20-bin score histogram, the top syndicates and queue rows, the day's
+pipeline runs, ingest and data-quality checks) before it reaches the driver.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from creator_governance.runtime import JobContext
 TREND_DAYS = 35
 BINS = 20
 REFERENCE_LAG_DAYS = 7
+STRATEGY_DAYS = 28  # daily hits judged by the decisions made on them within this window
 
 
 def parser():
@@ -46,13 +48,18 @@ def gather(ctx: JobContext, ds: dt.date) -> DashboardData:
         data.metrics = _small(totals)
     else:
         data.notes["metrics"] = "run govern metrics first"
+    if tables.exists("metric_bands"):
+        data.bands = _small(tables.read("metric_bands", ds_from=start, ds_to=ds).select(
+            F.col("ds").cast("string").alias("ds"), "metric", "expected", "lower", "upper"))
     if tables.exists("alerts"):
-        alerts = tables.read("alerts", ds_from=ds - dt.timedelta(days=6), ds_to=ds)
-        keep = [c for c in ("ds", "metric", "dimension", "dimension_value", "observed", "expected", "severity",
-                            "status", "cause_kind", "explanation") if c in alerts.columns]
-        if "status" in alerts.columns:
-            alerts = alerts.filter(F.col("status") != "resolved")
-        data.alerts = _small(alerts.select(*keep).withColumn("ds", F.col("ds").cast("string")))
+        alerts = tables.read("alerts", ds_from=start, ds_to=ds).filter(F.col("status") != "resolved")
+        data.incidents = _small(alerts.filter(F.col("dimension") == "all").groupBy("metric", "incident_id").agg(
+            F.min("ds").cast("string").alias("start"), F.max("ds").cast("string").alias("end"),
+            F.max("severity").alias("severity")))
+        recent = alerts.filter(F.col("ds") >= F.lit(ds - dt.timedelta(days=6)))
+        data.alerts = _small(recent.select(
+            F.col("ds").cast("string").alias("ds"), "metric", "dimension", "dimension_value", "observed", "expected",
+            "severity", "status", "top_cause", "cause_kind", "explanation"))
     else:
         data.notes["alerts"] = "run govern monitor first"
     if tables.exists("risk_queue"):
@@ -61,12 +68,14 @@ def gather(ctx: JobContext, ds: dt.date) -> DashboardData:
                                          "suggested_action", "evidence"))
     else:
         data.notes["queue"] = "run govern queue first"
-    data.strategies = _strategies(ctx)
+    data.strategies = _daily_strategies(ctx, ds)
     if data.strategies is None:
-        data.notes["strategies"] = "run govern strategies backtest first"
+        data.notes["strategies"] = "run govern strategies first"
+    data.backtest = _backtest(ctx)
+    data.tiers = dict(ctx.cfg.model.scoring.tiers)
     if tables.exists("creator_scores"):
-        data.score_hist, data.psi = _score_histogram(tables.read("creator_scores", ds=ds),
-                                                     tables.read("creator_scores", ds=ds - dt.timedelta(days=REFERENCE_LAG_DAYS)))
+        data.score_hist, data.psi = _score_histogram(
+            tables.read("creator_scores", ds=ds), tables.read("creator_scores", ds=ds - dt.timedelta(days=REFERENCE_LAG_DAYS)))
     else:
         data.notes["scores"] = "run govern score first"
     if tables.exists("syndicates"):
@@ -80,7 +89,64 @@ def gather(ctx: JobContext, ds: dt.date) -> DashboardData:
         data.experiments = _experiments(tables.read("experiment_results"))
     else:
         data.notes["experiments"] = "run govern experiment first"
+    data.health = _health(ctx, ds)
+    if data.health is None:
+        data.notes["health"] = "run govern run (pipeline_runs) first"
     return data
+
+
+def _health(ctx: JobContext, ds: dt.date) -> dict[str, pd.DataFrame] | None:
+    """The day's pipeline: each step's latest run (status, seconds, rows), the ingest runs that landed rows of the
+    day (files, rows accepted and quarantined), and the data-quality checks of the latest ingest run."""
+    tables = ctx.tables
+    if not tables.exists("pipeline_runs"):
+        return None
+    from pyspark.sql import Window
+
+    latest = Window.partitionBy("step").orderBy(F.col("started_at").desc())
+    steps = (tables.read("pipeline_runs", ds=ds).withColumn("_n", F.row_number().over(latest))
+             .filter(F.col("_n") == 1).orderBy("started_at")
+             .select("step", "status", F.round("duration_s", 1).alias("seconds"), "rows", "error"))
+    out = {"steps": _small(steps)}
+    if tables.exists("ingest_log"):
+        landed = tables.read("ingest_log").filter(F.lit(ds).between(F.col("min_ds"), F.col("max_ds")))
+        out["ingest"] = _small(landed.groupBy("entity").agg(
+            F.count(F.lit(1)).alias("files"), F.sum("rows_accepted").alias("rows_accepted"),
+            F.sum("rows_quarantined").alias("rows_quarantined"), F.sum("rows_duplicate").alias("rows_duplicate"))
+            .orderBy("entity"))
+    if tables.exists("data_quality"):
+        quality = tables.read("data_quality")
+        last = quality.agg(F.max("computed_at").alias("at")).first()["at"]
+        out["quality"] = _small(quality.filter(F.col("computed_at") == F.lit(last))
+                                .select("entity", "metric", "column_name", "value", "numerator", "denominator")
+                                .orderBy(F.col("value").desc()).limit(15))
+    return out
+
+
+def _daily_strategies(ctx: JobContext, ds: dt.date) -> pd.DataFrame | None:
+    """Per strategy, from what the daily run produces: the accounts it hit in the `STRATEGY_DAYS` days up to `ds`,
+    those a decision was made on after the hit (reviewed), those confirmed as violations; precision = confirmed /
+    reviewed, recall = confirmed / every account confirmed as a violator in the window."""
+    tables = ctx.tables
+    if not tables.exists("strategy_hits") or not tables.exists("decisions"):
+        return None
+    first = ds - dt.timedelta(days=STRATEGY_DAYS - 1)
+    hits = (tables.read("strategy_hits", ds_from=first, ds_to=ds).filter(F.col("target_type") == "account")
+            .groupBy("strategy_id", "target_id").agg(F.min("ds").alias("hit")))
+    decided = (tables.read("decisions", ds_from=first, ds_to=ds)
+               .groupBy("target_id", F.col("ds").alias("decided"))
+               .agg(F.max((F.col("outcome") == "violation").cast("int")).alias("v")))
+    judged = (hits.join(decided, "target_id").filter(F.col("decided") >= F.col("hit"))
+              .groupBy("strategy_id", "target_id").agg(F.max("v").alias("v")))
+    violators = decided.filter(F.col("v") == 1).select("target_id").distinct().count()
+    rows = (hits.groupBy("strategy_id").agg(F.count(F.lit(1)).alias("hit_accounts"))
+            .join(judged.groupBy("strategy_id").agg(F.count(F.lit(1)).alias("reviewed"),
+                                                     F.sum("v").alias("confirmed")), "strategy_id", "left")
+            .fillna(0, ["reviewed", "confirmed"])
+            .withColumn("precision", F.when(F.col("reviewed") > 0, F.col("confirmed") / F.col("reviewed")))
+            .withColumn("recall", F.col("confirmed") / F.lit(max(violators, 1)))
+            .orderBy("strategy_id"))
+    return _small(rows)
 
 
 def _experiments(results: DataFrame) -> pd.DataFrame:
@@ -98,7 +164,8 @@ def _experiments(results: DataFrame) -> pd.DataFrame:
                   .orderBy("experiment", "metric", "variant"))
 
 
-def _strategies(ctx: JobContext) -> pd.DataFrame | None:
+def _backtest(ctx: JobContext) -> pd.DataFrame | None:
+    """Precision and recall of each strategy from the latest weekly backtest (None before the first)."""
     if not ctx.tables.exists("strategy_performance"):
         return None
     perf = ctx.tables.read("strategy_performance")

@@ -15,8 +15,9 @@ import math
 import os
 
 import pandas as pd
-from pyspark.sql import functions as F, types as T
+from pyspark.sql import functions as F
 
+from creator_governance.catalog import schema
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser, parse_date
 from creator_governance.logs import setup_logging
 from creator_governance.models.experiments.analysis import RESULT_COLUMNS, MetricSpec, analyse_ab, verdict
@@ -31,15 +32,7 @@ from creator_governance.runtime import JobContext, open_context
 
 log = logging.getLogger("jobs.experiment")
 
-_D, _S, _B = T.DoubleType(), T.StringType(), T.BooleanType()
-RESULTS_SCHEMA = T.StructType([T.StructField(n, t) for n, t in [
-    ("experiment", _S), ("analysis_ds_from", T.DateType()), ("ds_to", T.DateType()), ("analysis", _S),
-    ("metric", _S), ("variant", _S), ("units", T.LongType()), ("mean", _D), ("control_mean", _D), ("abs_lift", _D),
-    ("abs_lift_lo", _D), ("abs_lift_hi", _D), ("rel_lift", _D), ("rel_lift_lo", _D), ("rel_lift_hi", _D),
-    ("p_value", _D), ("p_adjusted", _D), ("cuped", _B), ("variance_reduction", _D), ("srm_p", _D), ("srm_flag", _B),
-    ("guardrail_status", _S), ("method", _S), ("pretrend_p", _D), ("pretrend_flag", _B),
-    ("run_at", T.TimestampType()), ("adjusted_mean", _D), ("adjusted_control_mean", _D),
-    ("detectable_rel_lift", _D)]])
+RESULTS_SCHEMA = schema("experiment_results")
 
 
 def parser():
@@ -219,7 +212,7 @@ def write_results(ctx: JobContext, results: pd.DataFrame, *, experiment: str, ds
                    for f in RESULTS_SCHEMA.fields]  # rows written before a column existed read it as null
         kept = [tuple(r) for r in old.filter(~mine).select(*columns).collect()]
     frame = ctx.spark.createDataFrame(kept + new, RESULTS_SCHEMA)
-    ctx.tables.overwrite("experiment_results", frame, partition_by=[], job="experiment")
+    ctx.tables.overwrite("experiment_results", frame, job="experiment")
 
 
 def main(argv: list[str] | None = None) -> int:

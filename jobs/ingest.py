@@ -92,7 +92,7 @@ def run(ctx: JobContext, landing: str) -> dict:
             _write_quality(ctx, metrics, run_id=run_id, at=at, committed={r["run_id"] for r in previous})
         rows = [{**e, "run_id": run_id, "landing": landing, "ingested_at": at} for e in entries]
         log_df = spark.createDataFrame([tuple(r[f.name] for f in LOG_SCHEMA) for r in rows], LOG_SCHEMA)
-        tables.append(INGEST_LOG, log_df, partition_by=[], run_id=run_id)  # the commit point of the run
+        tables.append(INGEST_LOG, log_df, run_id=run_id)  # the commit point of the run
     seconds = time.time() - started
     totals = {k: sum(e[k] for e in entries) for k in COUNTS}
     return {
@@ -188,8 +188,7 @@ def _ingest_entity(ctx: JobContext, name: str, files: list, batch: Batch, *, lat
     if any(c["rows_accepted"] for c in counts.values()):
         # A new table is a plain append: one file per day instead of one per day and shuffle partition.
         rows = winners.repartition("ds") if first_load and entity.partitioned_by_ds else winners
-        tables.upsert(name, rows, keys=list(entity.keys), order_by=entity.version_column,
-                      partition_by=["ds"] if entity.partitioned_by_ds else [], run_id=batch.run_id)
+        tables.upsert(name, rows, order_by=entity.version_column, run_id=batch.run_id)
         references.changed(name)
     refs = {t: references.of(t) for t in {t for _, t, _ in REFERENCES[name]}}
     out.metrics = quality_metrics(winners, entity, references=refs, latest_ds_before=latest_before,
@@ -219,7 +218,7 @@ def _write_quality(ctx: JobContext, metrics: list[dict], *, run_id, at, committe
     if ctx.tables.exists(DATA_QUALITY):
         kept = ctx.tables.read(DATA_QUALITY).filter(F.col("run_id").isin(sorted(committed) or [""]))
         new = kept.unionByName(new)
-    ctx.tables.overwrite(DATA_QUALITY, new, partition_by=[], run_id=run_id)
+    ctx.tables.overwrite(DATA_QUALITY, new, run_id=run_id)
 
 
 def run_job(ctx: JobContext, days: list, args) -> dict:

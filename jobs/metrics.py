@@ -16,6 +16,7 @@ from functools import reduce
 
 from pyspark.sql import functions as F
 
+from creator_governance.catalog import schema
 from creator_governance.jobargs import job_parser
 from creator_governance.models.metrics.definitions import missing_sources, render_rows
 from creator_governance.models.metrics.dimensions import build_account_dims
@@ -27,7 +28,7 @@ from creator_governance.runtime import JobContext
 log = logging.getLogger("jobs.metrics")
 TABLE = "governance_metrics"
 CUBE = "metric_cube"
-CUBE_SCHEMA = "ds date, metric string, leaf string, numerator double, denominator double"
+CUBE_SCHEMA = schema("metric_cube")
 
 
 def parser():

@@ -6,7 +6,7 @@ a range gives the same alerts as day-by-day runs. The scored target days (bounde
 not by the account base) come to the driver with the metric_cube leaves of the metrics in an incident (their
 baseline and the target days: metrics x leaves x days) for the root cause over combinations of dimensions
 (models/monitoring/segments.py) and the attribution; the alert rows replace the requested `ds` partitions of
-`alerts`.
+`alerts`, and each metric total's forecast and band those of `metric_bands` (what the dashboard draws).
 """
 
 from __future__ import annotations
@@ -18,15 +18,17 @@ import time
 import pandas as pd
 from pyspark.sql import functions as F
 
+from creator_governance.catalog import schema
 from creator_governance.jobargs import job_parser
 from creator_governance.models.monitoring.alerts import ALERTS_SCHEMA, build_alerts, warmup_metrics
 from creator_governance.models.monitoring.attribution import derive_lever_events
-from creator_governance.models.monitoring.series import score_all
+from creator_governance.models.monitoring.series import TOTAL, score_all
 from creator_governance.runtime import JobContext
 
 log = logging.getLogger("jobs.monitor")
 TABLE = "alerts"
 CUBE = "metric_cube"
+BANDS = "metric_bands"
 
 
 def parser():
@@ -84,6 +86,17 @@ def leaf_cubes(ctx: JobContext, scored: pd.DataFrame, days: list[dt.date], basel
     return {metric: g.drop(columns="metric") for metric, g in cube.groupby("metric")}
 
 
+def band_rows(scored: pd.DataFrame, days: list[dt.date]) -> list[tuple]:
+    """metric_bands rows of the target days: each metric total's observed value, forecast and predictive band."""
+    totals = scored[(scored["dimension"] == TOTAL) & scored["ds"].isin(days)].sort_values(["ds", "metric"])
+    return [(r.ds, r.metric, _number(r.observed), _number(r.expected), _number(r.lower), _number(r.upper),
+             _number(r.score), bool(r.is_anomaly)) for r in totals.itertuples(index=False)]
+
+
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
     """Score, explain and write the alerts of `days`; returns counts by status and cause kind."""
     cfg = ctx.cfg
@@ -109,6 +122,8 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
                           cubes=leaf_cubes(ctx, scored, days, settings.rca.baseline_days))
     rows = [tuple(r) for r in alerts.astype(object).where(pd.notna(alerts), None).itertuples(index=False)]
     ctx.tables.overwrite_partitions(TABLE, ctx.spark.createDataFrame(rows, ALERTS_SCHEMA), days, job="monitor")
+    ctx.tables.overwrite_partitions(BANDS, ctx.spark.createDataFrame(band_rows(scored, days), schema(BANDS)), days,
+                                    job="monitor")
     counts = alerts["status"].value_counts()
     return {
         "series_days": len(scored), "alerts": len(alerts), "new": int(counts.get("new", 0)),

@@ -8,7 +8,8 @@ from creator_governance.jobs.registry import job
 from creator_governance.lock import writer_scope
 
 # widget name -> the job option it fills; empty widgets are left out.
-WIDGET_OPTIONS = {"ds": "--ds", "landing": "--landing", "env": "--env", "conf": "--conf", "lakehouse": "--lakehouse"}
+WIDGET_OPTIONS = {"ds": "--ds", "landing": "--landing", "env": "--env", "conf": "--conf", "lakehouse": "--lakehouse",
+                  "catalog": "--catalog", "schema": "--schema"}
 
 
 def argv_from_widgets(values: dict[str, str]) -> list[str]:
@@ -30,3 +31,17 @@ def launch(name: str, dbutils, widgets: tuple[str, ...]) -> None:
         code = launched.main(argv_from_widgets(values))
     if code:
         raise RuntimeError(f"govern {name} exited with code {code}")
+
+
+def dashboard_html(dbutils, widgets: tuple[str, ...]) -> str:
+    """The page the dashboard step last rendered for these widgets (`<lakehouse>/_dashboard/latest.html`), for the
+    notebook's `displayHTML`."""
+    import os
+
+    from creator_governance.jobargs import config_of
+
+    values = {widget: dbutils.widgets.get(widget) for widget in widgets}
+    args = job("dashboard").parse(argv_from_widgets(values))
+    path = os.path.join(config_of(args).tables.lakehouse, "_dashboard", "latest.html")
+    with open(path, encoding="utf-8") as page:
+        return page.read()

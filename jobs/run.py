@@ -31,6 +31,8 @@ from creator_governance.runtime import JobContext, NotReady, open_context
 
 # The daily steps, in order (jobs.registry.PIPELINE: declared there only).
 DAILY_STEPS: tuple[Job, ...] = tuple(job(name) for name in PIPELINE)
+# Every step `--steps` may name: ingest (first, when a landing zone is given), then the daily steps.
+STEP_NAMES = frozenset({"ingest", *(s.name for s in DAILY_STEPS)})
 DEFAULT_RETRAIN_DAYS = 7
 
 
@@ -151,9 +153,8 @@ def plan_of(args) -> Plan:
     """The plan for these arguments (validated before any Spark work)."""
     days = days_of(args)
     only = {s.strip() for s in args.steps.split(",")} if args.steps else None
-    known = {"ingest", *(s.name for s in DAILY_STEPS)}
-    if only and not only <= known:
-        raise UsageError(f"--steps: unknown {sorted(only - known)}; known: {sorted(known)}")
+    if only and not only <= STEP_NAMES:
+        raise UsageError(f"--steps: unknown {sorted(only - STEP_NAMES)}; known: {sorted(STEP_NAMES)}")
     mode = args.mode or ("daily" if len(days) == 1 else "backfill")
     return Plan(days=days, mode=mode, force=args.force, only=only, retrain_days=args.retrain_days)
 

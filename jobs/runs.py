@@ -9,27 +9,14 @@ import json
 import time
 import uuid
 
-from pyspark.sql import types as T
-
+from creator_governance.catalog import schema
 from creator_governance.jobs.registry import Job, days_label
 from creator_governance.logs import log_context
 from creator_governance.reasons import one_line
 from creator_governance.runtime import JobContext, NotReady, spark_work
 
 TABLE = "pipeline_runs"
-PIPELINE_RUNS = T.StructType(
-    [
-        T.StructField("run_id", T.StringType()),
-        T.StructField("step", T.StringType()),
-        T.StructField("status", T.StringType()),
-        T.StructField("started_at", T.TimestampType()),
-        T.StructField("duration_s", T.DoubleType()),
-        T.StructField("rows", T.LongType()),
-        T.StructField("error", T.StringType()),
-        T.StructField("ds", T.DateType()),
-        T.StructField("summary", T.StringType()),
-    ]
-)
+PIPELINE_RUNS = schema("pipeline_runs")
 
 
 def new_run_id() -> str:

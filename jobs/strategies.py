@@ -18,14 +18,14 @@ import sys
 
 from pyspark.sql import DataFrame, functions as F, types as T
 
+from creator_governance.catalog import schema
 from creator_governance.jobargs import UsageError, config_of, days_of, job_parser
 from creator_governance.jobs import credit as credit_job
 from creator_governance.jobs.library import load_library
 from creator_governance.logs import setup_logging
 from creator_governance.models.strategies.checker import DEFAULT_FUNCTIONS, check_condition
 from creator_governance.models.strategies.evaluate import HITS_SCHEMA, build_strategy_hits
-from creator_governance.models.strategies.events import enforcement_jumps as jumps_of
-from creator_governance.models.strategies.events import list_epochs as epochs_of
+from creator_governance.models.strategies.events import enforcement_jumps, list_epochs
 from creator_governance.models.strategies.lists import CHANGE_SCHEMA, current_members
 from creator_governance.models.strategies.registry import governance_events, registry_snapshot
 from creator_governance.models.strategies.sampling import build_review_sample, with_flag_stratum
@@ -42,16 +42,8 @@ OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {
                        "reason_codes": "array<string>", "anomaly_score": "double", "syndicate_id": "string"},
     "creator_credit": {"credit_score": "int", "credit_tier": "string"},
 }
-EVENT_SCHEMA = T.StructType([T.StructField(n, t) for n, t in [
-    ("ds", T.DateType()), ("event_id", T.StringType()), ("kind", T.StringType()), ("strategy_id", T.StringType()),
-    ("version", T.IntegerType()), ("status", T.StringType()), ("previous_version", T.IntegerType()),
-    ("previous_status", T.StringType()), ("description", T.StringType()), ("target_type", T.StringType()),
-    ("action", T.StringType()), ("scope", T.StringType())]])
-REGISTRY_SCHEMA = T.StructType([T.StructField(n, t) for n, t in [
-    ("ds", T.DateType()), ("strategy_id", T.StringType()), ("version", T.IntegerType()), ("status", T.StringType()),
-    ("target", T.StringType()), ("action", T.StringType()), ("severity", T.IntegerType()),
-    ("condition", T.StringType()), ("owner", T.StringType()), ("description", T.StringType()),
-    ("source", T.StringType()), ("definition_hash", T.StringType()), ("in_library", T.BooleanType())]])
+EVENT_SCHEMA = schema("governance_events")
+REGISTRY_SCHEMA = schema("strategy_registry")
 
 
 # ---- arguments ------------------------------------------------------------------------------------------------
@@ -192,7 +184,7 @@ def _end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59, 999999))
 
 
-def list_epochs(ctx: JobContext, days: list[dt.date]) -> list[list[dt.date]]:
+def epochs_of_lists(ctx: JobContext, days: list[dt.date]) -> list[list[dt.date]]:
     """`days` cut where list membership changes (models/strategies/events.py), from governance_lists."""
     changed: list[dt.date] = []
     if len(days) > 1 and ctx.tables.exists("governance_lists"):
@@ -200,13 +192,13 @@ def list_epochs(ctx: JobContext, days: list[dt.date]) -> list[list[dt.date]]:
                     & (F.col("changed_at") <= F.lit(_end_of(days[-1]))))
         changed = [r[0] for r in ctx.tables.read("governance_lists").filter(in_range)
                    .select(F.to_date("changed_at")).distinct().collect()]
-    return epochs_of(days, changed)
+    return list_epochs(days, changed)
 
 
 def evaluate_days(ctx: JobContext, days: list[dt.date], checked: list[CheckedStrategy],
                   frames: dict[str, DataFrame]) -> tuple[DataFrame, list[DataFrame]]:
     """Hits over `days`, each day with the lists as of its end; and the cached member frames to release."""
-    epochs = list_epochs(ctx, days)
+    epochs = epochs_of_lists(ctx, days)
     parts, cached = [], []
     for epoch in epochs:
         members = list_members(ctx, _end_of(epoch[-1])).cache()
@@ -249,7 +241,7 @@ def write_events(ctx: JobContext, days: list[dt.date], specs: list[StrategyDefin
             previous = []
         snapshots[day] = registry_rows(registry_snapshot(specs, previous, day))
         events += governance_events(previous, snapshots[day], day)
-    events += enforcement_jumps(ctx, days, specs, counts)
+    events += jumps_of_enforcement(ctx, days, specs, counts)
     ctx.tables.overwrite_partitions("strategy_registry", ctx.spark.createDataFrame(
         [tuple(r[f.name] for f in REGISTRY_SCHEMA.fields) for d in days for r in snapshots[d]], REGISTRY_SCHEMA),
         days)
@@ -264,7 +256,7 @@ def hit_counts(hits: DataFrame) -> dict[tuple, int]:
             for r in hits.groupBy("ds", "strategy_id", "status").agg(F.count(F.lit(1)).alias("n")).collect()}
 
 
-def enforcement_jumps(ctx: JobContext, days: list[dt.date], specs: list[StrategyDefinition],
+def jumps_of_enforcement(ctx: JobContext, days: list[dt.date], specs: list[StrategyDefinition],
                       counts: dict) -> list[dict]:
     """Enforcement jumps of `days` (models/strategies/events.py): the trailing active hits are this run's `counts`
     for `days` and strategy_hits for the days before."""
@@ -278,7 +270,7 @@ def enforcement_jumps(ctx: JobContext, days: list[dt.date], specs: list[Strategy
                 .filter((F.col("status") == "active") & ~F.col("ds").isin(days)))
         active |= {(r["ds"], r["strategy_id"]): r["n"]
                    for r in past.groupBy("ds", "strategy_id").agg(F.count(F.lit(1)).alias("n")).collect()}
-    return jumps_of(days, specs, counts, active, s)
+    return enforcement_jumps(days, specs, counts, active, s)
 
 
 def run(ctx: JobContext, days: list[dt.date]) -> dict:

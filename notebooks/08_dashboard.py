@@ -15,3 +15,8 @@ dbutils.widgets.text("lakehouse", "", "Lakehouse root (optional; overrides confi
 from creator_governance.jobs import notebook
 
 notebook.launch("dashboard", dbutils, widgets=("ds", "env", "conf", "lakehouse"))
+
+# COMMAND ----------
+
+# displayHTML and dbutils are notebook globals
+displayHTML(notebook.dashboard_html(dbutils, widgets=("ds", "env", "conf", "lakehouse")))  # noqa: F821

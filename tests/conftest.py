@@ -100,3 +100,19 @@ def small_world(spark, tmp_path_factory):
                 "landing": str(root / "landing"), "start": cfg.simulator.start}
 
     return make
+
+
+@pytest.fixture(scope="session")
+def declared(spark):
+    """`declared(table, rows)`: a frame of the table catalog's schema of `table` from dicts holding the columns a
+    test cares about (the others null), so hand-made rows can be written through the table layer, which refuses
+    anything but the declared columns."""
+    from creator_governance.catalog import TABLES, schema
+
+    def frame(table: str, rows: list[dict]):
+        columns = [c.name for c in TABLES[table].columns]
+        unknown = sorted({k for row in rows for k in row} - set(columns))
+        if unknown:
+            raise KeyError(f"{table} declares no column {unknown}")
+        return spark.createDataFrame([tuple(row.get(c) for c in columns) for row in rows], schema(table))
+    return frame

@@ -207,7 +207,7 @@ def test_targets_set_catalog_and_schema_and_the_paths_follow():
     assert dev["governance_daily"]["tags"] == {"catalog": "governance_dev", "schema": "creator_governance"}
     assert prod["governance_daily"]["tags"] == {"catalog": "governance", "schema": "creator_governance"}
     lakehouse = {p["name"]: p["default"] for p in prod["governance_daily"]["parameters"]}["lakehouse"]
-    assert lakehouse == "/Volumes/governance/creator_governance/lakehouse"
+    assert lakehouse == "s3://example-governance/creator_governance/lakehouse"  # an external location, not a volume
     assert dev["governance_daily"]["job_clusters"][0]["new_cluster"]["num_workers"] == 1
     assert prod["governance_daily"]["job_clusters"][0]["new_cluster"]["num_workers"] == 4
 
@@ -221,6 +221,12 @@ def test_the_daily_job_runs_govern_run_for_yesterday_of_its_start_date():
     assert (args.mode, args.ds, args.as_of) == ("daily", "2026-03-01", "2026-03-02")
     assert args.conf is None and args.env == "cluster"  # the empty conf parameter means none
     assert args.landing == "/Volumes/governance/creator_governance/landing"
+    # the tables are registered as governance.creator_governance.<name> over an external location
+    from creator_governance.jobargs import config_of
+
+    tables = config_of(args).tables
+    assert (tables.catalog, tables.schema_name) == ("governance", "creator_governance")
+    assert tables.lakehouse.startswith("s3://")
     # Every option value except the mode comes from a job parameter, so a run can override any of them.
     params = wheel["parameters"]
     values = [params[i + 1] for i, p in enumerate(params) if p.startswith("--") and p != "--mode"]

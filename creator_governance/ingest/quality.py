@@ -10,8 +10,8 @@ import datetime as dt
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
+from creator_governance.catalog import schema
 from creator_governance.contract import Entity
 
 # entity -> (column, referenced entity, referenced key). Entities are ingested in INGEST_ORDER, so accounts and
@@ -31,17 +31,7 @@ REFERENCES: dict[str, list[tuple[str, str, str]]] = {
 # The optional `assignments` comes last: a landing zone without it ingests exactly as before.
 INGEST_ORDER = ["accounts", "content", "sessions", "engagements", "orders", "reports", "decisions", "assignments"]
 
-METRICS_SCHEMA = T.StructType([
-    T.StructField("run_id", T.StringType()),
-    T.StructField("entity", T.StringType()),
-    T.StructField("metric", T.StringType()),
-    T.StructField("column_name", T.StringType()),
-    T.StructField("reference", T.StringType()),
-    T.StructField("numerator", T.LongType()),
-    T.StructField("denominator", T.LongType()),
-    T.StructField("value", T.DoubleType()),
-    T.StructField("computed_at", T.TimestampType()),
-])
+METRICS_SCHEMA = schema("data_quality")
 
 
 def quality_metrics(

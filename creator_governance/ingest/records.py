@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
+from creator_governance.catalog import schema
 from creator_governance.ingest.dedupe import SOURCE
 from creator_governance.ingest.validate import is_valid
 
@@ -14,37 +14,9 @@ QUARANTINE = "quarantine"
 DATA_QUALITY = "data_quality"
 QUARANTINE_KEYS = ["source_sha256", "line"]
 
-LOG_SCHEMA = T.StructType([
-    T.StructField("run_id", T.StringType()),
-    T.StructField("entity", T.StringType()),
-    T.StructField("source_file", T.StringType()),
-    T.StructField("landing", T.StringType()),
-    T.StructField("format", T.StringType()),
-    T.StructField("sha256", T.StringType()),
-    T.StructField("size_bytes", T.LongType()),
-    T.StructField("mtime_ns", T.LongType()),
-    T.StructField("status", T.StringType()),
-    T.StructField("duplicate_of", T.StringType()),
-    T.StructField("rows_read", T.LongType()),
-    T.StructField("rows_accepted", T.LongType()),
-    T.StructField("rows_quarantined", T.LongType()),
-    T.StructField("rows_duplicate", T.LongType()),
-    T.StructField("min_ds", T.DateType()),
-    T.StructField("max_ds", T.DateType()),
-    T.StructField("error", T.StringType()),
-    T.StructField("ingested_at", T.TimestampType()),
-])
+LOG_SCHEMA = schema("ingest_log")
 
-QUARANTINE_SCHEMA = T.StructType([
-    T.StructField("entity", T.StringType()),
-    T.StructField("source_file", T.StringType()),
-    T.StructField("line", T.LongType()),
-    T.StructField("raw_record", T.StringType()),
-    T.StructField("reasons", T.ArrayType(T.StringType())),
-    T.StructField("run_id", T.StringType()),
-    T.StructField("source_sha256", T.StringType()),
-    T.StructField("quarantined_at", T.TimestampType()),
-])
+QUARANTINE_SCHEMA = schema("quarantine")
 
 
 def build_quarantine(classified: DataFrame, entity: str, *, run_id: str, at) -> DataFrame:

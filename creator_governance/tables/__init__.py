@@ -19,7 +19,10 @@ from pyspark.sql import DataFrame, SparkSession
 
 from creator_governance.settings import TablesSettings
 from creator_governance.tables import schema as S
-from creator_governance.tables.catalog import comments, description, table_properties, with_comments
+from creator_governance.tables.catalog import (
+    check_declared, comments, declared_schema, description, grain, partition_columns, table_properties,
+    with_comments,
+)
 from creator_governance.tables.compaction import CompactResult
 from creator_governance.tables.deltars import DeltaRsEngine, WriteResult
 from creator_governance.tables.deltaspark import DeltaSparkEngine, delta_spark_available
@@ -61,6 +64,8 @@ class Tables:
         vacuum_retention_hours: int = 168,
         compact_target_file_mb: int = 128,
         compact_min_files: int = 4,
+        catalog: str | None = None,
+        schema: str | None = None,
     ):
         self.spark = spark
         local = root.removeprefix("file://")
@@ -74,6 +79,14 @@ class Tables:
         if engine not in engines:
             raise TableError(f"tables.engine: unknown engine '{engine}' (auto, delta-spark, delta-rs)")
         self.engine = engines[engine](spark, commit_retries)
+        self._described: set[str] = set()  # tables whose description and properties this process has checked
+        self._registered: set[str] = set()  # tables this process has registered under catalog names
+        # catalog names (tables.catalog / tables.schema): only the delta-spark engine registers tables by name
+        self.namespace = tuple(n for n in (catalog, schema) if n) if schema else ()
+        if self.namespace and not hasattr(self.engine, "register"):
+            log.info("tables.catalog/tables.schema are ignored on the %s engine: tables are paths, and `govern sql` "
+                     "names them with session views", self.engine.name)
+            self.namespace = ()
 
     @classmethod
     def from_config(cls, spark: SparkSession, settings: TablesSettings) -> "Tables":
@@ -82,6 +95,7 @@ class Tables:
             spark, settings.lakehouse, engine=settings.engine, commit_retries=settings.commit_retries,
             vacuum_retention_hours=settings.vacuum_retention_hours,
             compact_target_file_mb=settings.compact_target_file_mb, compact_min_files=settings.compact_min_files,
+            catalog=settings.catalog, schema=settings.schema_name,
         )
 
     # ---- names and metadata ---------------------------------------------------------------------------------
@@ -93,6 +107,15 @@ class Tables:
 
     def exists(self, name: str) -> bool:
         return self.engine.exists(self.path(name))
+
+    @property
+    def persisted(self) -> bool:
+        """Whether tables and BI views are registered under catalog names (tables.schema on delta-spark)."""
+        return bool(self.namespace)
+
+    def qualified(self, name: str) -> str:
+        """`catalog`.`schema`.`name` (or `schema`.`name`) when names are configured, else the bare name."""
+        return ".".join(f"`{part}`" for part in (*self.namespace, name)) if self.namespace else name
 
     def names(self) -> list[str]:
         """Every table under the root, sorted."""
@@ -156,16 +179,24 @@ class Tables:
             df = df.filter(S.as_filter(column, op, value))
         return df
 
-    def read_or_empty(self, name: str, schema, **filters) -> DataFrame:
-        """`read(name, **filters)`, or an empty frame of `schema` when the table does not exist yet (an entity
-        with no rows delivered so far, such as decisions in a young landing zone)."""
+    def read_or_empty(self, name: str, schema=None, **filters) -> DataFrame:
+        """`read(name, **filters)`, or an empty frame when the table does not exist yet (an entity with no rows
+        delivered so far, such as decisions in a young landing zone): of `schema`, by default the table catalog's
+        declaration of `name`."""
         if self.exists(name):
             return self.read(name, **filters)
-        return self.spark.createDataFrame([], schema)
+        return self.spark.createDataFrame([], declared_schema(name) if schema is None else schema)
 
     def register_views(self) -> list[str]:
-        """A temporary view per table, under its own name, for `govern sql` and notebooks."""
+        """Every table under its bare name, for `govern sql`, notebooks and BI: with catalog names (delta-spark),
+        each table registered in the catalog (an external table over its folder, once) and the catalog and schema
+        made current, so the bare names resolve to them; otherwise a temporary view per table."""
         names = self.names()
+        if self.namespace:
+            for name in names:
+                self._register(name, self.path(name))
+            self.engine.use(self.namespace)
+            return names
         for name in names:
             self.read(name).createOrReplaceTempView(name)
         return names
@@ -205,11 +236,14 @@ class Tables:
             self._describe(name, path)
             return result
 
-    def upsert(self, name: str, df: DataFrame, *, keys: list[str], order_by: str | None = None,
+    def upsert(self, name: str, df: DataFrame, *, keys: list[str] | None = None, order_by: str | None = None,
                partition_by: list[str] | None = None, **meta) -> WriteResult:
-        """Merge by `keys`: new keys are inserted; for a known key the row with the greatest `order_by` wins
-        (the incoming row on ties or without `order_by`). Only files holding incoming keys are rewritten.
-        `partition_by` applies when the upsert creates the table (default: `ds` when there is one)."""
+        """Merge by `keys` (default: the table catalog's grain of `name`): new keys are inserted; for a known key
+        the row with the greatest `order_by` wins (the incoming row on ties or without `order_by`). Only files
+        holding incoming keys are rewritten. `partition_by` applies when the upsert creates the table (default: the
+        catalog's, else `ds` when there is one)."""
+        if keys is None:
+            keys = grain(name)
         missing = [k for k in [*keys, *([order_by] if order_by else [])] if k not in df.columns]
         if missing:
             raise SchemaMismatch(f"table '{name}': upsert columns {missing} are not in the incoming data")
@@ -298,14 +332,26 @@ class Tables:
         return path
 
     def _describe(self, name: str, path: str) -> None:
-        """The catalog's description and table properties (change data feed) on the table, once: a metadata-only
-        commit when they differ (a new table, or one written before the catalog had them)."""
+        """The catalog's description and table properties (change data feed) on the table: a metadata-only commit
+        when they differ (a new table, or one written before the catalog had them). Checked on the first write of
+        each table by this process (they change only with the code)."""
+        if path in self._described:
+            return
         properties, text = table_properties(name), description(name)
         if properties or text:
             self.engine.describe(path, text, properties)
+        self._register(name, path)
+        self._described.add(path)
+
+    def _register(self, name: str, path: str) -> None:
+        """With catalog names: the table registered as `catalog.schema.name` over its folder (idempotent)."""
+        if self.namespace and path not in self._registered:
+            self.engine.register(self.qualified(name), path)
+            self._registered.add(path)
 
     def _prepare(self, name: str, df: DataFrame, partition_by: list[str] | None):
         path = self.path(name)
+        check_declared(name, df.schema)
         if self.engine.exists(path):
             table_schema = self.engine.schema(path)
             added = S.check_compatible(name, table_schema, df.schema, allow_added=True)
@@ -319,6 +365,7 @@ class Tables:
             if stale:  # a table written before its catalog comments (or with older ones): a metadata-only commit
                 self.engine.set_comments(path, stale)
             return path, with_comments(name, S.conform(df, table_schema)), self.engine.partition_columns(path)
+        partition_by = partition_columns(name, partition_by)
         if partition_by is None:
             partition_by = ["ds"] if "ds" in df.columns else []
         absent = [c for c in partition_by if c not in df.columns]

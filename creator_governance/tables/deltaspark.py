@@ -43,6 +43,22 @@ def _connect_server_has_delta(spark: SparkSession) -> bool:
     return "DeltaSparkSessionExtension" in (conf.get("spark.sql.extensions", None) or "")
 
 
+def _quoted(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def register_sql(qualified: str, path: str) -> str:
+    """The statement registering the Delta table at `path` as `qualified` (an external table: its schema, comments,
+    description and properties come from the Delta log; a second run changes nothing)."""
+    return f"CREATE TABLE IF NOT EXISTS {qualified} USING DELTA LOCATION {_quoted(path)}"
+
+
+def view_sql(qualified: str, query: str, meaning: str) -> str:
+    """The statement persisting a BI view (its bare table names resolve in the catalog and schema current when it
+    is created, which Spark stores with the view)."""
+    return f"CREATE OR REPLACE VIEW {qualified} COMMENT {_quoted(meaning)} AS {query.strip()}"
+
+
 class DeltaSparkEngine:
     """Reads and writes through `format("delta")` and `delta.tables.DeltaTable`."""
 
@@ -75,8 +91,22 @@ class DeltaSparkEngine:
     def set_comments(self, path: str, comments: dict[str, str]) -> None:
         """Column comments (ALTER TABLE ... ALTER COLUMN ... COMMENT: metadata only)."""
         for column, text in comments.items():
-            quoted = text.replace("\\", "\\\\").replace("'", "\\'")
-            self.spark.sql(f"ALTER TABLE delta.`{path}` ALTER COLUMN `{column}` COMMENT '{quoted}'")
+            self.spark.sql(f"ALTER TABLE delta.`{path}` ALTER COLUMN `{column}` COMMENT {_quoted(text)}")
+
+    def register(self, qualified: str, path: str) -> None:
+        """Register the table at `path` under the catalog name `qualified` (CREATE TABLE IF NOT EXISTS ... USING
+        DELTA LOCATION: an external table; the catalog and schema must exist)."""
+        self.spark.sql(register_sql(qualified, path))
+
+    def use(self, namespace: tuple[str, ...]) -> None:
+        """Make the catalog and schema current, so bare table names resolve to the registered tables."""
+        if len(namespace) == 2:
+            self.spark.catalog.setCurrentCatalog(namespace[0])
+        self.spark.catalog.setCurrentDatabase(namespace[-1])
+
+    def persist_view(self, qualified: str, query: str, meaning: str) -> None:
+        """A persisted BI view (CREATE OR REPLACE VIEW): SQL and BI tools see it outside this session."""
+        self.spark.sql(view_sql(qualified, query, meaning))
 
     def describe(self, path: str, description: str | None, properties: dict[str, str]) -> bool:
         """Set the table's description (Delta maps the `comment` property to it) and properties where they differ:
@@ -87,8 +117,7 @@ class DeltaSparkEngine:
             wanted["comment"] = description
         if not wanted:
             return False
-        quote = lambda text: "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"  # noqa: E731
-        pairs = ", ".join(f"{quote(k)} = {quote(v)}" for k, v in wanted.items())
+        pairs = ", ".join(f"{_quoted(k)} = {_quoted(v)}" for k, v in wanted.items())
         self.spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ({pairs})")
         return True
 

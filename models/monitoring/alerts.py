@@ -21,23 +21,15 @@ import json
 
 import pandas as pd
 
+from creator_governance.catalog import columns, schema
 from creator_governance.models.metrics.definitions import TOTAL
 from creator_governance.models.monitoring.attribution import attribute
 from creator_governance.models.monitoring.localize import parse_cause
 from creator_governance.models.monitoring.rootcause import breadth, rank_root_causes
 from creator_governance.models.monitoring.segments import alert_causes, in_words
 
-ALERT_COLUMNS = (
-    "ds", "metric", "dimension", "dimension_value", "observed", "expected", "lower", "upper", "score", "severity",
-    "direction", "is_bad", "status", "incident_id", "incident_start", "resolved_on", "root_cause", "top_cause",
-    "cause_kind", "explanation",
-)
-ALERTS_SCHEMA = (
-    "ds date, metric string, dimension string, dimension_value string, observed double, expected double, "
-    "lower double, upper double, score double, severity string, direction string, is_bad boolean, "
-    "status string, incident_id string, incident_start date, resolved_on date, root_cause string, "
-    "top_cause string, cause_kind string, explanation string"
-)
+ALERT_COLUMNS = columns("alerts")
+ALERTS_SCHEMA = schema("alerts")
 
 
 def severity(score: float, *, threshold: float, medium: float, high: float) -> str:

@@ -33,16 +33,12 @@ import datetime as dt
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from creator_governance.catalog import columns, schema
 from creator_governance.models.queue.calibration import calibrated
 from creator_governance.models.syndicates.discover import BEHAVIOUR_TIES
 
-QUEUE_COLUMNS = ("ds", "entity_kind", "entity_id", "priority", "rank", "evidence", "suggested_action",
-                 "model_probability", "anomaly_probability", "ring_probability", "hit_probability", "syndicate_id",
-                 "members", "audience_probability", "combined_evidence", "calibrated")
-QUEUE_SCHEMA = ("ds date, entity_kind string, entity_id string, priority double, rank int, evidence string, "
-                "suggested_action string, model_probability double, anomaly_probability double, "
-                "ring_probability double, hit_probability double, syndicate_id string, members array<string>, "
-                "audience_probability double, combined_evidence double, calibrated boolean")
+QUEUE_COLUMNS = columns("risk_queue")
+QUEUE_SCHEMA = schema("risk_queue")
 AUDIENCE_SCHEMA = ("account_id string, audience_probability double, audience_share double, "
                    "audience_engagements long, audience_confirmed long, audience_reviewed long")
 

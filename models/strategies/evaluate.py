@@ -7,20 +7,11 @@ from functools import reduce
 
 from pyspark.sql import DataFrame, functions as F, types as T
 
+from creator_governance.catalog import schema
 from creator_governance.models.strategies.checker import list_flag_column
 from creator_governance.models.strategies.spec import CheckedStrategy, target_key
 
-HITS_SCHEMA = T.StructType([
-    T.StructField("ds", T.DateType()),
-    T.StructField("strategy_id", T.StringType()),
-    T.StructField("version", T.IntegerType()),
-    T.StructField("status", T.StringType()),
-    T.StructField("target_type", T.StringType()),
-    T.StructField("target_id", T.StringType()),
-    T.StructField("action", T.StringType()),
-    T.StructField("severity", T.IntegerType()),
-    T.StructField("fired_values", T.MapType(T.StringType(), T.StringType())),
-])
+HITS_SCHEMA = schema("strategy_hits")
 
 
 def with_list_flags(frame: DataFrame, strategies: Sequence[CheckedStrategy], members: DataFrame) -> DataFrame:

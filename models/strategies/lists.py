@@ -8,23 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import DataFrame, functions as F, types as T, Window as W
+from pyspark.sql import DataFrame, functions as F, Window as W
+
+from creator_governance.catalog import schema
 
 LIST_KINDS = ("account", "device", "fingerprint", "seller")
 LIST_TYPES = ("allow", "deny")
 OPS = ("add", "remove")
 
-CHANGE_SCHEMA = T.StructType([
-    T.StructField("change_id", T.StringType()),
-    T.StructField("list_name", T.StringType()),
-    T.StructField("list_kind", T.StringType()),
-    T.StructField("list_type", T.StringType()),
-    T.StructField("value", T.StringType()),
-    T.StructField("op", T.StringType()),
-    T.StructField("changed_at", T.TimestampType()),
-    T.StructField("changed_by", T.StringType()),
-    T.StructField("reason", T.StringType()),
-])
+CHANGE_SCHEMA = schema("governance_lists")
 
 
 def build_list_changes(rows: list[dict]) -> list[tuple]:

@@ -81,14 +81,14 @@ def _conf(tmp_path):
 
 def test_tables_and_sql_read_the_lakehouse(spark, tables, lakehouse, tmp_path, capsys):
     df = spark.createDataFrame([("a", 2.0), ("b", 3.5)], "order_id string, amount double")
-    tables.append("orders", df)
-    tables.append("orders", df)
+    tables.append("sales", df)
+    tables.append("sales", df)
 
     assert dispatch("tables", ["--json", "--lakehouse", str(lakehouse), "--conf", _conf(tmp_path)]) == 0
     listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(t["name"], t["version"], t["rows"], t["engine"]) for t in listed] == [("orders", 1, 4, "delta-rs")]
+    assert [(t["name"], t["version"], t["rows"], t["engine"]) for t in listed] == [("sales", 1, 4, "delta-rs")]
 
-    query = "SELECT order_id, sum(amount) AS total FROM orders GROUP BY order_id ORDER BY order_id"
+    query = "SELECT order_id, sum(amount) AS total FROM sales GROUP BY order_id ORDER BY order_id"
     assert dispatch("sql", [query, "--lakehouse", str(lakehouse), "--conf", _conf(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "│ a        │ 4.0   │" in out and "│ b        │ 7.0   │" in out and "2 rows" in out
@@ -108,7 +108,7 @@ def test_writers_take_the_lakehouse_lock_and_readers_do_not(spark, tables, lakeh
     from creator_governance import lock
     from creator_governance.cli import EXIT_BUSY
 
-    tables.append("orders", spark.createDataFrame([("a", 2.0)], "order_id string, amount double"))
+    tables.append("sales", spark.createDataFrame([("a", 2.0)], "order_id string, amount double"))
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom creator_governance import lock\n"
          "with lock.writer_scope('run'):\n    lock.hold(sys.argv[1], 0)\n    print('held', flush=True)\n"

@@ -48,7 +48,8 @@ def test_a_table_written_before_the_comments_gets_them_on_its_next_write(spark, 
 
 
 def test_description_and_change_data_feed_on_the_tables_consumers_follow(spark, tables):
-    from creator_governance.tables.catalog import CHANGE_DATA_FEED, description
+    from creator_governance.catalog import TABLES
+    from creator_governance.tables.catalog import description
 
     tables.overwrite_partitions("creator_scores", scores(spark), [DS])
     table = DeltaTable(tables.path("creator_scores"))
@@ -61,7 +62,8 @@ def test_description_and_change_data_feed_on_the_tables_consumers_follow(spark, 
     changes = DeltaTable(tables.path("creator_scores")).load_cdf(starting_version=first + 1).read_all()
     feed = sorted(zip(changes.column("_change_type").to_pylist(), changes.column("score").to_pylist()))
     assert feed == [("delete", 0.7), ("insert", 0.9)]
-    assert "risk_queue" not in CHANGE_DATA_FEED
+    assert {n for n, t in TABLES.items() if t.change_data_feed} == {"creator_scores", "alerts", "strategy_hits",
+                                                                   "governance_events"}
     tables.append("plain_table", spark.createDataFrame([(1,)], "x int"))
     plain = DeltaTable(tables.path("plain_table"))
     assert plain.metadata().description is None and "delta.enableChangeDataFeed" not in plain.metadata().configuration

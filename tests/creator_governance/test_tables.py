@@ -34,42 +34,42 @@ def frame(spark, rows):
 
 
 def test_append_creates_a_ds_partitioned_table_and_adds_rows(spark, tables):
-    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1), ("b", None, ts(2), D2)]))
-    tables.append("orders", frame(spark, [("c", 3.0, ts(2), D2)]))
+    tables.append("sales", frame(spark, [("a", 1.0, ts(1), D1), ("b", None, ts(2), D2)]))
+    tables.append("sales", frame(spark, [("c", 3.0, ts(2), D2)]))
 
     expected = frame(spark, [("a", 1.0, ts(1), D1), ("b", None, ts(2), D2), ("c", 3.0, ts(2), D2)])
-    assert_df_equality(tables.read("orders"), expected, ignore_row_order=True, ignore_nullable=True)
-    assert tables.version("orders") == 1
-    assert tables.partition_columns("orders") == ["ds"]
-    assert tables.row_count("orders") == 3
+    assert_df_equality(tables.read("sales"), expected, ignore_row_order=True, ignore_nullable=True)
+    assert tables.version("sales") == 1
+    assert tables.partition_columns("sales") == ["ds"]
+    assert tables.row_count("sales") == 3
 
 
 def test_read_prunes_to_days_and_ranges(spark, tables):
-    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1), ("b", 2.0, ts(2), D2), ("c", 3.0, ts(3), D3)]))
+    tables.append("sales", frame(spark, [("a", 1.0, ts(1), D1), ("b", 2.0, ts(2), D2), ("c", 3.0, ts(3), D3)]))
 
-    assert sorted(r.order_id for r in tables.read("orders", ds=D2).collect()) == ["b"]
-    assert sorted(r.order_id for r in tables.read("orders", ds=["2026-01-01", D3]).collect()) == ["a", "c"]
-    assert sorted(r.order_id for r in tables.read("orders", ds_from=D2, ds_to=D3).collect()) == ["b", "c"]
-    assert [tables.partition_rows("orders", d) for d in (D1, D2, D3, dt.date(2026, 1, 4))] == [1, 1, 1, 0]
+    assert sorted(r.order_id for r in tables.read("sales", ds=D2).collect()) == ["b"]
+    assert sorted(r.order_id for r in tables.read("sales", ds=["2026-01-01", D3]).collect()) == ["a", "c"]
+    assert sorted(r.order_id for r in tables.read("sales", ds_from=D2, ds_to=D3).collect()) == ["b", "c"]
+    assert [tables.partition_rows("sales", d) for d in (D1, D2, D3, dt.date(2026, 1, 4))] == [1, 1, 1, 0]
 
 
 def test_overwrite_partitions_replaces_only_the_listed_days(spark, tables):
-    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1), ("b", 2.0, ts(2), D2), ("c", 3.0, ts(3), D3)]))
+    tables.append("sales", frame(spark, [("a", 1.0, ts(1), D1), ("b", 2.0, ts(2), D2), ("c", 3.0, ts(3), D3)]))
 
     # D3 is listed but has no new rows: it must end up empty. D1 is not listed: untouched.
-    tables.overwrite_partitions("orders", frame(spark, [("b2", 20.0, ts(2), D2)]), [D2, D3])
+    tables.overwrite_partitions("sales", frame(spark, [("b2", 20.0, ts(2), D2)]), [D2, D3])
 
     expected = frame(spark, [("a", 1.0, ts(1), D1), ("b2", 20.0, ts(2), D2)])
-    assert_df_equality(tables.read("orders"), expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(tables.read("sales"), expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_overwrite_partitions_rejects_rows_outside_the_listed_days(spark, tables):
-    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1)]))
+    tables.append("sales", frame(spark, [("a", 1.0, ts(1), D1)]))
 
     with pytest.raises(PartitionViolation, match=r"2026-01-02"):
-        tables.overwrite_partitions("orders", frame(spark, [("x", 1.0, ts(2), D2)]), [D1])
-    assert tables.version("orders") == 0
-    assert [r.order_id for r in tables.read("orders").collect()] == ["a"]
+        tables.overwrite_partitions("sales", frame(spark, [("x", 1.0, ts(2), D2)]), [D1])
+    assert tables.version("sales") == 0
+    assert [r.order_id for r in tables.read("sales").collect()] == ["a"]
 
 
 def test_a_write_that_fails_in_spark_leaves_no_files_behind(spark, tables, lakehouse):
@@ -79,22 +79,22 @@ def test_a_write_that_fails_in_spark_leaves_no_files_behind(spark, tables, lakeh
 
     from pyspark.sql import functions as F
 
-    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1)]))
+    tables.append("sales", frame(spark, [("a", 1.0, ts(1), D1)]))
     failing = frame(spark, [("b", 2.0, ts(2), D2), ("c", 0.0, ts(2), D2)]).withColumn(
         "amount", F.lit(1.0) / F.col("amount").cast("int"))
 
     with pytest.raises(Exception, match="DIVIDE_BY_ZERO"):
-        tables.append("orders", failing)
+        tables.append("sales", failing)
 
-    assert tables.version("orders") == 0
-    staging = lakehouse / "orders" / "_staging"
+    assert tables.version("sales") == 0
+    staging = lakehouse / "sales" / "_staging"
     assert not staging.exists() or os.listdir(staging) == []
-    parquet = [f for d, _, fs in os.walk(lakehouse / "orders") for f in fs if f.endswith(".parquet")]
+    parquet = [f for d, _, fs in os.walk(lakehouse / "sales") for f in fs if f.endswith(".parquet")]
     assert len(parquet) == 1
 
 
 def test_upsert_inserts_new_keys_and_keeps_the_latest_version_of_known_ones(spark, tables):
-    tables.append("orders", frame(spark, [("a", 1.0, ts(1, 5), D1), ("b", 2.0, ts(1, 5), D1), ("c", 3.0, ts(2), D2)]))
+    tables.append("sales", frame(spark, [("a", 1.0, ts(1, 5), D1), ("b", 2.0, ts(1, 5), D1), ("c", 3.0, ts(2), D2)]))
     file_of_c = _file_of(tables, "c")
 
     incoming = frame(
@@ -105,12 +105,12 @@ def test_upsert_inserts_new_keys_and_keeps_the_latest_version_of_known_ones(spar
             ("d", 4.0, ts(3), D3),  # new key
         ],
     )
-    result = tables.upsert("orders", incoming, keys=["order_id"], order_by="updated_at")
+    result = tables.upsert("sales", incoming, keys=["order_id"], order_by="updated_at")
 
     expected = frame(
         spark, [("a", 10.0, ts(1, 9), D1), ("b", 2.0, ts(1, 5), D1), ("c", 3.0, ts(2), D2), ("d", 4.0, ts(3), D3)]
     )
-    assert_df_equality(tables.read("orders"), expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(tables.read("sales"), expected, ignore_row_order=True, ignore_nullable=True)
     assert _file_of(tables, "c") == file_of_c  # the D2 file held no incoming key: not rewritten
     assert result.files_removed >= 1
 
@@ -118,58 +118,58 @@ def test_upsert_inserts_new_keys_and_keeps_the_latest_version_of_known_ones(spar
 def _file_of(tables, order_id):
     from pyspark.sql import functions as F
 
-    return tables.read("orders").filter(F.col("order_id") == order_id).select(F.input_file_name()).first()[0]
+    return tables.read("sales").filter(F.col("order_id") == order_id).select(F.input_file_name()).first()[0]
 
 
 def test_time_travel_reads_each_version(spark, tables):
-    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1)]))
-    tables.append("orders", frame(spark, [("b", 2.0, ts(2), D2)]))
-    tables.overwrite("orders", frame(spark, [("z", 9.0, ts(3), D3)]))
+    tables.append("sales", frame(spark, [("a", 1.0, ts(1), D1)]))
+    tables.append("sales", frame(spark, [("b", 2.0, ts(2), D2)]))
+    tables.overwrite("sales", frame(spark, [("z", 9.0, ts(3), D3)]))
 
-    assert [r.order_id for r in tables.read("orders", version=0).collect()] == ["a"]
-    assert sorted(r.order_id for r in tables.read("orders", version=1).collect()) == ["a", "b"]
-    assert [r.order_id for r in tables.read("orders").collect()] == ["z"]
-    history = tables.history("orders")
+    assert [r.order_id for r in tables.read("sales", version=0).collect()] == ["a"]
+    assert sorted(r.order_id for r in tables.read("sales", version=1).collect()) == ["a", "b"]
+    assert [r.order_id for r in tables.read("sales").collect()] == ["z"]
+    history = tables.history("sales")
     assert [h["version"] for h in history] == [2, 1, 0]
     assert history[0]["operation"] == "overwrite"
 
 
 def test_schema_mismatch_is_rejected_with_the_columns_named(spark, tables):
-    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1)]))
+    tables.append("sales", frame(spark, [("a", 1.0, ts(1), D1)]))
     wrong = spark.createDataFrame(
         [("a", "1.0", D1, "x")], "order_id string, amount string, ds date, extra string"
     )
 
     with pytest.raises(SchemaMismatch) as err:
-        tables.append("orders", wrong)
+        tables.append("sales", wrong)
     message = str(err.value)
-    assert "'orders'" in message and "updated_at" in message and "extra" in message
+    assert "'sales'" in message and "updated_at" in message and "extra" in message
     assert "amount (table double, incoming string)" in message
-    assert tables.version("orders") == 0
+    assert tables.version("sales") == 0
 
 
 def test_a_newer_writer_adds_columns_and_older_rows_read_null(spark, tables):
-    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1)]))
+    tables.append("sales", frame(spark, [("a", 1.0, ts(1), D1)]))
     wider = spark.createDataFrame([("b", 2.0, ts(2), D2, 0.5)],
                                   "order_id string, amount double, updated_at timestamp, ds date, weight double")
 
-    tables.overwrite_partitions("orders", wider, [D2])
+    tables.overwrite_partitions("sales", wider, [D2])
 
-    assert tables.read("orders").columns == ["order_id", "amount", "updated_at", "ds", "weight"]
-    assert {r.order_id: r.weight for r in tables.read("orders").collect()} == {"a": None, "b": 0.5}
+    assert tables.read("sales").columns == ["order_id", "amount", "updated_at", "ds", "weight"]
+    assert {r.order_id: r.weight for r in tables.read("sales").collect()} == {"a": None, "b": 0.5}
     # The older writer (without the column) is now refused, naming it: a column is never dropped silently.
     with pytest.raises(SchemaMismatch, match="weight"):
-        tables.append("orders", frame(spark, [("c", 3.0, ts(3), D3)]))
+        tables.append("sales", frame(spark, [("c", 3.0, ts(3), D3)]))
 
 
 def test_columns_are_conformed_to_the_table_order(spark, tables):
-    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1)]))
+    tables.append("sales", frame(spark, [("a", 1.0, ts(1), D1)]))
     reordered = frame(spark, [("b", 2.0, ts(2), D2)]).select("ds", "amount", "updated_at", "order_id")
 
-    tables.append("orders", reordered)
+    tables.append("sales", reordered)
 
-    assert tables.read("orders").columns == ["order_id", "amount", "updated_at", "ds"]
-    assert tables.row_count("orders") == 2
+    assert tables.read("sales").columns == ["order_id", "amount", "updated_at", "ds"]
+    assert tables.row_count("sales") == 2
 
 
 def test_reading_a_missing_table_names_it(tables):
@@ -178,19 +178,19 @@ def test_reading_a_missing_table_names_it(tables):
 
 
 def test_unpartitioned_table_and_listing(spark, tables):
-    tables.append("ingest_log", spark.createDataFrame([("f1", 3)], "file string, rows int"))
-    tables.append("orders", frame(spark, [("a", 1.0, ts(1), D1)]))
+    tables.append("file_list", spark.createDataFrame([("f1", 3)], "file string, rows int"))
+    tables.append("sales", frame(spark, [("a", 1.0, ts(1), D1)]))
 
-    assert tables.partition_columns("ingest_log") == []
-    assert tables.names() == ["ingest_log", "orders"]
+    assert tables.partition_columns("file_list") == []
+    assert tables.names() == ["file_list", "sales"]
     info = {i.name: i for i in tables.info()}
-    assert info["ingest_log"].rows == 1 and info["orders"].engine == "delta-rs"
+    assert info["file_list"].rows == 1 and info["sales"].engine == "delta-rs"
 
 
 def test_table_is_read_identically_by_deltalake_and_polars(spark, tables, lakehouse):
     rows = [("a", 1.5, ts(1, 3), D1), ("b", None, ts(2, 23), D2), ("c", 3.0, None, D2)]
-    tables.append("orders", frame(spark, rows))
-    tables.upsert("orders", frame(spark, [("a", 2.5, ts(1, 4), D1)]), keys=["order_id"], order_by="updated_at")
+    tables.append("sales", frame(spark, rows))
+    tables.upsert("sales", frame(spark, [("a", 2.5, ts(1, 4), D1)]), keys=["order_id"], order_by="updated_at")
 
     # deltalake's pyarrow scan aborts the interpreter at exit, so it runs in a child that leaves with os._exit.
     script = textwrap.dedent(
@@ -198,8 +198,8 @@ def test_table_is_read_identically_by_deltalake_and_polars(spark, tables, lakeho
         import json, os
         from deltalake import DeltaTable
         import polars as pl
-        t = DeltaTable({str(lakehouse / "orders")!r}).to_pyarrow_table().sort_by("order_id")
-        p = pl.read_delta({str(lakehouse / "orders")!r}).sort("order_id")
+        t = DeltaTable({str(lakehouse / "sales")!r}).to_pyarrow_table().sort_by("order_id")
+        p = pl.read_delta({str(lakehouse / "sales")!r}).sort("order_id")
         out = {{
             "deltalake": [[r["order_id"], r["amount"], str(r["updated_at"]), str(r["ds"])] for r in t.to_pylist()],
             "polars": [[r["order_id"], r["amount"], str(r["updated_at"]), str(r["ds"])] for r in p.to_dicts()],
@@ -212,7 +212,7 @@ def test_table_is_read_identically_by_deltalake_and_polars(spark, tables, lakeho
     out = json.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
     spark_rows = [
         [r.order_id, r.amount, str(r.updated_at.replace(tzinfo=dt.timezone.utc)) if r.updated_at else "None", str(r.ds)]
-        for r in tables.read("orders").orderBy("order_id").collect()
+        for r in tables.read("sales").orderBy("order_id").collect()
     ]
     assert out["tz"] == "timestamp[us, tz=UTC]"
     assert out["deltalake"] == spark_rows

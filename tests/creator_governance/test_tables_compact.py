@@ -57,55 +57,55 @@ def last_commit(tables, name: str) -> list[dict]:
 def test_compaction_rewrites_many_small_files_into_one_with_the_same_rows(spark, tables):
     import pyarrow.parquet as pq
 
-    tables.append("orders", orders(spark, D1, 12, files=4).unionByName(orders(spark, D2, 2, files=1)))
-    tables.append("orders", orders(spark, D1, 4, files=2, batch="b"))
-    before, old_version, old_schema = tables.read("orders"), tables.version("orders"), tables.schema("orders")
+    tables.append("sales", orders(spark, D1, 12, files=4).unionByName(orders(spark, D2, 2, files=1)))
+    tables.append("sales", orders(spark, D1, 4, files=2, batch="b"))
+    before, old_version, old_schema = tables.read("sales"), tables.version("sales"), tables.schema("sales")
     expected = spark.createDataFrame(before.collect(), SCHEMA)
-    files = live_files(tables, "orders")
+    files = live_files(tables, "sales")
     assert len(files["2026-01-01"]) >= 5
 
-    result = tables.compact("orders", [D1], min_files=3)
+    result = tables.compact("sales", [D1], min_files=3)
 
-    after = live_files(tables, "orders")
+    after = live_files(tables, "sales")
     assert (result.committed, result.partitions, result.files_removed, result.files_added) == (
         True, ("2026-01-01",), len(files["2026-01-01"]), 1)
-    assert result.version == old_version + 1 == tables.version("orders")
+    assert result.version == old_version + 1 == tables.version("sales")
     assert len(after["2026-01-01"]) == 1 and after["2026-01-02"] == files["2026-01-02"]
-    assert_df_equality(tables.read("orders"), expected, ignore_row_order=True, ignore_nullable=True)
-    assert tables.schema("orders") == old_schema
-    assert_df_equality(tables.read("orders", version=old_version), expected, ignore_row_order=True,
+    assert_df_equality(tables.read("sales"), expected, ignore_row_order=True, ignore_nullable=True)
+    assert tables.schema("sales") == old_schema
+    assert_df_equality(tables.read("sales", version=old_version), expected, ignore_row_order=True,
                        ignore_nullable=True)  # time travel reads the removed small files
-    commit = last_commit(tables, "orders")
-    assert tables.history("orders", 1)[0]["operation"] == "OPTIMIZE"
+    commit = last_commit(tables, "sales")
+    assert tables.history("sales", 1)[0]["operation"] == "OPTIMIZE"
     assert {a.get("add", a.get("remove", {})).get("dataChange") for a in commit if "commitInfo" not in a} == {False}
-    new_file = os.path.join(tables.path("orders"), next(iter(after["2026-01-01"])))
+    new_file = os.path.join(tables.path("sales"), next(iter(after["2026-01-01"])))
     assert str(pq.read_schema(new_file).field("updated_at").type) == "timestamp[us, tz=UTC]"
 
 
 def test_a_partition_below_min_files_is_left_alone_and_nothing_is_committed(spark, tables):
-    tables.append("orders", orders(spark, D1, 6, files=3).unionByName(orders(spark, D2, 2, files=1)))
-    version, files = tables.version("orders"), live_files(tables, "orders")
+    tables.append("sales", orders(spark, D1, 6, files=3).unionByName(orders(spark, D2, 2, files=1)))
+    version, files = tables.version("sales"), live_files(tables, "sales")
 
-    fewer = tables.compact("orders", [D1], min_files=len(files["2026-01-01"]) + 1)
-    first = tables.compact("orders", min_files=2)  # every partition: only D1 has two or more files
-    again = tables.compact("orders", min_files=2)
+    fewer = tables.compact("sales", [D1], min_files=len(files["2026-01-01"]) + 1)
+    first = tables.compact("sales", min_files=2)  # every partition: only D1 has two or more files
+    again = tables.compact("sales", min_files=2)
 
     assert not fewer.committed and fewer.version == version
     assert first.committed and first.partitions == ("2026-01-01",) and first.version == version + 1
     assert not again.committed and (again.files_removed, again.files_added) == (0, 0)
-    assert tables.version("orders") == version + 1
-    assert live_files(tables, "orders")["2026-01-02"] == files["2026-01-02"]
+    assert tables.version("sales") == version + 1
+    assert live_files(tables, "sales")["2026-01-02"] == files["2026-01-02"]
 
 
 def test_an_upsert_after_compaction_rewrites_the_compacted_file(spark, tables):
-    tables.append("orders", orders(spark, D1, 4, files=2))
-    tables.compact("orders", min_files=2)
+    tables.append("sales", orders(spark, D1, 4, files=2))
+    tables.compact("sales", min_files=2)
     change = spark.createDataFrame([("a2026-01-01-1", 99.0, None, None, D1)], SCHEMA)
 
-    result = tables.upsert("orders", change, keys=["order_id"])
+    result = tables.upsert("sales", change, keys=["order_id"])
 
-    assert (result.files_removed, tables.row_count("orders")) == (1, 5)
-    assert tables.read("orders").filter("order_id = 'a2026-01-01-1'").first().amount == 99.0
+    assert (result.files_removed, tables.row_count("sales")) == (1, 5)
+    assert tables.read("sales").filter("order_id = 'a2026-01-01-1'").first().amount == 99.0
 
 
 def test_an_unpartitioned_table_is_compacted_whole_and_refuses_ds_values(spark, tables):
@@ -121,15 +121,15 @@ def test_an_unpartitioned_table_is_compacted_whole_and_refuses_ds_values(spark, 
 
 
 def test_a_storage_fault_during_compaction_reads_like_any_write_failure(spark, tables, monkeypatch):
-    tables.append("orders", orders(spark, D1, 4, files=2))
+    tables.append("sales", orders(spark, D1, 4, files=2))
 
     def full_disk(path, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", os.path.join(path, "ds=2026-01-01", "part-x"))
 
     monkeypatch.setattr(tables.engine, "compact", full_disk)
-    with pytest.raises(StorageError, match=r"cannot write table 'orders' at .*part-x: no space left on device "
+    with pytest.raises(StorageError, match=r"cannot write table 'sales' at .*part-x: no space left on device "
                                            r"\(ENOSPC\); .*the table is unchanged at version 0"):
-        tables.compact("orders", [D1], min_files=2)
+        tables.compact("sales", [D1], min_files=2)
 
 
 def test_partitions_to_compact_counts_only_small_files_of_the_wanted_partitions():
@@ -146,7 +146,7 @@ def test_the_delta_spark_engine_optimizes_only_the_partitions_due(spark, tables,
     file metadata of a real Parquet scan."""
     from creator_governance.tables.deltaspark import DeltaSparkEngine
 
-    tables.append("orders", orders(spark, D1, 6, files=3).unionByName(orders(spark, D2, 2, files=1)))
+    tables.append("sales", orders(spark, D1, 6, files=3).unionByName(orders(spark, D2, 2, files=1)))
     seen = {}
 
     class Builder:
@@ -163,12 +163,12 @@ def test_the_delta_spark_engine_optimizes_only_the_partitions_due(spark, tables,
 
     versions = [4]
     engine = DeltaSparkEngine(spark)
-    monkeypatch.setattr(engine, "read", lambda path, version, predicate: tables.read("orders", ds=predicate[0][2]))
+    monkeypatch.setattr(engine, "read", lambda path, version, predicate: tables.read("sales", ds=predicate[0][2]))
     monkeypatch.setattr(engine, "partition_columns", lambda path: ["ds"])
     monkeypatch.setattr(engine, "version", lambda path: versions[-1])
     monkeypatch.setattr(engine, "_table", lambda path: type("Table", (), {"optimize": lambda _: Builder()})())
 
-    result = engine.compact(tables.path("orders"), ["2026-01-01", "2026-01-02"], target_bytes=1 << 20, min_files=2)
+    result = engine.compact(tables.path("sales"), ["2026-01-01", "2026-01-02"], target_bytes=1 << 20, min_files=2)
 
     assert seen == {"where": "ds IN ('2026-01-01')", "conf": str(1 << 20)}
     assert spark.conf.get("spark.databricks.delta.optimize.maxFileSize", None) is None  # restored

@@ -9,7 +9,6 @@ import datetime as dt
 import os
 
 from chispa import assert_df_equality
-from pyspark.sql import types as T
 
 from creator_governance.config import load_config
 from creator_governance.ingest.records import LOG_SCHEMA
@@ -17,10 +16,11 @@ from creator_governance.jobs import maintain
 from creator_governance.jobs import run as pipeline
 from creator_governance.runtime import JobContext
 from creator_governance.tables import Tables
+from creator_governance.tables.catalog import as_declared
 
 SAT, SUN = dt.date(2026, 1, 3), dt.date(2026, 1, 4)
 LATE, OLD = dt.date(2026, 1, 1), dt.date(2025, 12, 28)
-SCHEMA = "engagement_id string, account_id string, ds date"
+SCHEMA = "event_id string, actor_id string, ds date"
 OVERLAY = {"engine": "delta-rs", "compact_min_files": 3, "vacuum_on": "sunday", "vacuum_retention_hours": 0}
 
 
@@ -29,10 +29,10 @@ def context(spark, lakehouse) -> JobContext:
     return JobContext(spark=spark, tables=Tables.from_config(spark, cfg.tables), cfg=cfg)
 
 
-def rows(spark, days: list[dt.date], *, files: int, slices: int | None = None):
-    """`files` engagements per day, written as `files` files per day (each slice holds one row of every day)."""
+def rows(spark, days: list[dt.date], *, files: int, slices: int | None = None, table: str = "engagements"):
+    """`files` rows of `table` per day, written as `files` files per day (each slice holds one row of every day)."""
     data = [(f"e-{d}-{i}", f"u{i}", d) for i in range(files) for d in days]
-    return spark.createDataFrame(spark.sparkContext.parallelize(data, slices or files), SCHEMA)
+    return as_declared(table, spark.createDataFrame(spark.sparkContext.parallelize(data, slices or files), SCHEMA))
 
 
 def landed(spark, entity: str, min_ds: dt.date, max_ds: dt.date):
@@ -55,7 +55,7 @@ def test_maintain_compacts_the_touched_partitions_and_vacuums_only_when_due(spar
     ctx = context(spark, lakehouse)
     tables = ctx.tables
     tables.append("engagements", rows(spark, [SAT, LATE, OLD], files=4))
-    tables.append("governance_metrics", rows(spark, [SAT, SUN], files=3))
+    tables.append("governance_metrics", rows(spark, [SAT, SUN], files=3, table="governance_metrics"))
     tables.append("ingest_log", landed(spark, "engagements", LATE, SAT), partition_by=[])
     expected = rows(spark, [SAT, LATE, OLD], files=4, slices=1)
     version = tables.version("engagements")
@@ -77,7 +77,8 @@ def test_maintain_compacts_the_touched_partitions_and_vacuums_only_when_due(spar
     assert [(r.table, r.partitions) for r in sunday["compacted"]] == [("governance_metrics", ("2026-01-04",))]
     assert sunday["vacuumed"] and sunday["files_deleted"] == 8 + 3 + 3  # every file a compaction removed
     assert on_disk(tables, "engagements") == 1 + 1 + 4 and on_disk(tables, "governance_metrics") == 2
-    assert_df_equality(tables.read("engagements"), expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(tables.read("engagements"), expected, ignore_row_order=True, ignore_nullable=True,
+                       ignore_metadata=True)
 
 
 def test_vacuum_is_due_on_its_weekday_daily_or_never():
@@ -89,7 +90,7 @@ def test_maintain_is_the_last_step_of_govern_run_recorded_in_pipeline_runs(spark
     from creator_governance import lock
 
     ctx = context(spark, lakehouse)
-    ctx.tables.append("governance_metrics", rows(spark, [SAT], files=3))
+    ctx.tables.append("governance_metrics", rows(spark, [SAT], files=3, table="governance_metrics"))
     held = []
     monkeypatch.setattr(lock, "hold", lambda root, timeout: held.append((root, lock.in_writer_scope())))
     plan = pipeline.Plan(days=[SAT], mode="daily", only={"maintain"})
@@ -110,7 +111,8 @@ def test_govern_run_builds_one_context_and_calls_no_jobs_main(spark, lakehouse, 
     in-process through the registry (`job.run`), never through a job's command-line `main`."""
     from creator_governance.jobs import registry
 
-    context(spark, lakehouse).tables.append("governance_metrics", rows(spark, [SAT, SUN], files=3))
+    metrics = rows(spark, [SAT, SUN], files=3, table="governance_metrics")
+    context(spark, lakehouse).tables.append("governance_metrics", metrics)
     conf = tmp_path / "overlay.yaml"
     conf.write_text("tables:\n" + "".join(f"  {k}: {v}\n" for k, v in OVERLAY.items()))
     opened = []
@@ -138,7 +140,8 @@ def test_a_step_started_on_its_own_is_recorded_too(spark, lakehouse, tmp_path):
     """`govern maintain` (as a notebook or a wheel task starts it) records its run like `govern run` does."""
     from creator_governance.jobs.registry import job
 
-    context(spark, lakehouse).tables.append("governance_metrics", rows(spark, [SAT], files=3))
+    metrics = rows(spark, [SAT], files=3, table="governance_metrics")
+    context(spark, lakehouse).tables.append("governance_metrics", metrics)
     conf = tmp_path / "overlay.yaml"
     conf.write_text("tables:\n" + "".join(f"  {k}: {v}\n" for k, v in OVERLAY.items()))
     assert job("maintain").main(["--ds", SAT.isoformat(), "--lakehouse", str(lakehouse), "--conf", str(conf)]) == 0

@@ -62,3 +62,16 @@ def test_notebooks_launch_the_pipeline_steps_in_govern_run_order():
 def test_widgets_become_job_arguments():
     assert argv_from_widgets({"ds": "2026-01-05", "conf": " ", "env": "cluster"}) == [
         "--ds", "2026-01-05", "--env", "cluster"]
+
+
+def test_the_dashboard_notebook_displays_the_page_it_rendered(tmp_path):
+    from types import SimpleNamespace
+
+    from creator_governance.jobs.notebook import dashboard_html
+
+    (tmp_path / "_dashboard").mkdir()
+    (tmp_path / "_dashboard" / "latest.html").write_text("<html>the page</html>", encoding="utf-8")
+    values = {"ds": "2026-01-05", "env": "", "conf": "", "lakehouse": str(tmp_path)}
+    dbutils = SimpleNamespace(widgets=SimpleNamespace(get=values.__getitem__))
+    assert dashboard_html(dbutils, widgets=tuple(values)) == "<html>the page</html>"
+    assert "displayHTML(notebook.dashboard_html(" in (ROOT / "notebooks" / "08_dashboard.py").read_text()

@@ -19,7 +19,7 @@ def free_port() -> int:
 
 
 def test_beeline_queries_tables_through_the_thrift_server(spark, tables, lakehouse, tmp_path):
-    tables.append("orders", spark.createDataFrame([("o1", 5.0), ("o2", 7.5)], "order_id string, amount double"))
+    tables.append("sales", spark.createDataFrame([("o1", 5.0), ("o2", 7.5)], "order_id string, amount double"))
     port = free_port()
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
     server = subprocess.Popen(
@@ -30,11 +30,11 @@ def test_beeline_queries_tables_through_the_thrift_server(spark, tables, lakehou
     )
     try:
         banner = server.stdout.readline()
-        assert f"jdbc:hive2://127.0.0.1:{port}/default" in banner and "orders" in banner
+        assert f"jdbc:hive2://127.0.0.1:{port}/default" in banner and "sales" in banner
         beeline = Path(pyspark.__file__).parent / "bin" / "beeline"
         done = subprocess.run(
             [str(beeline), "-u", f"jdbc:hive2://127.0.0.1:{port}/default", "--outputformat=csv2", "--silent=true",
-             "-e", "SELECT count(*) AS n, sum(amount) AS total FROM orders;"],
+             "-e", "SELECT count(*) AS n, sum(amount) AS total FROM sales;"],
             capture_output=True, text=True, env=env, timeout=180, cwd=tmp_path,
         )
         lines = [line for line in done.stdout.splitlines() if line.strip()]

@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from creator_governance.config import load_config
 from creator_governance.models.scoring.score import MissingFeatures
 from creator_governance.runtime import JobContext
+from creator_governance.tables.catalog import as_declared
 
 D0 = dt.date(2026, 1, 1)
 DAYS = [D0 + dt.timedelta(days=i) for i in range(20)]
@@ -41,7 +42,7 @@ def seed_lakehouse(spark, tables):
                 decisions.append((f"n{a}{d}", dt.datetime(d.year, d.month, d.day, 9), a, "no_violation"))
     tables.append("creator_features", spark.createDataFrame(rows, FEATURES_DDL))
     dec = spark.createDataFrame(decisions, "decision_id string, ts timestamp, target_id string, outcome string")
-    tables.append("decisions", dec.withColumn("ds", F.to_date("ts")))
+    tables.append("decisions", as_declared("decisions", dec.withColumn("ds", F.to_date("ts"))))
 
 
 @pytest.fixture()

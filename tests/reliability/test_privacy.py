@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from creator_governance.tables.catalog import as_declared
+
 # Tables that hold raw identifiers by design (docs/privacy.md): the bronze entities and the quarantine.
 RAW_TABLES = {"accounts", "sessions", "content", "engagements", "orders", "reports", "decisions", "quarantine"}
 TOKEN = re.compile(r"[A-Za-z0-9_.:\-]+")
@@ -61,14 +63,14 @@ def leaks(lakehouse, raw: set[str]) -> dict[str, set[str]]:
 def test_the_scan_finds_a_planted_leak(spark, tables, lakehouse):
     """The scanner below is only worth its silence if it would shout: a gold table and a page that leak."""
     day = dt.date(2026, 1, 1)
-    tables.append("sessions", spark.createDataFrame(
+    tables.append("sessions", as_declared("sessions", spark.createDataFrame(
         [("e1", "a1", "dv0000483m", "100.43.249.58", day), ("e2", "a2", "dv0000025", None, day)],
-        "event_id string, account_id string, device_id string, ip string, ds date"))
-    tables.append("syndicates", spark.createDataFrame(
+        "event_id string, account_id string, device_id string, ip string, ds date")))
+    tables.append("syndicates", as_declared("syndicates", spark.createDataFrame(
         [(day, "S-a1", ["a1", "a2"], ["shared device dv0000483m"])],
-        "ds date, syndicate_id string, members array<string>, shared_signals array<string>"))
-    tables.append("quarantine", spark.createDataFrame([("sessions", '{"ip": "100.43.249.58"}')],
-                                                      "entity string, raw_record string"))
+        "ds date, syndicate_id string, members array<string>, shared_signals array<string>")))
+    tables.append("quarantine", as_declared("quarantine", spark.createDataFrame(
+        [("sessions", '{"ip": "100.43.249.58"}')], "entity string, raw_record string")))
     (lakehouse / "_dashboard").mkdir()
     (lakehouse / "_dashboard" / "2026-01-01.html").write_text("<td>100.43.249.58</td><td>dv0000025x</td>")
 

@@ -4,13 +4,13 @@ end to end (A/B and DiD) on a tiny lakehouse. Few tests on purpose: each one pay
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from creator_governance.models.experiments.synthetic import plant_effect, synthetic_units, unit_sums
 from creator_governance.models.experiments.units import (
     bucket_sums, build_assigned_units, build_metric_events, build_unit_metrics, variant_sums,
 )
+from creator_governance.tables.catalog import as_declared
 
 D = lambda day: dt.date(2026, 1, day)  # noqa: E731
 TS = lambda day, h=12: dt.datetime(2026, 1, day, h)  # noqa: E731
@@ -85,12 +85,12 @@ def _lakehouse(spark, tables):
             launch = 0.5 if country == "BR" and day >= 13 else 1.0  # the BR launch: -50 %
             lam = rate * ab * launch
             reports += [(f"r{i}-{day}-{k}", TS(day), "x", uid, D(day)) for k in range(rng.poisson(lam))]
-    tables.append("accounts", spark.createDataFrame(
-        accounts, "account_id string, created_at timestamp, country string, ds date"))
-    tables.append("assignments", spark.createDataFrame(
-        assignments, "unit_id string, experiment string, variant string, assigned_at timestamp, ds date"))
-    tables.append("reports", spark.createDataFrame(
-        reports, "report_id string, ts timestamp, reporter_id string, target_id string, ds date"))
+    tables.append("accounts", as_declared("accounts", spark.createDataFrame(
+        accounts, "account_id string, created_at timestamp, country string, ds date")))
+    tables.append("assignments", as_declared("assignments", spark.createDataFrame(
+        assignments, "unit_id string, experiment string, variant string, assigned_at timestamp, ds date")))
+    tables.append("reports", as_declared("reports", spark.createDataFrame(
+        reports, "report_id string, ts timestamp, reporter_id string, target_id string, ds date")))
 
 
 def test_job_ab_then_did_writes_results_idempotently(spark, tables):

@@ -56,7 +56,7 @@ def test_hits_spare_allow_listed_and_ignore_null_conditions(spark):
     ], HITS_SCHEMA)
     as_json = F.to_json(F.array_sort(F.map_entries("fired_values")))  # maps cannot be sorted or hashed
     assert_df_equality(actual.withColumn("fired_values", as_json), expected.withColumn("fired_values", as_json),
-                       ignore_row_order=True, ignore_nullable=True)
+                       ignore_row_order=True, ignore_nullable=True, ignore_metadata=True)
 
 
 def test_list_membership_as_of_a_time(spark):

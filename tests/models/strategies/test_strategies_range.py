@@ -12,6 +12,7 @@ from creator_governance.config import load_config
 from creator_governance.models.strategies.lists import CHANGE_SCHEMA
 from creator_governance.runtime import JobContext
 from creator_governance.tables import Tables
+from creator_governance.tables.catalog import as_declared
 
 D0, D1, D2 = (dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(3))
 FEATURES_DDL = "account_id string, ds date, posts_7d long, reports_received_7d long"
@@ -46,7 +47,8 @@ def seed(spark, tables):
             features.append((a, d, 12 if i < BUSY[d] else 2, i % 2))
             scores.append((a, d, SCORES.get(a, 0.1)))
     tables.append("creator_features", spark.createDataFrame(features, FEATURES_DDL))
-    tables.append("creator_scores", spark.createDataFrame(scores, "account_id string, ds date, score double"))
+    tables.append("creator_scores", as_declared("creator_scores", spark.createDataFrame(
+        scores, "account_id string, ds date, score double")))
     # known_bad_accounts: a5 from D1 noon, swapped for a6 on D2 morning.
     changes = [(f"c{n}", "known_bad_accounts", "account", "deny", a, op, at, "test", "")
                for n, (a, op, at) in enumerate([("a5", "add", dt.datetime(2026, 1, 2, 12)),
@@ -108,11 +110,12 @@ def test_backtest_and_list_changes_through_their_jobs(spark, tables, lakehouse, 
 
     seed(spark, tables)
     ctx = context(spark, lakehouse, write_library(tmp_path / "v1", LIBRARY_V1))
-    tables.append("decisions", spark.createDataFrame([
+    decisions = spark.createDataFrame([
         ("d1", dt.datetime(2026, 1, 2, 9), "a0", "spam", "violation"),
         ("d2", dt.datetime(2026, 1, 2, 9), "a1", "spam", "no_violation"),
         ("d3", dt.datetime(2026, 1, 20, 9), "a2", "spam", "violation"),  # after the cut-off: unknown then
-    ], "decision_id string, ts timestamp, target_id string, policy string, outcome string"))
+    ], "decision_id string, ts timestamp, target_id string, policy string, outcome string")
+    tables.append("decisions", as_declared("decisions", decisions.withColumn("ds", F.to_date("ts"))))
     out = backtest(ctx, [D0, D1, D2], ["busy_poster"], dt.datetime(2026, 1, 10), None)
     rows = {(r["strategy_id"], r["metric"]): r["value"]
             for r in tables.read("strategy_performance").filter(F.col("run_id") == out["run_id"]).collect()}
