@@ -59,8 +59,10 @@ def test_a_not_due_train_day_runs_the_rest_of_the_chain(spark, world):
 
     # The scheduled run that started the day after next: --ds yesterday --as-of <start date>.
     day = trained_as_of + dt.timedelta(days=1)
+    # The catalog names are the bundle's too; the delta-rs engine keeps the tables as paths (docs/deployment.md).
     argv = daily_task_argv(ds="yesterday", as_of=(day + dt.timedelta(days=1)).isoformat(), env="demo",
-                           conf=world["conf"], lakehouse=world["lakehouse"], landing=world["landing"])
+                           conf=world["conf"], lakehouse=world["lakehouse"], landing=world["landing"],
+                           catalog="governance_dev", schema="creator")
     assert argv[:3] == ["run", "--mode", "daily"]
     assert govern(*argv) == 0
 
