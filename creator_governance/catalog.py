@@ -319,13 +319,13 @@ _DERIVED = (
           grain=('run_id', 'step', 'ds'), partition_by=('ds',), written_by="govern run",
           doc="pipeline.md#pipeline_runs", columns="""
         run_id string | one invocation (govern run, or a step started alone), YYYYmmddTHHMMSS-xxxxxx (UTC)
-        step string | the step's job name (jobs/registry.py): ingest, features, train, score, strategies, ...
+        step string | the step's job name (jobs/registry.py): ingest, features, train, score, strategies, ...; backtest
         status string | success, failed or skipped
         started_at timestamp | when the step started (UTC)
         duration_s double | the step's seconds (a ranged step repeats them on each day); 0 on skips
         rows bigint | rows the step reports writing, over its whole range; 0 on skips and failures
         error string | the failure's first line, or why the step was skipped; null otherwise
-        ds date | the day the step ran for, the partition (ingest: each day of the run)
+        ds date | the day the step ran for, the partition (ingest: each day of the run, or alone its UTC date)
         summary string | the summary the step returned, as JSON; null on skips, failures and rows before 2026-12-04
     """),
     _table('review_sample', 'Accounts drawn each day for review, stratified by score band x flagging strategy',

@@ -20,7 +20,7 @@ import typer
 from creator_governance import __version__
 from creator_governance.jobs.registry import JOB_BY_NAME, JOBS
 from creator_governance.lock import LakehouseBusy, writer_scope
-from creator_governance.logs import json_mode
+from creator_governance.logs import fresh_run_id, json_mode, log_context
 from creator_governance.reasons import one_line
 # Exit code when another job held the lakehouse lock too long (EX_TEMPFAIL: try again later).
 EXIT_BUSY = 75
@@ -37,6 +37,12 @@ def dispatch(command: str, argv: list[str]) -> int:
         return 2
     verbose = "-v" in argv or "--verbose" in argv
     scope = writer_scope(command) if job.writes else contextlib.nullcontext()
+    # one run id per invocation, on every log line (JSON mode) and in pipeline_runs, the error line included
+    with log_context(run_id=fresh_run_id()):
+        return _dispatch(command, job, argv, scope, verbose)
+
+
+def _dispatch(command: str, job, argv: list[str], scope, verbose: bool) -> int:
     try:
         with scope:
             return int(job.main(argv) or 0)

@@ -69,6 +69,18 @@ def setup_logging(verbose: bool = False, fmt: str | None = None, *, level: int =
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
+def fresh_run_id() -> str:
+    """A new run id: YYYYmmddTHHMMSS-xxxxxx (UTC)."""
+    import uuid
+
+    return f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def current_run_id() -> str | None:
+    """The run id of the log context: the CLI sets one per `govern` invocation, so every line carries it."""
+    return _context.get("run_id")
+
+
 def json_mode() -> bool:
     return _format == "json"
 

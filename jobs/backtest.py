@@ -84,7 +84,7 @@ def backtest(ctx: JobContext, days: list[dt.date], strategy_ids: list[str] | Non
               "strategies": ", ".join(c.spec.id for c in checked) or "none",
               "skipped (missing tables)": ", ".join(skipped) or "none"}
     report = backtest_report(rows, header=header, target_precision=cfg.target_precision)
-    folder = os.path.join(ctx.tables.root, "_reports")
+    folder = ctx.tables.folder("_reports")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"backtest_{first}_{last}.md")
     with open(path, "w") as fh:

@@ -204,7 +204,7 @@ def _small(df: DataFrame) -> pd.DataFrame:
 
 def run(ctx: JobContext, ds: dt.date, out: str | None = None) -> str:
     """Render the day's dashboard; also copy it to latest.html. Returns the file path."""
-    folder = out or os.path.join(ctx.tables.root, "_dashboard")
+    folder = out or ctx.tables.folder("_dashboard")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"dashboard_{ds.isoformat()}.html")
     page = render(gather(ctx, ds))

@@ -89,7 +89,7 @@ def run(ctx: JobContext, *, experiment: str, ds_from: dt.date, ds_to: dt.date, p
                   run_at=run_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0))
     report = experiment_report(results, header={"experiment": experiment, **header}, verdict=line, notes=notes,
                                alpha=s.alpha)
-    folder = os.path.join(ctx.tables.root, "_reports")
+    folder = ctx.tables.folder("_reports")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"experiment_{experiment}_{ds_from}_{ds_to}.md")
     with open(path, "w") as fh:

@@ -34,7 +34,7 @@ class NoApprovedModel(NotReady):
 
 
 def models_root(ctx: JobContext) -> str:
-    return os.path.join(ctx.tables.root, "_models")
+    return ctx.tables.folder("_models")
 
 
 def save_model(root: str, version: str, booster, metadata: dict) -> str:

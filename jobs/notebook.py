@@ -34,14 +34,18 @@ def launch(name: str, dbutils, widgets: tuple[str, ...]) -> None:
 
 
 def dashboard_html(dbutils, widgets: tuple[str, ...]) -> str:
-    """The page the dashboard step last rendered for these widgets (`<lakehouse>/_dashboard/latest.html`), for the
-    notebook's `displayHTML`."""
+    """The page the dashboard step last rendered for these widgets (`<tables.files>/_dashboard/latest.html`), for
+    the notebook's `displayHTML`."""
     import os
 
     from creator_governance.jobargs import config_of
 
     values = {widget: dbutils.widgets.get(widget) for widget in widgets}
     args = job("dashboard").parse(argv_from_widgets(values))
-    path = os.path.join(config_of(args).tables.lakehouse, "_dashboard", "latest.html")
+    files = config_of(args).tables.files_root
+    if not files:
+        raise RuntimeError("tables.files: no folder for the dashboard pages (the lakehouse is an object store); "
+                           "see docs/configuration.md#tables")
+    path = os.path.join(files, "_dashboard", "latest.html")
     with open(path, encoding="utf-8") as page:
         return page.read()

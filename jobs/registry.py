@@ -71,8 +71,10 @@ class Job:
         setup_logging(args.verbose, args.log_format)
         days = days_of(args) if self.dated else []
         ctx = open_context(config_of(args))
-        try:  # recorded in pipeline_runs as govern run records it
-            summary, _ = execute(ctx, new_run_id(), self, days, args, recorded=days if self.ranged else days[-1:])
+        # recorded in pipeline_runs as govern run records it; a step without days (ingest) under the UTC date it ran
+        recorded = (days if self.ranged else days[-1:]) if self.dated else [dt.datetime.now(dt.timezone.utc).date()]
+        try:
+            summary, _ = execute(ctx, new_run_id(), self, days, args, recorded=recorded)
         except StepFailed as exc:
             raise exc.__cause__ from None  # the command line says the job's own reason
         print(self.report(days, summary))

@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-import uuid
 
 from creator_governance.catalog import schema
 from creator_governance.jobs.registry import Job, days_label
-from creator_governance.logs import log_context
+from creator_governance.logs import current_run_id, fresh_run_id, log_context
 from creator_governance.reasons import one_line
 from creator_governance.runtime import JobContext, NotReady, spark_work
 
@@ -20,7 +19,9 @@ PIPELINE_RUNS = schema("pipeline_runs")
 
 
 def new_run_id() -> str:
-    return f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    """The run id of this invocation (the one the CLI put in the log context), else a fresh one (a notebook, a
+    test)."""
+    return current_run_id() or fresh_run_id()
 
 
 class StepFailed(RuntimeError):

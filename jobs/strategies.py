@@ -305,7 +305,21 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     return summary
 
 
+def _as_step(ctx: JobContext, step, days: list[dt.date], args) -> dict:
+    """Run `step` (a registry Job) as `govern <step>` runs every step: its Spark work named, recorded in
+    pipeline_runs; a failure raises its own reason."""
+    from creator_governance.jobs.runs import StepFailed, execute, new_run_id
+
+    try:
+        summary, _ = execute(ctx, new_run_id(), step, days, args, recorded=days)
+    except StepFailed as exc:
+        raise exc.__cause__ from None
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
+    from creator_governance.jobs.registry import Job, job
+
     args = parse_args(argv)
     setup_logging(args.verbose, args.log_format)
     ctx = open_context(config_of(args))
@@ -314,8 +328,17 @@ def main(argv: list[str] | None = None) -> int:
 
         days = days_of(args)
         as_of = parse_as_of(args.as_of)
-        result = backtest(ctx, days, args.strategy, as_of, args.decisions_version)
-        print(result["report"])
+        reports: list[str] = []
+
+        def replay(ctx: JobContext, days: list[dt.date], args) -> dict:
+            result = backtest(ctx, days, args.strategy, as_of, args.decisions_version)
+            reports.append(result.pop("report"))
+            return result
+
+        step = Job("backtest", "replay the strategies over history", writes=True, parser=run_parser, run=replay,
+                   rows=lambda summary: int(summary["rows"]))
+        result = _as_step(ctx, step, days, args)
+        print(reports[0])
         print(f"backtest: {result['strategies']} strategies, {result['rows']} rows in strategy_performance "
               f"(run {result['run_id']}); report: {result['path']}")
         return 0
@@ -330,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return lists_main(ctx, args)
     days = days_of(args)
-    print(report(days, run(ctx, days)))
+    print(report(days, _as_step(ctx, job("strategies"), days, args)))
     return 0
 
 

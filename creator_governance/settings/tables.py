@@ -19,6 +19,10 @@ class TablesSettings(Section):
     engine: Literal["auto", "delta-spark", "delta-rs"] = "auto"
     catalog: str | None = None
     schema_name: str | None = Field(None, alias="schema")
+    # Models, reports and dashboard pages are files, written with the filesystem API: a local, mounted or Unity
+    # Catalog volume folder. Default: the lakehouse when it is a folder; /Volumes/<catalog>/<schema>/files when the
+    # lakehouse is an object store and catalog names are set; otherwise it must be given.
+    files: str | None = None
     commit_retries: int = Field(5, ge=0)
     vacuum_retention_hours: int = Field(168, ge=0)
     vacuum_on: VacuumOn = "sunday"
@@ -39,4 +43,23 @@ class TablesSettings(Section):
                 "registered as tables; with tables.catalog/tables.schema set, point tables.lakehouse (or "
                 "--lakehouse) at an external location, e.g. s3://bucket/governance or abfss://…, or leave the names "
                 "unset")
+        if self.files is not None and is_object_store(self.files):
+            raise ValueError(f"tables.files: '{self.files}' is an object store; model files, reports and dashboard "
+                             "pages need a folder the filesystem API reaches (local, mounted, or /Volumes/…)")
         return self
+
+    @property
+    def files_root(self) -> str | None:
+        """The folder of the files beside the tables (tables.files, or its default; None when there is none)."""
+        if self.files:
+            return self.files
+        if not is_object_store(self.lakehouse):
+            return self.lakehouse
+        if self.catalog and self.schema_name:
+            return f"/Volumes/{self.catalog}/{self.schema_name}/files"
+        return None
+
+
+def is_object_store(path: str) -> bool:
+    """s3://…, abfss://…, gs://…, dbfs:/… (not a plain or file:// path)."""
+    return ("://" in path and not path.startswith("file://")) or path.startswith("dbfs:")

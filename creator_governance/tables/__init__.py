@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
 
+from creator_governance.catalog import TABLES
 from creator_governance.settings import TablesSettings
+from creator_governance.settings.tables import is_object_store
 from creator_governance.tables import schema as S
 from creator_governance.tables.catalog import (
     check_declared, comments, declared_schema, description, grain, partition_columns, table_properties,
@@ -66,10 +68,13 @@ class Tables:
         compact_min_files: int = 4,
         catalog: str | None = None,
         schema: str | None = None,
+        files: str | None = None,
     ):
         self.spark = spark
         local = root.removeprefix("file://")
         self.root = local if "://" in local else os.path.abspath(local)
+        # models, reports and pages (tables.files): a folder, never an object store; by default the local root
+        self.files = files or (None if is_object_store(self.root) else self.root)
         self.vacuum_retention_hours = vacuum_retention_hours
         self.compact_target_file_mb = compact_target_file_mb
         self.compact_min_files = compact_min_files
@@ -95,7 +100,7 @@ class Tables:
             spark, settings.lakehouse, engine=settings.engine, commit_retries=settings.commit_retries,
             vacuum_retention_hours=settings.vacuum_retention_hours,
             compact_target_file_mb=settings.compact_target_file_mb, compact_min_files=settings.compact_min_files,
-            catalog=settings.catalog, schema=settings.schema_name,
+            catalog=settings.catalog, schema=settings.schema_name, files=settings.files_root,
         )
 
     # ---- names and metadata ---------------------------------------------------------------------------------
@@ -108,6 +113,15 @@ class Tables:
     def exists(self, name: str) -> bool:
         return self.engine.exists(self.path(name))
 
+    def folder(self, name: str) -> str:
+        """`<tables.files>/<name>` (e.g. `_models`): where the jobs keep the files that are not tables."""
+        if not self.files:
+            raise TableError(f"tables.files: the lakehouse {self.root} is an object store and no folder is set for "
+                             "model files, reports and dashboard pages; set tables.files (a local, mounted or "
+                             "/Volumes/<catalog>/<schema>/<volume> folder), or tables.catalog and tables.schema for "
+                             "the default /Volumes/<catalog>/<schema>/files")
+        return os.path.join(self.files, name)
+
     @property
     def persisted(self) -> bool:
         """Whether tables and BI views are registered under catalog names (tables.schema on delta-spark)."""
@@ -118,7 +132,10 @@ class Tables:
         return ".".join(f"`{part}`" for part in (*self.namespace, name)) if self.namespace else name
 
     def names(self) -> list[str]:
-        """Every table under the root, sorted."""
+        """Every table under the root, sorted. A local root is listed; an object store (s3://, abfss://, gs://) is
+        not (the filesystem API cannot list it): there, the tables of the catalog that exist."""
+        if is_object_store(self.root):
+            return sorted(n for n in TABLES if self.exists(n))
         if not os.path.isdir(self.root):
             return []
         return sorted(n for n in os.listdir(self.root) if NAME.match(n) and self.exists(n))

@@ -23,6 +23,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from creator_governance.tables import schema as S
+from creator_governance.tables.catalog import description, table_properties
 from creator_governance.tables.compaction import UNPARTITIONED, CompactResult, partitions_to_compact
 from creator_governance.tables.errors import ConcurrentWrite, PartitionViolation, TableNotFound, storage_fault
 
@@ -323,8 +324,11 @@ class DeltaRsEngine:
         if not self.exists(path):
             os.makedirs(path, exist_ok=True)
             try:
+                # the catalog's description and properties in the first commit: the change data feed starts at 0
+                name = os.path.basename(path)
                 create_table_with_add_actions(path, delta_schema, adds, mode="error", partition_by=partition_by or None,
-                                              commit_properties=props)
+                                              description=description(name),
+                                              configuration=table_properties(name) or None, commit_properties=props)
                 return 0
             except Exception as exc:  # another writer created it first: fall through to a normal commit
                 if not self.exists(path):

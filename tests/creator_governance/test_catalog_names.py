@@ -31,6 +31,28 @@ def test_names_are_validated_and_never_over_a_volume(tmp_path):
     assert load_config(overrides={"tables": {"lakehouse": "/Volumes/gov/s/lakehouse"}}).tables.schema_name is None
 
 
+def test_files_beside_the_tables_go_to_a_folder_never_an_object_store(spark, tmp_path, monkeypatch):
+    from creator_governance.catalog import TABLES
+    from creator_governance.tables import TableError
+
+    local = load_config(overrides={"tables": {"lakehouse": str(tmp_path)}}).tables
+    assert local.files_root == str(tmp_path)  # a folder lakehouse keeps its files beside the tables
+    named = load_config(overrides={"tables": {"lakehouse": "s3://b/lh", "catalog": "gov", "schema": "cg"}}).tables
+    assert named.files_root == "/Volumes/gov/cg/files"
+    assert load_config(overrides={"tables": {"lakehouse": "s3://b/lh", "files": "/mnt/x"}}).tables.files_root == "/mnt/x"
+    with pytest.raises(ConfigError, match="tables.files: 's3://b/files' is an object store"):
+        load_config(overrides={"tables": {"files": "s3://b/files"}})
+
+    bare = Tables.from_config(spark, load_config(overrides={"tables": {"lakehouse": "s3://b/lh"}}).tables)
+    with pytest.raises(TableError, match="tables.files: the lakehouse s3://b/lh is an object store"):
+        bare.folder("_models")
+    assert Tables.from_config(spark, named).folder("_models") == "/Volumes/gov/cg/files/_models"
+    # an object store cannot be listed with the filesystem API: the catalog's tables that exist there
+    monkeypatch.setattr(DeltaRsEngine, "exists", lambda self, path: path.rsplit("/", 1)[1] in {"alerts", "accounts"})
+    assert bare.names() == ["accounts", "alerts"]
+    assert {"accounts", "alerts"} <= set(TABLES)
+
+
 def test_the_cli_options_set_the_names():
     args = job_parser("govern score", "x").parse_args(["--ds", "2026-01-05", "--catalog", "gov", "--schema", "cg",
                                                         "--lakehouse", "s3://b/lh"])

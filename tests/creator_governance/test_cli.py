@@ -93,6 +93,13 @@ def test_tables_and_sql_read_the_lakehouse(spark, tables, lakehouse, tmp_path, c
     out = capsys.readouterr().out
     assert "│ a        │ 4.0   │" in out and "│ b        │ 7.0   │" in out and "2 rows" in out
 
+    # catalog names configured (the bundle passes them): on this engine tables stay paths, bare names resolve
+    names = ["--catalog", "governance_dev", "--schema", "creator_governance"]
+    assert dispatch("tables", ["--json", "--lakehouse", str(lakehouse), "--conf", _conf(tmp_path), *names]) == 0
+    assert [json.loads(line)["name"] for line in capsys.readouterr().out.splitlines()] == ["sales"]
+    assert dispatch("sql", [query, "--lakehouse", str(lakehouse), "--conf", _conf(tmp_path), *names]) == 0
+    assert "│ b        │ 7.0   │" in capsys.readouterr().out
+
 
 def test_sql_error_is_one_line(spark, lakehouse, tmp_path, capsys):
     assert dispatch("sql", ["SELECT * FROM missing_table", "--lakehouse", str(lakehouse),

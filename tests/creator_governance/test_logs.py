@@ -69,3 +69,21 @@ def test_progress_off_a_terminal_is_one_plain_line(capsys, restore_logging):
         pass
     (record,) = lines(capsys.readouterr().err)
     assert record["message"] == "2026-01-05 score …"
+
+
+def test_every_line_of_a_command_carries_its_run_id_the_one_in_pipeline_runs(spark, lakehouse, capsys,
+                                                                              restore_logging):
+    from creator_governance.cli import dispatch
+    from creator_governance.tables import Tables
+
+    common = ["--lakehouse", str(lakehouse), "--log-format", "json"]
+    assert dispatch("run", ["--ds", "2026-01-05", "--mode", "daily", "--steps", "maintain", *common]) == 0
+    done = lines(capsys.readouterr().err)
+    assert done and {r.get("run_id") for r in done} == {done[0]["run_id"]} and done[0]["run_id"]
+    (row,) = Tables(spark, str(lakehouse), engine="delta-rs").read("pipeline_runs").collect()
+    assert (row.step, row.run_id) == ("maintain", done[0]["run_id"])
+    # a failure: its one-line reason is a JSON record of the same invocation's run id (a new one)
+    assert dispatch("score", ["--ds", "2026-01-05", *common]) == 1
+    failed = lines(capsys.readouterr().err)
+    assert failed[-1]["level"] == "ERROR" and failed[-1]["message"].startswith("govern score: error:")
+    assert {r.get("run_id") for r in failed} == {failed[-1]["run_id"]} != {done[0]["run_id"]}

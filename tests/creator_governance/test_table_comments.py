@@ -56,6 +56,10 @@ def test_description_and_change_data_feed_on_the_tables_consumers_follow(spark, 
     assert table.metadata().description == description("creator_scores")
     assert table.metadata().configuration.get("delta.enableChangeDataFeed") == "true"
     first = table.version()
+    assert first == 0  # description and feed in the creating commit: the feed holds the table's first rows
+    created = table.load_cdf(starting_version=0).read_all()
+    assert list(zip(created.column("_change_type").to_pylist(), created.column("score").to_pylist())) == [
+        ("insert", 0.7)]
     # a second write of the day: the feed shows the day's old row deleted and the new one inserted
     tables.overwrite_partitions("creator_scores", scores(spark).withColumn("score", F.lit(0.9)), [DS])
     assert DeltaTable(tables.path("creator_scores")).version() == first + 1  # no second metadata commit
@@ -67,3 +71,18 @@ def test_description_and_change_data_feed_on_the_tables_consumers_follow(spark, 
     tables.append("plain_table", spark.createDataFrame([(1,)], "x int"))
     plain = DeltaTable(tables.path("plain_table"))
     assert plain.metadata().description is None and "delta.enableChangeDataFeed" not in plain.metadata().configuration
+
+
+def test_the_alerts_table_carries_its_comments_in_the_log_and_describe(spark, tables):
+    from creator_governance.tables.catalog import as_declared
+
+    row = spark.createDataFrame([(DS, "creator_violation_rate", "all", "all", "high", "moved up")],
+                                "ds date, metric string, dimension string, dimension_value string, severity string, "
+                                "explanation string")
+    tables.overwrite_partitions("alerts", as_declared("alerts", row), [DS])
+    logged = {f.name: f.metadata.get("comment") for f in DeltaTable(tables.path("alerts")).schema().fields}
+    assert logged == comments("alerts") and logged["explanation"]
+    tables.register_views()
+    described = {r["col_name"]: r["comment"] for r in spark.sql("DESCRIBE TABLE alerts").collect()}
+    assert described["severity"] == comments("alerts")["severity"]
+    assert DeltaTable(tables.path("alerts")).load_cdf(starting_version=0).read_all().num_rows == 1

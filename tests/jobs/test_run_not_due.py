@@ -50,6 +50,7 @@ def test_a_not_due_train_day_runs_the_rest_of_the_chain(spark, world):
     from creator_governance.tables import Tables
 
     shared = ["--env", "demo", "--conf", world["conf"], "--lakehouse", world["lakehouse"]]
+    started = dt.datetime.now(dt.timezone.utc)
     trained_as_of = world["start"] + dt.timedelta(days=11)
     assert govern("ingest", "--landing", world["landing"], *shared) == 0
     assert govern("train", "--ds", trained_as_of.isoformat(), *shared) == 0
@@ -69,7 +70,10 @@ def test_a_not_due_train_day_runs_the_rest_of_the_chain(spark, world):
     runs = tables.read("pipeline_runs")
     alone = runs.filter(F.col("ds") == trained_as_of).collect()
     assert [(r.step, r.status) for r in alone] == [("train", "success")]  # the train started on its own, recorded
-    runs = runs.filter(F.col("ds") != trained_as_of)
+    ran_on = {r.ds for r in runs.filter(F.col("step") == "ingest").collect()} - {day}
+    assert ran_on <= {started.date(), dt.datetime.now(dt.timezone.utc).date()}  # ingest alone: the UTC date it ran
+    assert len(ran_on) == 1
+    runs = runs.filter(~F.col("ds").isin(trained_as_of, *ran_on))
     assert {r.ds for r in runs.select("ds").distinct().collect()} == {day}  # the resolved yesterday
     status = {r.step: (r.status, r.error) for r in runs.collect()}
     assert status["train"] == ("skipped", None)  # not due: a skip, not a failure

@@ -127,3 +127,33 @@ def test_backtest_and_list_changes_through_their_jobs(spark, tables, lakehouse, 
                        at=dt.datetime(2026, 1, 4, 8)) == 1
     members = {r["value"] for r in list_members(ctx, dt.datetime(2026, 1, 4, 23)).collect()}
     assert members == {"a6", "a7"}
+
+
+def test_the_daily_run_and_the_backtest_started_alone_are_recorded_in_pipeline_runs(spark, tables, lakehouse,
+                                                                                    tmp_path):
+    """`govern strategies` and `govern strategies backtest` from the command line (as the weekly wheel task starts
+    the backtest) leave pipeline_runs rows like every step: one per day, the rows they wrote."""
+    import yaml
+
+    from creator_governance.jobs import strategies as job
+
+    seed(spark, tables)
+    decisions = spark.createDataFrame([("d1", dt.datetime(2026, 1, 2, 9), "a0", "spam", "violation")],
+                                      "decision_id string, ts timestamp, target_id string, policy string, "
+                                      "outcome string")
+    tables.append("decisions", as_declared("decisions", decisions.withColumn("ds", F.to_date("ts"))))
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(yaml.safe_dump({"strategies": {"library": write_library(tmp_path / "v1", LIBRARY_V1),
+                                                   "sampling": {"per_stratum": 2}, "credit": {"enabled": False}}}))
+    shared = ["--lakehouse", str(lakehouse), "--conf", str(conf)]
+    assert job.main(["--from", D1.isoformat(), "--to", D2.isoformat(), *shared]) == 0
+    assert job.main(["backtest", "--from", D0.isoformat(), "--to", D2.isoformat(), "--as-of", "2026-01-10",
+                     "--strategy", "busy_poster", *shared]) == 0
+    runs = tables.read("pipeline_runs").collect()
+    assert sorted((r.step, r.ds, r.status) for r in runs) == [
+        ("backtest", D0, "success"), ("backtest", D1, "success"), ("backtest", D2, "success"),
+        ("strategies", D1, "success"), ("strategies", D2, "success")]
+    hits = tables.read("strategy_hits", ds=[D1, D2]).count()
+    assert {r.rows for r in runs if r.step == "strategies"} == {hits}
+    performance = tables.read("strategy_performance").count()
+    assert {r.rows for r in runs if r.step == "backtest"} == {performance} and performance > 0
