@@ -311,7 +311,7 @@ _DERIVED = (
         metrics_json string | JSON of the validation headline: roc_auc, pr_auc, precision_at_1pct, brier, rows, ...
         params_json string | JSON of the booster parameters, num_workers, trainer and best_iteration
         status string | approved (auto_approve and PR-AUC >= min_pr_auc) or candidate
-        path string | the artefact folder <lakehouse>/_models/<version> (model.json, metadata.json)
+        path string | the artefact folder <tables.files>/_models/<version> (model.json, metadata.json)
         mlflow_run_id string | the MLflow run it was logged as; null without MLflow
         mlflow_model_version string | its MLflow registered model version; null unless registered
     """),
@@ -319,13 +319,13 @@ _DERIVED = (
           grain=('run_id', 'step', 'ds'), partition_by=('ds',), written_by="govern run",
           doc="pipeline.md#pipeline_runs", columns="""
         run_id string | one invocation (govern run, or a step started alone), YYYYmmddTHHMMSS-xxxxxx (UTC)
-        step string | the step's job name (jobs/registry.py): ingest, features, train, score, strategies, ...; backtest
+        step string | the step's job name (jobs/registry.py): ingest, features, train, score, ...; and backtest
         status string | success, failed or skipped
         started_at timestamp | when the step started (UTC)
         duration_s double | the step's seconds (a ranged step repeats them on each day); 0 on skips
         rows bigint | rows the step reports writing, over its whole range; 0 on skips and failures
         error string | the failure's first line, or why the step was skipped; null otherwise
-        ds date | the day the step ran for, the partition (ingest: each day of the run, or alone its UTC date)
+        ds date | the day the step ran for, the partition (ingest alone and backtest: the UTC date they ran)
         summary string | the summary the step returned, as JSON; null on skips, failures and rows before 2026-12-04
     """),
     _table('review_sample', 'Accounts drawn each day for review, stratified by score band x flagging strategy',
@@ -430,7 +430,7 @@ _DERIVED = (
     _table('strategy_performance', 'Strategy backtests in long format: one row per run, strategy and metric',
           grain=('run_id', 'strategy_id', 'metric', 'threshold', 'hit_ds', 'other_strategy_id'), partition_by=(),
           written_by="govern strategies backtest", doc="strategies.md#backtest", columns="""
-        run_id string | the backtest run (12 hex digits); runs are appended, never replaced
+        run_id string | the backtest's run id (its pipeline_runs run_id); runs are appended, never replaced
         as_of timestamp | decisions known as of this UTC time were the labels
         ds_from date | first day replayed
         ds_to date | last day replayed

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from creator_governance.paths import is_object_store
+
 log = logging.getLogger("creator_governance")
 
 LOCK_DIR = "_locks"
@@ -70,7 +72,7 @@ def hold(lakehouse: str, timeout_s: float) -> str | None:
     """Take the lock of `lakehouse` for the current writer scope, waiting up to `timeout_s` seconds for
     another holder; returns the lock file (None outside a writer scope or on an object store). Raises
     `LakehouseBusy` naming the holder when the wait runs out."""
-    if not _SCOPES or _is_object_store(lakehouse):
+    if not _SCOPES or is_object_store(lakehouse):
         return None
     scope = _SCOPES[0]
     path = lock_path(lakehouse)
@@ -166,6 +168,3 @@ def _busy_message(lakehouse: str, path: str, timeout_s: float) -> str:
     return (f"lakehouse {lakehouse} is busy: {_describe(holder(lakehouse))} holds {path}; gave up after "
             f"{timeout_s:g}s (tables.lock_timeout_s): re-run when it has finished")
 
-
-def _is_object_store(lakehouse: str) -> bool:
-    return "://" in lakehouse and not lakehouse.startswith("file://")

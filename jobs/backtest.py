@@ -1,17 +1,17 @@
 """`govern strategies backtest`: replay the strategy library over `--from..--to` against the decisions known as of
 `--as-of`; append strategy_performance (hit metrics, threshold sweeps, IPW precision and recall from the review
-samples) and write a markdown report under `<lakehouse>/_reports`. Tables: see docs/strategies.md.
+samples) and write a markdown report under `<tables.files>/_reports`. Tables: see docs/strategies.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 
 from pyspark.sql import DataFrame, functions as F, types as T
 
 from creator_governance.jobargs import UsageError
+from creator_governance.jobs.runs import new_run_id
 from creator_governance.jobs.strategies import _end_of, evaluate, specs_of
 from creator_governance.models.strategies.backtest import (
     PERFORMANCE_COLUMNS, backtest_metrics, known_decisions, sweep_metrics, target_labels, threshold_for_precision,
@@ -73,7 +73,7 @@ def backtest(ctx: JobContext, days: list[dt.date], strategy_ids: list[str] | Non
     extra += ipw_rows(ctx, days, labels, [c.spec.id for c in checked])
     if extra:
         perf = perf.unionByName(ctx.spark.createDataFrame(extra, PERF_SCHEMA))
-    run_id = uuid.uuid4().hex[:12]
+    run_id = new_run_id()  # the invocation's: the same as its log lines and pipeline_runs row
     out = perf.select(F.lit(run_id).alias("run_id"), F.lit(as_of).cast("timestamp").alias("as_of"),
                       F.lit(first).alias("ds_from"), F.lit(last).alias("ds_to"),
                       F.lit(version).cast("long").alias("decisions_version"), *PERFORMANCE_COLUMNS)

@@ -1,4 +1,4 @@
-"""`govern dashboard --ds D`: the day's self-contained HTML dashboard under `<lakehouse>/_dashboard/`.
+"""`govern dashboard --ds D`: the day's self-contained HTML dashboard under `<tables.files>/_dashboard/`.
 
 Every input is aggregated in Spark to a few hundred rows at most (metric totals and their expected bands over a
 window, alerts, one row per strategy, a 20-bin score histogram, the top syndicates and queue rows, the day's
@@ -18,6 +18,7 @@ from pyspark.sql import functions as F
 
 from creator_governance.jobargs import job_parser
 from creator_governance.jobs.dashboard_page import DashboardData, render
+from creator_governance.jobs.registry import PIPELINE
 from creator_governance.runtime import JobContext
 
 TREND_DAYS = 35
@@ -28,7 +29,7 @@ STRATEGY_DAYS = 28  # daily hits judged by the decisions made on them within thi
 
 def parser():
     parser = job_parser("govern dashboard", "Render the daily HTML dashboard.")
-    parser.add_argument("--out", help="folder for the HTML files (default: <lakehouse>/_dashboard)")
+    parser.add_argument("--out", help="folder for the HTML files (default: <tables.files>/_dashboard)")
     return parser
 
 
@@ -74,8 +75,9 @@ def gather(ctx: JobContext, ds: dt.date) -> DashboardData:
     data.backtest = _backtest(ctx)
     data.tiers = dict(ctx.cfg.model.scoring.tiers)
     if tables.exists("creator_scores"):
-        data.score_hist, data.psi = _score_histogram(
-            tables.read("creator_scores", ds=ds), tables.read("creator_scores", ds=ds - dt.timedelta(days=REFERENCE_LAG_DAYS)))
+        reference = ds - dt.timedelta(days=REFERENCE_LAG_DAYS)
+        data.score_hist, data.psi = _score_histogram(tables.read("creator_scores", ds=ds),
+                                                     tables.read("creator_scores", ds=reference))
     else:
         data.notes["scores"] = "run govern score first"
     if tables.exists("syndicates"):
@@ -104,7 +106,9 @@ def _health(ctx: JobContext, ds: dt.date) -> dict[str, pd.DataFrame] | None:
     from pyspark.sql import Window
 
     latest = Window.partitionBy("step").orderBy(F.col("started_at").desc())
-    steps = (tables.read("pipeline_runs", ds=ds).withColumn("_n", F.row_number().over(latest))
+    daily = ["ingest", *PIPELINE]  # not a backtest recorded on the day it ran
+    steps = (tables.read("pipeline_runs", ds=ds).filter(F.col("step").isin(daily))
+             .withColumn("_n", F.row_number().over(latest))
              .filter(F.col("_n") == 1).orderBy("started_at")
              .select("step", "status", F.round("duration_s", 1).alias("seconds"), "rows", "error"))
     out = {"steps": _small(steps)}

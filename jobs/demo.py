@@ -84,7 +84,7 @@ def report(ctx: JobContext, lakehouse: str, landing: str, last: dt.date, analyse
     console.print(f"\n[bold]landing zone[/bold]  {landing}  (ground truth in {landing}_truth)")
     console.print(f"[bold]lakehouse[/bold]     {lakehouse}  ({len(ctx.tables.names())} Delta tables; "
                   f"`govern tables --lakehouse {lakehouse}`)")
-    console.print(f"[bold]dashboard[/bold]     {os.path.join(lakehouse, '_dashboard', 'latest.html')}")
+    console.print(f"[bold]dashboard[/bold]     {os.path.join(ctx.tables.folder('_dashboard'), 'latest.html')}")
     if analysed:
         console.print(f"[bold]experiment[/bold]    {analysed['name']}: {analysed['verdict']}  ({analysed['path']})")
     if ctx.tables.exists("alerts"):

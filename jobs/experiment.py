@@ -4,7 +4,7 @@ intervals, corrected p-values, CUPED, SRM, guardrails) or, with `--did`, a launc
 
 Reads the bronze `assignments` table (unit_id, experiment, variant, assigned_at, ds) and the bronze/strategy
 tables each metric needs; writes `experiment_results` (the experiment+window's rows are replaced) and
-`<lakehouse>/_reports/experiment_<E>_<from>_<to>.md`. See docs/experiments.md.
+`<tables.files>/_reports/experiment_<E>_<from>_<to>.md`. See docs/experiments.md.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 mirror models to MLflow when it is configured. Used by `govern train`, `govern score`, `govern run` and the
 benchmarks.
 
-- Files: `<lakehouse>/_models/<version>/model.json` (the booster) and `metadata.json` (features, window,
+- Files: `<tables.files>/_models/<version>/model.json` (the booster) and `metadata.json` (features, window,
   metrics, margin offset); the Delta table `model_registry` holds one row per model (status `approved` or
   `candidate`, the folder, and the MLflow run and model version when logged there).
 - MLflow (`model.training.mlflow_tracking_uri`, or $MLFLOW_TRACKING_URI): parameters, headline metrics and the

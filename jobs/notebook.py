@@ -42,10 +42,6 @@ def dashboard_html(dbutils, widgets: tuple[str, ...]) -> str:
 
     values = {widget: dbutils.widgets.get(widget) for widget in widgets}
     args = job("dashboard").parse(argv_from_widgets(values))
-    files = config_of(args).tables.files_root
-    if not files:
-        raise RuntimeError("tables.files: no folder for the dashboard pages (the lakehouse is an object store); "
-                           "see docs/configuration.md#tables")
-    path = os.path.join(files, "_dashboard", "latest.html")
+    path = os.path.join(config_of(args).tables.folder("_dashboard"), "latest.html")
     with open(path, encoding="utf-8") as page:
         return page.read()

@@ -225,7 +225,7 @@ JOBS: tuple[Job, ...] = (
     _step(_metrics, "metrics", "compute governance_metrics for --ds or a range", output="governance_metrics"),
     _step(_monitor, "monitor", "detect metric anomalies and their root causes for --ds or a range",
           output="alerts", rows=lambda s: int(s.get("alerts") or 0)),
-    _step(_dashboard, "dashboard", "render the day's self-contained HTML dashboard under <lakehouse>/_dashboard",
+    _step(_dashboard, "dashboard", "render the day's self-contained HTML dashboard under <tables.files>/_dashboard",
           output=None, ranged=False, rows=lambda s: 0, options=True),
     _step(_maintain, "maintain", "compact the small files of --ds or a range's partitions; vacuum every table when due",
           output=None, rows=lambda s: int(s.get("files_added") or 0), options=True),

@@ -35,7 +35,7 @@ def execute(ctx: JobContext, run_id: str, step: Job, days: list[dt.date], args, 
     StepFailed."""
     start = time.monotonic()
     started_at = dt.datetime.now(dt.timezone.utc)
-    label = days_label(recorded)
+    label = days_label(recorded if days else [])  # a command without days (ingest alone) is not labelled a day
     try:
         with log_context(run_id=run_id, step=step.name, ds=label.removeprefix("ds=") or None), \
                 spark_work(ctx.spark, f"govern {step.name}", f"govern {step.name} {label} (run {run_id})"):

@@ -305,13 +305,13 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     return summary
 
 
-def _as_step(ctx: JobContext, step, days: list[dt.date], args) -> dict:
+def _as_step(ctx: JobContext, step, days: list[dt.date], args, *, recorded: list[dt.date]) -> dict:
     """Run `step` (a registry Job) as `govern <step>` runs every step: its Spark work named, recorded in
-    pipeline_runs; a failure raises its own reason."""
+    pipeline_runs under `recorded`; a failure raises its own reason."""
     from creator_governance.jobs.runs import StepFailed, execute, new_run_id
 
     try:
-        summary, _ = execute(ctx, new_run_id(), step, days, args, recorded=days)
+        summary, _ = execute(ctx, new_run_id(), step, days, args, recorded=recorded)
     except StepFailed as exc:
         raise exc.__cause__ from None
     return summary
@@ -337,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
 
         step = Job("backtest", "replay the strategies over history", writes=True, parser=run_parser, run=replay,
                    rows=lambda summary: int(summary["rows"]))
-        result = _as_step(ctx, step, days, args)
+        # a replay of many days, not a day's step: recorded once, under the UTC date it ran (as ingest alone)
+        result = _as_step(ctx, step, days, args, recorded=[dt.datetime.now(dt.timezone.utc).date()])
         print(reports[0])
         print(f"backtest: {result['strategies']} strategies, {result['rows']} rows in strategy_performance "
               f"(run {result['run_id']}); report: {result['path']}")
@@ -353,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return lists_main(ctx, args)
     days = days_of(args)
-    print(report(days, _as_step(ctx, job("strategies"), days, args)))
+    print(report(days, _as_step(ctx, job("strategies"), days, args, recorded=days)))
     return 0
 
 

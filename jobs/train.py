@@ -2,7 +2,7 @@
 
 With `--ds D`, label dates run up to D - horizon (every label is known by D) over `training.window_days`;
 decisions dated after D are never read. The model is trained with xgboost.spark on the label dates, early
-stopping on the last `validation_days` of them, evaluated, saved under `<lakehouse>/_models/<version>/`
+stopping on the last `validation_days` of them, evaluated, saved under `<tables.files>/_models/<version>/`
 (booster JSON + metadata JSON), and registered in `model_registry`; metrics go to `model_evaluation`.
 """
 

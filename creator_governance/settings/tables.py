@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from creator_governance.paths import files_folder, is_object_store
 from creator_governance.settings._base import Section
 
 VacuumOn = Literal["never", "daily", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -48,18 +49,20 @@ class TablesSettings(Section):
                              "pages need a folder the filesystem API reaches (local, mounted, or /Volumes/…)")
         return self
 
+    def folder(self, name: str) -> str:
+        """`<files_root>/<name>` (e.g. `_dashboard`); an error naming tables.files when there is no folder."""
+        return files_folder(self.files_root, self.lakehouse, name)
+
     @property
     def files_root(self) -> str | None:
         """The folder of the files beside the tables (tables.files, or its default; None when there is none)."""
         if self.files:
-            return self.files
+            return self.files.removeprefix("file://")
         if not is_object_store(self.lakehouse):
-            return self.lakehouse
+            return self.lakehouse.removeprefix("file://")
+        if VOLUME.match(self.lakehouse):  # dbfs:/Volumes/… is mounted at /Volumes/…
+            return self.lakehouse.removeprefix("dbfs:")
         if self.catalog and self.schema_name:
             return f"/Volumes/{self.catalog}/{self.schema_name}/files"
         return None
 
-
-def is_object_store(path: str) -> bool:
-    """s3://…, abfss://…, gs://…, dbfs:/… (not a plain or file:// path)."""
-    return ("://" in path and not path.startswith("file://")) or path.startswith("dbfs:")

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 
 from creator_governance.catalog import TABLES
+from creator_governance.paths import files_folder, is_object_store, local_path
 from creator_governance.settings import TablesSettings
-from creator_governance.settings.tables import is_object_store
 from creator_governance.tables import schema as S
 from creator_governance.tables.catalog import (
     check_declared, comments, declared_schema, description, grain, partition_columns, table_properties,
@@ -71,10 +71,9 @@ class Tables:
         files: str | None = None,
     ):
         self.spark = spark
-        local = root.removeprefix("file://")
-        self.root = local if "://" in local else os.path.abspath(local)
+        self.root = local_path(root)
         # models, reports and pages (tables.files): a folder, never an object store; by default the local root
-        self.files = files or (None if is_object_store(self.root) else self.root)
+        self.files = local_path(files) if files else (None if is_object_store(self.root) else self.root)
         self.vacuum_retention_hours = vacuum_retention_hours
         self.compact_target_file_mb = compact_target_file_mb
         self.compact_min_files = compact_min_files
@@ -115,12 +114,10 @@ class Tables:
 
     def folder(self, name: str) -> str:
         """`<tables.files>/<name>` (e.g. `_models`): where the jobs keep the files that are not tables."""
-        if not self.files:
-            raise TableError(f"tables.files: the lakehouse {self.root} is an object store and no folder is set for "
-                             "model files, reports and dashboard pages; set tables.files (a local, mounted or "
-                             "/Volumes/<catalog>/<schema>/<volume> folder), or tables.catalog and tables.schema for "
-                             "the default /Volumes/<catalog>/<schema>/files")
-        return os.path.join(self.files, name)
+        try:
+            return files_folder(self.files, self.root, name)
+        except ValueError as exc:
+            raise TableError(str(exc)) from None
 
     @property
     def persisted(self) -> bool:

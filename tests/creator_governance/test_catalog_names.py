@@ -39,7 +39,15 @@ def test_files_beside_the_tables_go_to_a_folder_never_an_object_store(spark, tmp
     assert local.files_root == str(tmp_path)  # a folder lakehouse keeps its files beside the tables
     named = load_config(overrides={"tables": {"lakehouse": "s3://b/lh", "catalog": "gov", "schema": "cg"}}).tables
     assert named.files_root == "/Volumes/gov/cg/files"
-    assert load_config(overrides={"tables": {"lakehouse": "s3://b/lh", "files": "/mnt/x"}}).tables.files_root == "/mnt/x"
+    given = load_config(overrides={"tables": {"lakehouse": "s3://b/lh", "files": "file:///mnt/x"}}).tables
+    assert given.files_root == "/mnt/x" and given.folder("_models") == "/mnt/x/_models"
+    # a file:// lakehouse keeps its files beside the tables, as a path (not a folder named "file:")
+    uri = load_config(overrides={"tables": {"lakehouse": f"file://{tmp_path}"}}).tables
+    assert Tables.from_config(spark, uri).folder("_models") == str(tmp_path / "_models")
+    # dbfs:/Volumes/… is the volume mounted at /Volumes/…; another dbfs: path is an object store
+    volume = load_config(overrides={"tables": {"lakehouse": "dbfs:/Volumes/c/s/v/lh"}}).tables
+    assert volume.files_root == "/Volumes/c/s/v/lh"
+    assert load_config(overrides={"tables": {"lakehouse": "dbfs:/mnt/lh"}}).tables.files_root is None
     with pytest.raises(ConfigError, match="tables.files: 's3://b/files' is an object store"):
         load_config(overrides={"tables": {"files": "s3://b/files"}})
 

@@ -147,13 +147,16 @@ def test_the_daily_run_and_the_backtest_started_alone_are_recorded_in_pipeline_r
                                                    "sampling": {"per_stratum": 2}, "credit": {"enabled": False}}}))
     shared = ["--lakehouse", str(lakehouse), "--conf", str(conf)]
     assert job.main(["--from", D1.isoformat(), "--to", D2.isoformat(), *shared]) == 0
+    before = dt.datetime.now(dt.timezone.utc).date()
     assert job.main(["backtest", "--from", D0.isoformat(), "--to", D2.isoformat(), "--as-of", "2026-01-10",
                      "--strategy", "busy_poster", *shared]) == 0
+    after = dt.datetime.now(dt.timezone.utc).date()
     runs = tables.read("pipeline_runs").collect()
-    assert sorted((r.step, r.ds, r.status) for r in runs) == [
-        ("backtest", D0, "success"), ("backtest", D1, "success"), ("backtest", D2, "success"),
-        ("strategies", D1, "success"), ("strategies", D2, "success")]
-    hits = tables.read("strategy_hits", ds=[D1, D2]).count()
-    assert {r.rows for r in runs if r.step == "strategies"} == {hits}
-    performance = tables.read("strategy_performance").count()
-    assert {r.rows for r in runs if r.step == "backtest"} == {performance} and performance > 0
+    daily = sorted((r.step, r.ds, r.status) for r in runs if r.step == "strategies")
+    assert daily == [("strategies", D1, "success"), ("strategies", D2, "success")]
+    assert {r.rows for r in runs if r.step == "strategies"} == {tables.read("strategy_hits", ds=[D1, D2]).count()}
+    # the replay of three days is one row, under the UTC date it ran; its run id is strategy_performance's
+    (replay,) = [r for r in runs if r.step == "backtest"]
+    assert replay.status == "success" and replay.ds in {before, after}
+    performance = tables.read("strategy_performance").collect()
+    assert replay.rows == len(performance) > 0 and {r.run_id for r in performance} == {replay.run_id}
