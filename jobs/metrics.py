@@ -89,14 +89,13 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     if components:
         metrics = union_all([metrics, build_ehi(metrics, components, name=settings.ehi.name)])
         computed.append(settings.ehi.name)
-    tables.overwrite_partitions(TABLE, metrics, days, job="metrics")
+    written = tables.overwrite_partitions(TABLE, metrics, days, job="metrics")
     leaves = reduce(lambda a, b: a.unionByName(b), [c.select(*CUBE_COLUMNS) for c in cubes]) if cubes else \
         spark.createDataFrame([], CUBE_SCHEMA)
     tables.overwrite_partitions(CUBE, leaves, days, job="metrics")
     for frame in (dims, *held):
         frame.unpersist()
-    rows_written = tables.read(TABLE, ds=days).count()
-    return {"computed": computed, "skipped": skipped, "rows": rows_written,
+    return {"computed": computed, "skipped": skipped, "rows": written.rows_written,
             "seconds": round(time.monotonic() - start, 1)}
 
 

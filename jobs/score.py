@@ -111,17 +111,17 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     start = time.monotonic()
     scores, syndicates, cached = score_days(ctx, days, raw, meta, words)
     log.info("score: models fitted and components found in %.1f s", time.monotonic() - start)
-    ctx.tables.overwrite_partitions("syndicates", syndicates, days, job="score", model_version=meta["version"])
-    ctx.tables.overwrite_partitions("creator_scores", scores, days, job="score", model_version=meta["version"])
+    rings = ctx.tables.overwrite_partitions("syndicates", syndicates, days, job="score",
+                                            model_version=meta["version"])
+    written = ctx.tables.overwrite_partitions("creator_scores", scores, days, job="score",
+                                              model_version=meta["version"])
+    scored = cached[1]  # the rows written come from the commits, the tiers from the cached scores: no re-read
+    summary["creator_scores"] = written.rows_written
+    summary["high_or_critical"] = scored.filter(F.col("risk_tier").isin("high", "critical")).count()
+    summary["syndicates"] = rings.rows_written
     for frame in cached:
         frame.unpersist()
     log.info("score: wrote %s..%s in %.1f s", days[0], days[-1], time.monotonic() - start)
-    written = ctx.tables.read("creator_scores", ds=days)
-    counts = written.agg(F.count(F.lit(1)).alias("n"),
-                         F.sum(F.col("risk_tier").isin("high", "critical").cast("int")).alias("high")).first()
-    summary["creator_scores"] = int(counts["n"])
-    summary["high_or_critical"] = int(counts["high"] or 0)
-    summary["syndicates"] = ctx.tables.read("syndicates", ds=days).count()
     summary["seconds"] = round(time.monotonic() - start, 1)
     return summary
 
