@@ -1,10 +1,13 @@
-"""Shared by the benchmark scripts: a generated section of a doc between two markers, and the code's git state."""
+"""Shared by the benchmark scripts: a generated section of a doc between two markers, the code's git state, and
+`govern` run in its own process."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -30,3 +33,15 @@ def git_state(repo: Path, files: tuple[str, ...]) -> str:
     changed = git("status", "--porcelain", "--", *files).splitlines()
     dirty = ", ".join(line[3:] for line in changed)
     return git("rev-parse", "--short", "HEAD").strip() + (f" with uncommitted {dirty}" if dirty else "")
+
+
+def govern(argv: list[str], *, cwd: Path, log: Path) -> float:
+    """Run `govern <argv>` in its own process (this interpreter) from `cwd`, its output appended to `log`; its wall
+    seconds. A failure stops the benchmark naming the command and the log."""
+    start = time.monotonic()
+    with open(log, "a") as fh:
+        done = subprocess.run([sys.executable, "-m", "creator_governance.cli", *argv], cwd=cwd, stdout=fh,
+                              stderr=subprocess.STDOUT)
+    if done.returncode:
+        raise SystemExit(f"govern {' '.join(argv)} failed ({done.returncode}); see {log}")
+    return round(time.monotonic() - start, 1)
