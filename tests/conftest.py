@@ -25,6 +25,21 @@ def free_port():
 
 
 @pytest.fixture(scope="session")
+def benchmark_script():
+    """`benchmark_script(name)`: the module of `benchmarks/<name>.py`, loaded from its file (the benchmark scripts
+    are not a package)."""
+    import importlib.util
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "benchmarks"
+                                                      / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    return load
+
+
+@pytest.fixture(scope="session")
 def spark(tmp_path_factory):
     """A small, quiet local session: UTC, one shuffle partition, no UI."""
     from pyspark.sql import SparkSession

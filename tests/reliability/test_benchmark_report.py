@@ -1,20 +1,12 @@
 """benchmarks/growth.py's report: the fitted slopes, the model tables' medians, and a doc rewrite that keeps the
 hand-written text around the generated sections."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def growth():
-    spec = importlib.util.spec_from_file_location("growth", ROOT / "benchmarks" / "growth.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def growth(benchmark_script):
+    return benchmark_script("growth")
 
 
 def test_loglog_slope_is_the_exponent_of_a_power_law(growth):

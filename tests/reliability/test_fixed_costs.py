@@ -1,21 +1,14 @@
 """benchmarks/fixed_costs.py: per-step Spark work read from an event log (jobs, stages run, tasks, time in jobs
 and in their queries), and the generated section of docs/performance.md."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def fixed_costs():
-    spec = importlib.util.spec_from_file_location("fixed_costs", ROOT / "benchmarks" / "fixed_costs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def fixed_costs(benchmark_script):
+    return benchmark_script("fixed_costs")
 
 
 def _job(job_id, at, stages, group=None, execution=None):
