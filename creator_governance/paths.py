@@ -4,6 +4,9 @@ API reaches (local, mounted, a Unity Catalog volume); and the folder of the file
 from __future__ import annotations
 
 import os
+import re
+
+VOLUME = re.compile(r"^(dbfs:)?/Volumes/", re.IGNORECASE)  # a Unity Catalog volume (dbfs:/Volumes/… = /Volumes/…)
 
 
 def is_object_store(path: str) -> bool:
@@ -15,6 +18,19 @@ def local_path(path: str) -> str:
     """A folder path as the filesystem API takes it (file:// dropped, made absolute); an object store unchanged."""
     path = path.removeprefix("file://")
     return path if is_object_store(path) else os.path.abspath(path)
+
+
+def default_files(lakehouse: str, catalog: str | None, schema: str | None) -> str | None:
+    """The folder of the files beside the tables when tables.files is not set: the lakehouse when it is a folder
+    (a volume's dbfs:/Volumes/… path is mounted at /Volumes/…); /Volumes/<catalog>/<schema>/files beside an
+    object-store lakehouse with names; else None."""
+    if not is_object_store(lakehouse):
+        return lakehouse.removeprefix("file://")
+    if VOLUME.match(lakehouse):
+        return lakehouse.removeprefix("dbfs:")
+    if catalog and schema:
+        return f"/Volumes/{catalog}/{schema}/files"
+    return None
 
 
 def files_folder(files: str | None, lakehouse: str, name: str) -> str:

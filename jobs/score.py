@@ -84,7 +84,8 @@ def syndicates_of(features: DataFrame, scored: DataFrame, columns: list[str], ct
 
 
 def score_days(ctx: JobContext, days: list[dt.date], raw: bytes, meta: dict, words: dict):
-    """(creator_scores rows, syndicates rows, the frames to release after writing) of `days`, in one pass."""
+    """(creator_scores rows, syndicates rows, the scores (cached), the frames to release after writing) of `days`,
+    in one pass."""
     sc = ctx.cfg.model.scoring
     features = ctx.tables.read("creator_features", ds=days)
     check_features(meta["features"], features.columns, model_version=meta["version"])
@@ -98,7 +99,7 @@ def score_days(ctx: JobContext, days: list[dt.date], raw: bytes, meta: dict, wor
     scored = scores.join(anomaly, on=["account_id", "ds"], how="left").persist()
     members, membership, syndicates = syndicates_of(features, scored, columns, ctx, words, days)
     out = scored.join(membership, on=["account_id", "ds"], how="left").select(*SCORES_COLUMNS)
-    return out, syndicates, [members, scored, features]
+    return out, syndicates, scored, [members, scored, features]
 
 
 def run(ctx: JobContext, days: list[dt.date]) -> dict:
@@ -109,13 +110,13 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     summary = {"model_version": meta["version"], "days": [d.isoformat() for d in days], "creator_scores": 0,
                "syndicates": 0, "high_or_critical": 0}
     start = time.monotonic()
-    scores, syndicates, cached = score_days(ctx, days, raw, meta, words)
+    scores, syndicates, scored, cached = score_days(ctx, days, raw, meta, words)
     log.info("score: models fitted and components found in %.1f s", time.monotonic() - start)
     rings = ctx.tables.overwrite_partitions("syndicates", syndicates, days, job="score",
                                             model_version=meta["version"])
     written = ctx.tables.overwrite_partitions("creator_scores", scores, days, job="score",
                                               model_version=meta["version"])
-    scored = cached[1]  # the rows written come from the commits, the tiers from the cached scores: no re-read
+    # the rows written come from the commits, the tiers from the cached scores: no re-read
     summary["creator_scores"] = written.rows_written
     summary["high_or_critical"] = scored.filter(F.col("risk_tier").isin("high", "critical")).count()
     summary["syndicates"] = rings.rows_written

@@ -5,12 +5,11 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from creator_governance.paths import files_folder, is_object_store
+from creator_governance.paths import VOLUME, default_files, files_folder, is_object_store
 from creator_governance.settings._base import Section
 
 VacuumOn = Literal["never", "daily", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-VOLUME = re.compile(r"^(dbfs:)?/Volumes/", re.IGNORECASE)
 
 
 class TablesSettings(Section):
@@ -58,11 +57,5 @@ class TablesSettings(Section):
         """The folder of the files beside the tables (tables.files, or its default; None when there is none)."""
         if self.files:
             return self.files.removeprefix("file://")
-        if not is_object_store(self.lakehouse):
-            return self.lakehouse.removeprefix("file://")
-        if VOLUME.match(self.lakehouse):  # dbfs:/Volumes/… is mounted at /Volumes/…
-            return self.lakehouse.removeprefix("dbfs:")
-        if self.catalog and self.schema_name:
-            return f"/Volumes/{self.catalog}/{self.schema_name}/files"
-        return None
+        return default_files(self.lakehouse, self.catalog, self.schema_name)
 

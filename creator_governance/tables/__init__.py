@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 
 from creator_governance.catalog import TABLES
-from creator_governance.paths import files_folder, is_object_store, local_path
+from creator_governance.paths import default_files, files_folder, is_object_store, local_path
 from creator_governance.settings import TablesSettings
 from creator_governance.tables import schema as S
 from creator_governance.tables.catalog import (
@@ -72,8 +72,9 @@ class Tables:
     ):
         self.spark = spark
         self.root = local_path(root)
-        # models, reports and pages (tables.files): a folder, never an object store; by default the local root
-        self.files = local_path(files) if files else (None if is_object_store(self.root) else self.root)
+        # models, reports and pages (tables.files): a folder, never an object store; the same default as the settings
+        files = files or default_files(root, catalog, schema)
+        self.files = local_path(files) if files else None
         self.vacuum_retention_hours = vacuum_retention_hours
         self.compact_target_file_mb = compact_target_file_mb
         self.compact_min_files = compact_min_files
