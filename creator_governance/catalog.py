@@ -352,7 +352,7 @@ _DERIVED = (
         suggested_action string | enforce, review or monitor from the priority; review the ring together for syndicates
         model_probability double | the model's score
         anomaly_probability double | confirmed-violation rate of the account's anomaly-score bin
-        ring_probability double | evidence of its syndicate (by its tie: behaviour or shared infrastructure)
+        ring_probability double | evidence of its syndicate (by its tie: behaviour; or weak: device, IP, one item)
         hit_probability double | best precision of the strategies that hit it recently
         syndicate_id string | the account's syndicate
         members array<string> | a syndicate row's members

@@ -1,13 +1,14 @@
 """`govern queue --ds D` (or a range): the daily review queue, risk_queue, from every signal the platform has.
 
 Per day: creator_scores (model score, anomaly score, syndicate), syndicates, strategy_hits of the last
-`model.queue.hit_days`, the engagements of the last `model.queue.audience_days` (with content, to find creators
-whose audience is bought from rings) and the decisions known that day; models/queue/priority.py turns each signal into a
-probability of a confirmed violation with those decisions and combines them; with `queue.calibrate`,
-models/queue/calibration.py turns the combination into a calibrated priority with the review samples of earlier days. One row per account and one per
-syndicate, ranked together (`rank` 1 = review first); the requested `ds` partitions are replaced in one pass
-over the days (with `queue.calibrate`, one day at a time: a day's calibration learns from the queues written before
-it).
+`model.queue.hit_days`, the members' shared items (creator_features: a fingerprint tie on fewer than
+`model.queue.min_shared_items` items is weak), the engagements of the last `model.queue.audience_days` (with
+content, to find creators whose audience is bought from rings) and the decisions known that day;
+models/queue/priority.py turns each signal into a probability of a confirmed violation with those decisions and
+combines them; with `queue.calibrate`, models/queue/calibration.py turns the combination into a calibrated
+priority with the review samples of earlier days. One row per account and one per syndicate, ranked together
+(`rank` 1 = review first); the requested `ds` partitions are replaced in one pass over the days (with
+`queue.calibrate`, one day at a time: a day's calibration learns from the queues written before it).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from creator_governance.jobargs import job_parser
 from creator_governance.models.queue.calibration import calibration_sample, fit_calibration
 from creator_governance.models.queue.priority import (
     account_queue, anomaly_probability, audience_probability, hit_probability, priors, ranked, reviewed_accounts,
-    ring_probability, syndicate_queue, with_calibration,
+    SHARED_ITEM_COLUMNS, ring_probability, strong_ties, syndicate_queue, with_calibration,
 )
 from creator_governance.runtime import JobContext, NotReady
 
@@ -45,7 +46,12 @@ def queue_of(ctx: JobContext, days: list[dt.date]):
     first, last = min(days), max(days)
     written = ctx.tables.read("creator_scores", ds=days)
     ties = ["syndicate_links"] if "syndicate_links" in written.columns else []  # tables scored before the column
-    scores = written.select("ds", "account_id", "score", "anomaly_score", "syndicate_id", *ties).persist()
+    scores = written.select("ds", "account_id", "score", "anomaly_score", "syndicate_id", *ties)
+    features = ctx.tables.read("creator_features", ds=days) if ties and ctx.tables.exists("creator_features") else None
+    if features is not None and set(SHARED_ITEM_COLUMNS) <= set(features.columns):
+        scores = strong_ties(scores, features.select("ds", "account_id", *SHARED_ITEM_COLUMNS),
+                             min_shared_items=q.min_shared_items)
+    scores = scores.persist()
     decisions = ctx.tables.read_or_empty("decisions", ENTITIES["decisions"].bronze_schema(), ds_to=last)
     reviewed = reviewed_accounts(decisions, days=days).persist()
     pooled = priors(scores, reviewed)

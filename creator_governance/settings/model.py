@@ -97,6 +97,7 @@ class QueueSettings(Section):
 
     anomaly_bins: int = Field(20, ge=2)
     prior_strength: float = Field(5.0, gt=0.0)
+    min_shared_items: int = Field(2, ge=1)
     hit_days: int = Field(7, ge=1)
     hit_horizon_days: int = Field(14, ge=1)
     audience_days: int = Field(14, ge=1)

@@ -9,14 +9,16 @@ Evidence of an account on day ds (each a probability of a confirmed violation):
 - `ring`: for a syndicate member tied to its ring by behaviour (shared content fingerprint, repeat orders,
   lockstep), the confirmed share of its syndicate's *other* reviewed such members, shrunk toward the confirmed
   share of every reviewed such member: a ring with a confirmed violator makes each member likely. A member tied
-  by shared device or IP alone (a household or office that shares the ring's means, not its behaviour) is judged
-  by the reviewed infrastructure-only members of every ring instead, shrunk toward the rate of all accounts;
+  by shared device or IP alone (a household or office that shares the ring's means, not its behaviour), or by a
+  fingerprint with fewer than `queue.min_shared_items` shared items (one re-post of an item the ring also posted),
+  is a weak tie: judged by the reviewed weakly-tied members of every ring instead, shrunk toward the rate of all
+  accounts;
 - `hits`: for an account hit by strategies in the last `hit_days`, the best precision among them: confirmed
   violations over reviewed targets of that strategy's earlier hits, shrunk toward the precision of every
   strategy;
-- `audience`: for a creator outside every syndicate whose received engagements come mostly from syndicate
-  members (an audience bought from rings: the creators a farm boosts), the confirmed share of the other
-  reviewed such creators, shrunk toward the confirmed share of every reviewed syndicate member.
+- `audience`: for a creator outside every syndicate (or weakly tied to one) whose received engagements come
+  mostly from syndicate members (an audience bought from rings: the creators a farm boosts), the confirmed share
+  of the other reviewed such creators, shrunk toward the confirmed share of every reviewed syndicate member.
 
 combined_evidence = 1 - prod(1 - p) over the evidence (noisy-OR: independent ways of being caught); each piece of
 evidence is also written in plain words. The priority is the combined evidence, or with `queue.calibrate` the
@@ -88,10 +90,38 @@ def _links(scores: DataFrame):
     return F.col("syndicate_links") if "syndicate_links" in scores.columns else F.lit(None).cast("array<string>")
 
 
+# creator_features columns that count a member's shared items (`shared_items`).
+SHARED_ITEM_COLUMNS = ("posts_28d", "dup_cross_share_28d", "hub_fingerprints_28d")
+
+
+def shared_items():
+    """Items the account posted in 28 days whose fingerprint other accounts also posted, less the viral ones
+    (fingerprints past the hub cap link nobody): from creator_features' SHARED_ITEM_COLUMNS."""
+    posted = F.round(F.col("posts_28d") * F.col("dup_cross_share_28d"))
+    return F.greatest(F.coalesce(posted - F.coalesce(F.col("hub_fingerprints_28d"), F.lit(0)), F.lit(0.0)),
+                      F.lit(0.0)).cast("long")
+
+
+def strong_ties(scores: DataFrame, features: DataFrame, *, min_shared_items: int) -> DataFrame:
+    """`scores` whose members' `syndicate_links` keep a fingerprint tie only when the member shared at least
+    `min_shared_items` items with other accounts (`shared_items` of `features`: ds, account_id and
+    SHARED_ITEM_COLUMNS). A creator who re-posted one item a ring also posted is tied to it by that item alone, like
+    a household by its device: judged as a weak tie (`ring_probability`), not by the ring's confirmations. Members
+    without features keep their ties."""
+    counts = features.select("ds", "account_id", shared_items().alias("shared_items"))
+    weak = F.col("shared_items") < F.lit(min_shared_items)
+    links = F.when(F.col("syndicate_links").isNotNull() & weak,
+                   F.array_remove(F.col("syndicate_links"), "fingerprint")).otherwise(F.col("syndicate_links"))
+    return (scores.join(counts, ["ds", "account_id"], "left")
+            .withColumn("syndicate_links", links).select(*scores.columns))
+
+
 def behaviour_tied(links="syndicate_links"):
     """True for a member tied to its ring by behaviour (fingerprint, repeat orders, lockstep) — or whose ties are
-    unknown (rows written before `syndicate_links`); false for one tied by shared device or IP alone."""
-    return F.coalesce(F.arrays_overlap(F.col(links), F.array(*[F.lit(k) for k in BEHAVIOUR_TIES])), F.lit(True))
+    unknown (rows written before `syndicate_links`); false for one tied by shared device or IP alone. `links`: a
+    column or its name."""
+    links = F.col(links) if isinstance(links, str) else links
+    return F.coalesce(F.arrays_overlap(links, F.array(*[F.lit(k) for k in BEHAVIOUR_TIES])), F.lit(True))
 
 
 def priors(scores: DataFrame, reviewed: DataFrame) -> dict[dt.date, dict[str, float]]:
@@ -123,9 +153,10 @@ def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: 
     A member tied to its ring by behaviour (`ring_tie` = `behaviour`) gets the confirmed share of the other
     reviewed behaviour-tied members of its syndicate (leave-one-out), shrunk toward `members`: a ring with a
     confirmed violator makes each such member likely. A member tied by shared device or IP alone (`ring_tie` =
-    `infrastructure`: a household or an office sharing the ring's means, not its behaviour) does not inherit its
-    ring's confirmations: it gets the confirmed share of the other reviewed infrastructure-only members of every
-    ring, shrunk toward `accounts` (without reviews of such members, they are as likely as anyone).
+    `weak`: a household or an office sharing the ring's means, not its behaviour; after `strong_ties`, also one
+    tied by a single shared item) does not inherit its ring's confirmations: it gets the confirmed share of the
+    other reviewed weakly-tied members of every ring, shrunk toward `accounts` (without reviews of such members,
+    they are as likely as anyone).
     `pooled`: `priors(scores, reviewed)` (computed when not given)."""
     pooled = pooled or priors(scores, reviewed)
     links = _links(scores)
@@ -134,8 +165,7 @@ def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: 
     labelled = members.join(reviewed, ["ds", "account_id"], "left").withColumn("tied", behaviour_tied())
     own_v = F.coalesce(F.col("violation"), F.lit(0))
     own_n = F.col("violation").isNotNull().cast("int")
-    # behaviour ties are judged per ring, infrastructure-only ones over every ring (one group; `|` never starts
-    # a syndicate id)
+    # behaviour ties are judged per ring, weak ones over every ring (one group; `|` never starts a syndicate id)
     labelled = labelled.withColumn("group", F.when(F.col("tied"), F.col("syndicate_id")).otherwise(F.lit("|infra")))
     per_group = labelled.groupBy("ds", "group").agg(F.sum(own_v).alias("group_v"), F.sum(own_n).alias("group_n"))
     sizes = labelled.groupBy("ds", "syndicate_id").agg(F.count(F.lit(1)).alias("ring_size"))
@@ -146,13 +176,14 @@ def ring_probability(scores: DataFrame, reviewed: DataFrame, *, prior_strength: 
     return out.select("ds", "account_id",
                       _shrunk(confirmed, reviewed_n, prior, prior_strength).alias("ring_probability"),
                       confirmed.alias("ring_confirmed"), reviewed_n.alias("ring_reviewed"), "ring_size",
-                      F.when(F.col("tied"), F.lit("behaviour")).otherwise(F.lit("infrastructure")).alias("ring_tie"))
+                      F.when(F.col("tied"), F.lit("behaviour")).otherwise(F.lit("weak")).alias("ring_tie"))
 
 
 def audience_probability(engagements: DataFrame, content: DataFrame, scores: DataFrame, reviewed: DataFrame, *,
                          window_days: int, min_engagements: int, min_share: float, prior_strength: float,
                          pooled: dict[dt.date, dict[str, float]] | None = None) -> DataFrame:
-    """AUDIENCE_SCHEMA rows (with ds) for each day's creators outside every syndicate whose engagements received in
+    """AUDIENCE_SCHEMA rows (with ds) for each day's creators outside every syndicate (or weakly tied to one, see
+    `ring_probability`) whose engagements received in
     the `window_days` days ending that day (`engagements`: ds, actor_id, content_id; `content`: ds, content_id,
     creator_id, the content created up to the day counting) number at least `min_engagements` and come at least
     `min_share` from syndicate members — an audience bought from rings. audience_probability: the confirmed share of
@@ -171,7 +202,9 @@ def audience_probability(engagements: DataFrame, content: DataFrame, scores: Dat
                 .join(members, ["day", "actor_id"], "left")
                 .groupBy(F.col("day").alias("ds"), "account_id")
                 .agg(F.count(F.lit(1)).alias("audience_engagements"), F.count("syndicate_id").alias("from_rings")))
-    outside = scores.filter(F.col("syndicate_id").isNull()).select("ds", "account_id")
+    # outside every ring, or in one by a weak tie only (a boosted creator that re-posted one of the ring's items)
+    outside = scores.filter(F.col("syndicate_id").isNull() | ~behaviour_tied(_links(scores))).select(
+        "ds", "account_id")
     bought = (received.join(outside, ["ds", "account_id"])
               .filter((F.col("audience_engagements") >= F.lit(min_engagements))
                       & (F.col("from_rings") >= F.lit(min_share) * F.col("audience_engagements")))
@@ -245,10 +278,11 @@ def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: D
         F.concat(F.lit("model "), _pct("score"), F.lit("%")),
         F.when(F.col("anomaly_probability").isNotNull(),
                F.concat(F.lit("anomaly "), _pct("anomaly_probability"), F.lit("%"))),
-        F.when(F.col("ring_probability").isNotNull() & F.col("ring_tie").eqNullSafe("infrastructure"),
+        F.when(F.col("ring_probability").isNotNull() & F.col("ring_tie").eqNullSafe("weak"),
                F.concat(F.lit("syndicate "), F.col("syndicate_id"), F.lit(" of "), F.col("ring_size"),
-                        F.lit(" accounts, tied by shared device or IP only: "), F.col("ring_confirmed"), F.lit(" of "),
-                        F.col("ring_reviewed"), F.lit(" other such members of any ring reviewed confirmed ("),
+                        F.lit(" accounts, tied only by shared device or IP or one shared item: "),
+                        F.col("ring_confirmed"), F.lit(" of "), F.col("ring_reviewed"),
+                        F.lit(" other such members of any ring reviewed confirmed ("),
                         _pct("ring_probability"), F.lit("%)")))
         .when(F.col("ring_probability").isNotNull(),
               F.concat(F.lit("syndicate "), F.col("syndicate_id"), F.lit(" of "), F.col("ring_size"),

@@ -9,7 +9,7 @@ from pyspark.sql import functions as F
 
 from creator_governance.models.queue.priority import (
     account_queue, anomaly_probability, audience_probability, hit_probability, priors, ranked, reviewed_accounts,
-    ring_probability, syndicate_queue,
+    ring_probability, strong_ties, syndicate_queue,
 )
 
 DS = dt.date(2026, 1, 20)
@@ -151,8 +151,8 @@ def test_a_member_tied_by_shared_means_alone_does_not_inherit_its_rings_confirma
     assert pooled == {DS: {"accounts": pytest.approx(2 / 19), "members": 1.0}}  # r3, r4 confirmed; n1, n2 cleared
     ring = {r["account_id"]: r for r in ring_probability(scores, reviewed, prior_strength=1.0, pooled=pooled).collect()}
     assert ring["r1"]["ring_tie"] == "behaviour" and ring["r1"]["ring_probability"] == pytest.approx(1.0)
-    # no infrastructure-only member of any ring was reviewed: h1 is as likely as any account
-    assert ring["h1"]["ring_tie"] == "infrastructure" and ring["h1"]["ring_reviewed"] == 0
+    # no weakly tied member of any ring was reviewed: h1 is as likely as any account
+    assert ring["h1"]["ring_tie"] == "weak" and ring["h1"]["ring_reviewed"] == 0
     assert ring["h1"]["ring_probability"] == pytest.approx(2 / 19)
     assert ring["h1"]["ring_size"] == 6
     no_hits = spark.createDataFrame([], "ds date, account_id string, hit_probability double, "
@@ -161,13 +161,61 @@ def test_a_member_tied_by_shared_means_alone_does_not_inherit_its_rings_confirma
         scores, anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0),
         ring_probability(scores, reviewed, prior_strength=1.0), no_hits, actions=ACTIONS).collect()}
     assert queue["r1"]["priority"] > queue["lone"]["priority"] > queue["h1"]["priority"]
-    assert "tied by shared device or IP only" in queue["h1"]["evidence"]
+    assert "tied only by shared device or IP or one shared item" in queue["h1"]["evidence"]
     # once reviews confirm such members elsewhere, the tie is evidence again
     confirmed = decisions.unionByName(spark.createDataFrame(
         [("h2", dt.datetime(2026, 1, 13, 9), "violation")], "target_id string, ts timestamp, outcome string"))
     again = reviewed_accounts(confirmed, days=[DS])
     h1 = next(r for r in ring_probability(scores, again, prior_strength=1.0).collect() if r["account_id"] == "h1")
     assert (h1["ring_confirmed"], h1["ring_reviewed"]) == (1, 1) and h1["ring_probability"] > 0.5
+
+
+def test_a_member_tied_by_one_shared_item_is_a_weak_tie(spark, frames):
+    """Spam bots share many items with their ring; a creator who re-posted one of them is in the ring by that item
+    alone and must not inherit the bots' confirmations (nor lose the audience evidence of a creator outside rings)."""
+    scores, decisions = frames
+    ties = {"r1": ["fingerprint"], "r2": ["fingerprint"], "r3": ["fingerprint", "ip"], "r4": ["fingerprint"],
+            "p1": ["fingerprint"], "p2": ["fingerprint", "ip"], "q1": ["fingerprint"]}
+    rows = [(r["account_id"], r["score"], r["anomaly_score"], r["syndicate_id"], ties.get(r["account_id"]))
+            for r in scores.collect()] + [(a, 0.30, 0.9, "S1", ties[a]) for a in ("p1", "p2", "q1")]
+    schema = "account_id string, score double, anomaly_score double, syndicate_id string, syndicate_links array<string>"
+    scores = spark.createDataFrame(rows, schema).withColumn("ds", F.lit(DS))
+    # posts_28d, dup_cross_share_28d, hub_fingerprints_28d: r1..r4 shared 6 of 200 items; p1 1 of 10; p2 3 of 20,
+    # 2 of them viral (past the hub cap: they link nobody); q1 has no features row (its ties are kept)
+    features = spark.createDataFrame(
+        [(f"r{i}", 200, 0.03, 0) for i in range(1, 5)] + [("p1", 10, 0.1, 0), ("p2", 20, 0.15, 2), ("lone", 5, 0.2, 0)],
+        "account_id string, posts_28d long, dup_cross_share_28d double, hub_fingerprints_28d long").withColumn(
+        "ds", F.lit(DS))
+    strong = strong_ties(scores, features, min_shared_items=2)
+    expected = spark.createDataFrame(
+        [(a, ties[a] if a not in ("p1", "p2") else [t for t in ties[a] if t != "fingerprint"])
+         for a in ties] + [(r["account_id"], None) for r in scores.collect() if r["account_id"] not in ties],
+        "account_id string, syndicate_links array<string>")
+    assert_df_equality(strong.select("account_id", "syndicate_links"), expected, ignore_row_order=True,
+                       ignore_nullable=True)
+    assert strong.columns == scores.columns
+    # the bar is a setting: at one shared item p1 keeps its fingerprint tie
+    one = {r["account_id"]: r["syndicate_links"] for r in strong_ties(scores, features, min_shared_items=1).collect()}
+    assert one["p1"] == ["fingerprint"] and one["p2"] == ["fingerprint", "ip"]
+    reviewed = reviewed_accounts(decisions, days=[DS])
+    ring = {r["account_id"]: r for r in ring_probability(strong, reviewed, prior_strength=1.0).collect()}
+    assert ring["r1"]["ring_tie"] == "behaviour" and ring["r1"]["ring_probability"] == pytest.approx(1.0)
+    assert ring["q1"]["ring_tie"] == "behaviour"
+    # p1 and p2 are judged by the reviewed weak ties of every ring (none): as likely as any account
+    assert ring["p1"]["ring_tie"] == "weak" and ring["p1"]["ring_probability"] == pytest.approx(2 / 20)
+    before = {r["account_id"]: r for r in ring_probability(scores, reviewed, prior_strength=1.0).collect()}
+    assert before["p1"]["ring_probability"] == pytest.approx(1.0)  # without the rule: the bots' confirmations
+    # a weakly tied creator whose audience comes from the ring is judged as a boosted creator
+    engagements = spark.createDataFrame([(DS, f"r{1 + i % 4}", "c-p1") for i in range(24)],
+                                        "ds date, actor_id string, content_id string")
+    content = spark.createDataFrame([(DS, "c-p1", "p1"), (DS, "c-r1", "r1")],
+                                    "ds date, content_id string, creator_id string")
+    engagements = engagements.unionByName(spark.createDataFrame([(DS, f"r{2 + i % 3}", "c-r1") for i in range(24)],
+                                                                "ds date, actor_id string, content_id string"))
+    bought = {r["account_id"] for r in audience_probability(engagements, content, strong, reviewed, window_days=14,
+                                                            min_engagements=20, min_share=0.5,
+                                                            prior_strength=1.0).collect()}
+    assert bought == {"p1"}  # r1, tied by behaviour, is the ring itself
 
 
 def test_several_days_in_one_pass_equal_each_day_alone(spark, frames):
