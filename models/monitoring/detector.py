@@ -438,6 +438,9 @@ def _share_parts(parts, params, step_seconds, season, reference=None) -> dict | 
     ok = np.isfinite(num) & np.isfinite(den)
     if not ok.any() or (num[ok] < 0).any() or (num[ok] > den[ok] + 1e-9).any():
         return None
+    # A day without the slice's row (a slice of a share with no trials that day: no hits, no items) holds no
+    # events of either part; the parts are counts, and a count's missing day is 0 (models/monitoring/series.py).
+    num, den = np.where(ok, num, 0.0), np.where(ok, den, 0.0)
     refs = {"num": None, "rest": None}
     if reference is not None:
         ref_num, ref_den = (np.asarray(a, dtype=float) for a in reference)

@@ -158,6 +158,22 @@ def test_a_share_whose_bursty_rest_collapses_is_as_expected_given_the_day_s_tota
     assert new_points(out) == [50] and out["score"][50] < -4
 
 
+def test_a_share_slice_with_a_day_without_trials_is_scored_around_that_day(params):
+    """A slice of a share (strategy precision among new accounts) whose strategies hit nobody one day has no row
+    that day: its parts are 0 events that day, not an unknown that makes every later forecast unknown."""
+    good = np.array([34, 29, 40, 33, 22, 32, 33, 29, 11, np.nan, 0, 0, 0, 2, 2, 2, 2, 2, 2, 0, 0], dtype=float)
+    total = np.array([56, 52, 60, 62, 56, 57, 48, 38, 15, np.nan, 2, 4, 4, 6, 4, 3, 4, 4, 9, 6, 7], dtype=float)
+    out = detect(good / total, params=params, kind="ratio", denominators=total, step_seconds=DAY,
+                 parts=(good, total))
+    assert np.isnan(out["score"][9]) and not out["is_anomaly"][9]
+    assert np.isfinite(out["expected"][10:]).all() and np.isfinite(out["upper"][10:]).all()
+    # the same as a day with no trials written as zeros
+    zeros = detect(good / total, params=params, kind="ratio", denominators=total, step_seconds=DAY,
+                   parts=(np.nan_to_num(good), np.nan_to_num(total)))
+    for column in ("expected", "lower", "upper", "score"):
+        np.testing.assert_array_equal(out[column].to_numpy(), zeros[column].to_numpy())
+
+
 def test_a_sparse_slice_that_starts_filling_is_not_an_alert(params):
     ratio = np.array([np.nan] * 7 + [0.0] * 10 + [0.02, 0.0, 0.03, 0.0, 0.05])
     den = np.array([0.0] * 7 + [25.0] * 15)
