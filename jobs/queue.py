@@ -71,7 +71,8 @@ def queue_of(ctx: JobContext, days: list[dt.date]):
     audience = audience_probability(engagements, content, scores, reviewed, window_days=q.audience_days,
                                     min_engagements=q.audience_min_engagements, min_share=q.audience_min_share,
                                     prior_strength=q.prior_strength, pooled=pooled)
-    accounts = account_queue(scores, anomaly, ring, hit, actions=q.actions, audience=audience).persist()
+    accounts = account_queue(scores, anomaly, ring, hit, actions=q.actions, audience=audience,
+                             min_shared_items=q.min_shared_items).persist()
     steps, drawn = calibration_of(ctx, last, decisions) if q.calibrate else ([], 0)
     accounts = with_calibration(accounts, steps, q.actions)
     syndicates = ctx.tables.read("syndicates", ds=days) if ctx.tables.exists("syndicates") else None

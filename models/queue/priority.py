@@ -260,11 +260,21 @@ def _pct(column: str):
     return F.format_number(F.col(column) * 100, 0)
 
 
+def weak_tie_words(min_shared_items: int) -> str:
+    """How the evidence names a weak tie, given the `strong_ties` bar it was judged with."""
+    if min_shared_items <= 1:
+        return "shared device or IP"
+    if min_shared_items == 2:
+        return "shared device or IP or one shared item"
+    return f"shared device or IP or fewer than {min_shared_items} shared items"
+
+
 def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: DataFrame, *,
-                  actions: dict[str, float], audience: DataFrame | None = None) -> DataFrame:
+                  actions: dict[str, float], audience: DataFrame | None = None,
+                  min_shared_items: int = 2) -> DataFrame:
     """Account rows of the queue (QUEUE_COLUMNS without rank) from scores (ds, account_id, score, syndicate_id)
     and the evidence frames (keyed by ds, account_id); `actions`: suggested action -> lowest priority (highest
-    first)."""
+    first); `min_shared_items`: the `strong_ties` bar, for the words of a weak tie."""
     if audience is None:
         audience = scores.sparkSession.createDataFrame([], "ds date, " + AUDIENCE_SCHEMA)
     key = ["ds", "account_id"]
@@ -280,7 +290,7 @@ def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: D
                F.concat(F.lit("anomaly "), _pct("anomaly_probability"), F.lit("%"))),
         F.when(F.col("ring_probability").isNotNull() & F.col("ring_tie").eqNullSafe("weak"),
                F.concat(F.lit("syndicate "), F.col("syndicate_id"), F.lit(" of "), F.col("ring_size"),
-                        F.lit(" accounts, tied only by shared device or IP or one shared item: "),
+                        F.lit(f" accounts, tied only by {weak_tie_words(min_shared_items)}: "),
                         F.col("ring_confirmed"), F.lit(" of "), F.col("ring_reviewed"),
                         F.lit(" other such members of any ring reviewed confirmed ("),
                         _pct("ring_probability"), F.lit("%)")))

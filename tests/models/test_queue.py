@@ -216,6 +216,15 @@ def test_a_member_tied_by_one_shared_item_is_a_weak_tie(spark, frames):
                                                             min_engagements=20, min_share=0.5,
                                                             prior_strength=1.0).collect()}
     assert bought == {"p1"}  # r1, tied by behaviour, is the ring itself
+    # the evidence names the bar the tie was judged with
+    no_hits = spark.createDataFrame([], "ds date, account_id string, hit_probability double, "
+                                        "hit_strategies array<string>")
+    strict = strong_ties(scores, features, min_shared_items=7)
+    words = {r["entity_id"]: r["evidence"] for r in account_queue(
+        strict, anomaly_probability(strict, reviewed, bins=4, prior_strength=1.0),
+        ring_probability(strict, reviewed, prior_strength=1.0), no_hits, actions=ACTIONS,
+        min_shared_items=7).collect()}
+    assert "tied only by shared device or IP or fewer than 7 shared items" in words["r1"]
 
 
 def test_several_days_in_one_pass_equal_each_day_alone(spark, frames):
