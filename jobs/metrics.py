@@ -83,7 +83,9 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
         computed.append(defn.name)
     if not frames:
         raise RuntimeError("no metric could be computed: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
-    metrics = union_all(frames).cache()
+    # A union keeps each branch's partitions (dozens of tasks, each deserialising the whole plan) for a few
+    # hundred aggregate rows a day: merged into a few tasks.
+    metrics = union_all(frames).coalesce(ctx.cfg.spark.shuffle_partitions).cache()
     held.append(metrics)
     components = tuple(c for c in settings.ehi.components if c.metric in computed)
     if components:

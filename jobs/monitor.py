@@ -1,7 +1,8 @@
 """`govern monitor --ds D` (or a range): anomaly alerts on governance_metrics with root cause and attribution.
 
 Every (metric, dimension, dimension_value) series is scored by the robust seasonal detector in parallel
-(`groupBy().applyInPandas`, each series' history is small); each day is scored against its own past only, so
+(`groupBy().applyInPandas`, each series' history is small; the series are dealt over `spark.shuffle_partitions`
+tasks, which adaptive execution would otherwise merge into one); each day is scored against its own past only, so
 a range gives the same alerts as day-by-day runs. The scored target days (bounded by metrics × slices × days,
 not by the account base) come to the driver with the metric_cube leaves of the metrics in an incident (their
 baseline and the target days: metrics x leaves x days) for the root cause over combinations of dimensions
@@ -110,7 +111,8 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     kinds = {d.name: d.kind for d in cfg.metrics.definitions} | {cfg.metrics.ehi.name: "index"}
     directions = {d.name: d.direction for d in cfg.metrics.definitions} | {cfg.metrics.ehi.name: "up"}
     scored = score_all(history, targets=days, params=settings.detector.plain(),  # runs on executors: plain data
-                       season=settings.detector.season or "auto", kinds=kinds).toPandas()
+                       season=settings.detector.season or "auto", kinds=kinds,
+                       partitions=cfg.spark.shuffle_partitions).toPandas()
     levers = history.filter(F.col("dimension").isin(list(settings.attribution.lever_dimensions))).select(
         "ds", "metric", "dimension", "dimension_value", "numerator").toPandas()
     events = governance_events(ctx, first - dt.timedelta(days=settings.attribution.event_lag_days), last)

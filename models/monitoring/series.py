@@ -82,8 +82,9 @@ def _reference(s: pd.DataFrame, kind: str, dimension: str):
 
 
 def score_all(metrics: DataFrame, *, targets: list[dt.date], params, season: int | str | None,
-              kinds: dict[str, str]) -> DataFrame:
-    """Every series of the long metrics frame (history up to the last target) scored on the target days."""
+              kinds: dict[str, str], partitions: int | None = None) -> DataFrame:
+    """Every series of the long metrics frame (history up to the last target) scored on the target days, the
+    series spread over `partitions` tasks."""
     kind_map = F.create_map(*[x for name, k in kinds.items() for x in (F.lit(name), F.lit(k))])
     if "effective_denominator" not in metrics.columns:
         # governance_metrics written before the column existed.
@@ -104,4 +105,8 @@ def score_all(metrics: DataFrame, *, targets: list[dt.date], params, season: int
     def apply(pdf: pd.DataFrame) -> pd.DataFrame:
         return score_series(pdf.sort_values("ds"), targets=targets, params=params, season=season)
 
+    if partitions:
+        # a number given to repartition is kept by adaptive execution, which would merge the few hundred series
+        # (a small input) into one task: one core fitting every series
+        prepared = prepared.repartition(partitions, *SERIES_KEYS)
     return prepared.groupBy(*SERIES_KEYS).applyInPandas(apply, schema=SCORED_SCHEMA)

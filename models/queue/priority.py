@@ -66,8 +66,9 @@ def _shrunk(hits, total, prior, strength: float):
 def anomaly_probability(scores: DataFrame, reviewed: DataFrame, *, bins: int, prior_strength: float) -> DataFrame:
     """ds, account_id, anomaly_probability: the confirmed-violation rate of the account's anomaly-score bin that
     day."""
+    # accounts of equal score split by id at a bin's edge: the same bins whatever the order rows arrive in
     binned = scores.select("ds", "account_id", F.ntile(bins).over(
-        Window.partitionBy("ds").orderBy(F.col("anomaly_score").asc_nulls_first())).alias("bin"))
+        Window.partitionBy("ds").orderBy(F.col("anomaly_score").asc_nulls_first(), "account_id")).alias("bin"))
     labelled = binned.join(reviewed, ["ds", "account_id"], "left")
     # every account of the bin counts: reviews follow reports, so the reviewed accounts of a bin are mostly its
     # bad ones; an unreviewed account counts as not confirmed (a lower bound, like the model's own labels)

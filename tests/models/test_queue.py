@@ -43,6 +43,18 @@ def test_reviewed_accounts_know_only_the_decisions_up_to_the_day(spark, frames):
                        ignore_row_order=True, ignore_nullable=True)
 
 
+def test_accounts_of_equal_anomaly_score_at_a_bin_edge_are_binned_by_id_whatever_their_order(spark):
+    reviewed = spark.createDataFrame([(DS, "d", 1)], "ds date, account_id string, violation int")
+    rows = [("a", 0.1), ("b", 0.5), ("c", 0.5), ("d", 0.9)]
+    expected = spark.createDataFrame([(DS, "a", 0.0), (DS, "b", 0.0), (DS, "c", 0.5), (DS, "d", 0.5)],
+                                     "ds date, account_id string, anomaly_probability double")
+    for order in (rows, rows[::-1]):
+        scores = spark.createDataFrame(order, "account_id string, anomaly_score double").withColumn("ds", F.lit(DS))
+        # two bins: {a, b} never confirmed, {c, d} half confirmed; b and c tie at the edge
+        assert_df_equality(anomaly_probability(scores.coalesce(1), reviewed, bins=2, prior_strength=0.0), expected,
+                           ignore_row_order=True, ignore_nullable=True)
+
+
 def test_a_confirmed_ring_ranks_above_a_lone_high_score(spark, frames):
     scores, decisions = frames
     reviewed = reviewed_accounts(decisions, days=[DS])

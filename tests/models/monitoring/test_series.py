@@ -49,6 +49,22 @@ def test_series_are_scored_in_parallel_and_a_slice_moving_with_its_total_is_one_
     assert joined.status == "continuing" and joined.incident_id == first.incident_id
 
 
+def test_series_spread_over_tasks_score_as_in_one(spark):
+    settings = load_config().alerts
+    metrics = spark.createDataFrame(registrations(), SCHEMA).coalesce(1)
+    targets = [START + dt.timedelta(days=i) for i in (24, 25, 26)]
+
+    def scored(partitions):
+        out = score_all(metrics, targets=targets, params=settings.detector, season=None, kinds={"reg": "count"},
+                        partitions=partitions)
+        return out, out.toPandas().sort_values(["dimension_value", "ds"]).reset_index(drop=True)
+
+    spread, spread_rows = scored(3)
+    _, one_rows = scored(None)
+    assert spread.rdd.getNumPartitions() == 3
+    pd.testing.assert_frame_equal(spread_rows, one_rows)
+
+
 def scored_rows(rows):
     cols = ["metric", "dimension", "dimension_value", "ds", "observed", "expected", "score", "status",
             "incident_start", "resolved"]
