@@ -9,7 +9,8 @@ project_venv() {
   want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "installing creator-governance[$extras] into .venv (pip's log: .venv/install.log) …"
-    if ! { python -m pip install --upgrade pip && python -m pip install -e ".[$extras]"; } > .venv/install.log 2>&1; then
+    if ! { python -m pip install --upgrade pip && python -m pip install -e ".[$extras]"; } >.venv/install.log 2>&1
+    then
       tail -n 30 .venv/install.log >&2
       echo "install failed: see .venv/install.log" >&2
       return 1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from deltalake import DeltaTable
 from pyspark.sql import functions as F
 
 from creator_governance.cli import main
@@ -86,7 +87,5 @@ def test_a_not_due_train_day_runs_the_rest_of_the_chain(spark, world):
     assert [r.model_version for r in scored_by] == [registry[0].version]
     assert tables.read("governance_metrics", ds=[day]).filter(F.col("dimension") == "all").count() > 0
     # the metrics' union is merged into the demo's 4 shuffle partitions: a few files a day, not one per branch
-    from deltalake import DeltaTable
-
     written = DeltaTable(str(Path(world["lakehouse"]) / "governance_metrics")).file_uris([("ds", "=", day.isoformat())])
     assert 0 < len(written) <= 4
