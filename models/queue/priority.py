@@ -271,8 +271,8 @@ def weak_tie_words(min_shared_items: int) -> str:
 
 
 def account_queue(scores: DataFrame, anomaly: DataFrame, ring: DataFrame, hit: DataFrame, *,
-                  actions: dict[str, float], audience: DataFrame | None = None,
-                  min_shared_items: int = 2) -> DataFrame:
+                  actions: dict[str, float], min_shared_items: int,
+                  audience: DataFrame | None = None) -> DataFrame:
     """Account rows of the queue (QUEUE_COLUMNS without rank) from scores (ds, account_id, score, syndicate_id)
     and the evidence frames (keyed by ds, account_id); `actions`: suggested action -> lowest priority (highest
     first); `min_shared_items`: the `strong_ties` bar, for the words of a weak tie."""

@@ -66,7 +66,7 @@ def test_a_confirmed_ring_ranks_above_a_lone_high_score(spark, frames):
     anomaly = anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0)
     no_hits = spark.createDataFrame([], "ds date, account_id string, hit_probability double, "
                                         "hit_strategies array<string>")
-    queue = account_queue(scores, anomaly, ring, no_hits, actions=ACTIONS)
+    queue = account_queue(scores, anomaly, ring, no_hits, actions=ACTIONS, min_shared_items=2)
     priority = {r["entity_id"]: r["priority"] for r in queue.collect()}
     assert priority["r1"] > priority["lone"] > priority["n5"]
     assert priority["r2"] > priority["lone"]
@@ -93,7 +93,8 @@ def test_the_ring_is_one_row_too_and_ranks_run_over_both_kinds(spark, frames):
     no_hits = spark.createDataFrame([], "ds date, account_id string, hit_probability double, "
                                         "hit_strategies array<string>")
     accounts = account_queue(scores, anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0),
-                             ring_probability(scores, reviewed, prior_strength=1.0), no_hits, actions=ACTIONS)
+                             ring_probability(scores, reviewed, prior_strength=1.0), no_hits, actions=ACTIONS,
+                             min_shared_items=2)
     syndicates = spark.createDataFrame([(DS, "S1", 4, ["r1", "r2", "r3", "r4"], ["shared device"])],
                                        "ds date, syndicate_id string, size int, members array<string>, "
                                        "shared_signals array<string>")
@@ -138,7 +139,7 @@ def test_a_creator_whose_audience_comes_from_rings_is_evidence_calibrated_on_suc
     no_hits = spark.createDataFrame([], "ds date, account_id string, hit_probability double, "
                                         "hit_strategies array<string>")
     queue = {r["entity_id"]: r for r in account_queue(
-        scores, anomaly, ring, no_hits, actions=ACTIONS,
+        scores, anomaly, ring, no_hits, actions=ACTIONS, min_shared_items=2,
         audience=audience_probability(engagements, content, scores, reviewed, window_days=14, min_engagements=20,
                                       min_share=0.5,
                                       prior_strength=1.0)).collect()}
@@ -171,7 +172,8 @@ def test_a_member_tied_by_shared_means_alone_does_not_inherit_its_rings_confirma
                                         "hit_strategies array<string>")
     queue = {r["entity_id"]: r for r in account_queue(
         scores, anomaly_probability(scores, reviewed, bins=4, prior_strength=1.0),
-        ring_probability(scores, reviewed, prior_strength=1.0), no_hits, actions=ACTIONS).collect()}
+        ring_probability(scores, reviewed, prior_strength=1.0), no_hits, actions=ACTIONS,
+        min_shared_items=2).collect()}
     assert queue["r1"]["priority"] > queue["lone"]["priority"] > queue["h1"]["priority"]
     assert "tied only by shared device or IP or one shared item" in queue["h1"]["evidence"]
     # once reviews confirm such members elsewhere, the tie is evidence again
@@ -260,9 +262,9 @@ def test_several_days_in_one_pass_equal_each_day_alone(spark, frames):
             frame, anomaly_probability(frame, reviewed, bins=4, prior_strength=1.0),
             ring_probability(frame, reviewed, prior_strength=1.0, pooled=pooled),
             hit_probability(hits, decisions, days=days, hit_days=3, horizon_days=7, prior_strength=1.0),
-            actions=ACTIONS, audience=audience_probability(engagements, content, frame, reviewed, window_days=14,
-                                                           min_engagements=10, min_share=0.5, prior_strength=1.0,
-                                                           pooled=pooled)))
+            actions=ACTIONS, min_shared_items=2,
+            audience=audience_probability(engagements, content, frame, reviewed, window_days=14,
+                                          min_engagements=10, min_share=0.5, prior_strength=1.0, pooled=pooled)))
 
     together = queue(both, [DS, early])
     alone = queue(scores, [DS]).unionByName(queue(both.filter(F.col("ds") == early), [early]))
