@@ -195,7 +195,9 @@ def evaluate(work: Path, env: str | None) -> dict:
     out = {"k": k, "patterns": sizes, "signals": {}}
     orders = rankings(ctx, last)
     if ctx.tables.exists("review_sample"):
-        orders[STACKED], out["stacked"] = stacked(ctx, last)
+        ranked, out["stacked"] = stacked(ctx, last)
+        if ranked:  # fitted (the labels hold both outcomes)
+            orders[STACKED] = ranked
     for name, ranked in orders.items():
         top = ranked[:k]
         found = pd.Series([pattern[a] for a in top if a in pattern]).value_counts().to_dict()
@@ -244,7 +246,8 @@ def render(records: list[dict]) -> str:
         if res.get("stacked"):
             st = res["stacked"]
             lines += ["", f"`{STACKED}`: a logistic regression on the queue's signals fitted on {st['rows']} reviewed "
-                      f"sampled accounts of the 14 days ending last − 7 ({st['confirmed']} confirmed, IPW)."]
+                      f"sampled accounts of the 14 days ending last − 7 ({st['confirmed']} confirmed, IPW)"
+                      + ("." if "coefficients" in st else ": not fitted, the labels hold one outcome only.")]
         if res.get("frontier"):
             fr = res["frontier"]
             worst = max(fr["patterns"], key=lambda p: fr["patterns"][p]["honest_dominators"])

@@ -69,5 +69,7 @@ def test_report_says_when_no_increasing_ranking_meets_the_gate(queue_eval):
     assert "holding 18 matrix members also puts at least 5 honest accounts above one of them" in text
     assert "38 + 5 = 43 > 40: **no such ranking meets the gate**" in text
     result["frontier"] = {**result["frontier"], "honest_floor": 2, "reachable": True}
-    assert "38 + 2 = 40 ≤ 40: not excluded." in queue_eval.render(
-        [{"label": "run", "git": "abc", "when": "now", "result": result}])
+    result["stacked"] = {"rows": 3, "confirmed": 3}  # one outcome only: no fit
+    text = queue_eval.render([{"label": "run", "git": "abc", "when": "now", "result": result}])
+    assert "38 + 2 = 40 ≤ 40: not excluded." in text
+    assert "(3 confirmed, IPW): not fitted, the labels hold one outcome only." in text
