@@ -670,19 +670,24 @@ def model_setup(work: Path, size: int) -> Path | None:
 
 
 def render_only(work: Path, results: Path, argv: list[str], a) -> int:
-    """Rebuild the doc from the results file plus the partial records of runs cut short."""
+    """Rebuild the doc from the results file plus the records of runs cut short (WORK/run/*/partial.jsonl: every
+    record of the size so far — simulation, setup, the days that completed). Those are added to the results file,
+    marked `partial`, so the table keeps them; a later full run of the size replaces them."""
     kept = read_jsonl(results)
     done = {r["size"] for r in kept if r["kind"] == "step"}
+    added = False
     for partial in sorted((work / "run").glob("*/partial.jsonl")):
         recs = read_jsonl(partial)
         if not recs or recs[0]["size"] in done:
             continue
-        size = recs[0]["size"]
-        days = sorted({dt.date.fromisoformat(r["day"]) for r in recs})
-        landing_rec = [r for r in kept if r["size"] == size and r["kind"] == "landing"]
-        attach_volumes(partial.parent / "lakehouse", size, days, recs,
-                       ingest=any(r["step"] == "ingest" for r in recs))
-        kept += recs + [{**r, "partial": True} for r in landing_rec]
+        steps = [r for r in recs if r["kind"] == "step"]
+        days = sorted({dt.date.fromisoformat(r["day"]) for r in steps})
+        attach_volumes(partial.parent / "lakehouse", recs[0]["size"], days, recs,
+                       ingest=any(r["step"] == "ingest" for r in steps))
+        kept += [{**r, "partial": True} for r in recs]
+        added = True
+    if added:
+        results.write_text("".join(json.dumps(r, default=str) + "\n" for r in kept))
     now = generated_now()
     command = "python benchmarks/growth.py " + " ".join(argv)
     if any(r["kind"] == "step" for r in kept):  # no daily records: leave the growth section as it is

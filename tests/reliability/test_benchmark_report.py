@@ -69,3 +69,37 @@ def test_doc_rewrite_replaces_only_its_own_section(growth, tmp_path, monkeypatch
     growth.write_doc(f"{growth.BEGIN}\nnew growth\n{growth.END}")
     assert "new growth" in doc.read_text() and "old growth" not in doc.read_text()
     assert "new models" in doc.read_text() and doc.read_text().endswith("end\n")
+
+
+def test_render_only_keeps_the_days_of_a_run_cut_short(growth, tmp_path, monkeypatch):
+    """A size whose daily runs stopped part-way: its partial file holds every record so far (simulation, setup,
+    the days that completed); --render-only renders them and adds them to the results file, marked partial."""
+    import json
+    from types import SimpleNamespace
+
+    def step(size, day, name, wall):
+        return {"size": size, "kind": "step", "day": day, "step": name, "status": "success", "wall_s": wall}
+
+    results = tmp_path / "growth_results.jsonl"
+    results.write_text(json.dumps(step(20000, "2026-02-02", "ingest", 40.0)) + "\n")
+    cut = tmp_path / "run" / "a1000000_d35_s11_k3"
+    cut.mkdir(parents=True)
+    records = [{"size": 1000000, "kind": "simulate", "wall_s": 870.0},
+               {"size": 1000000, "kind": "setup_ingest", "wall_s": 1043.0},
+               step(1000000, "2026-02-02", "ingest", 184.0)]
+    (cut / "partial.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    rendered = {}
+    monkeypatch.setattr(growth, "attach_volumes", lambda *args, **kwargs: {})
+    monkeypatch.setattr(growth, "render", lambda kept, meta: rendered.setdefault("sizes", sorted(
+        {r["size"] for r in kept if r["kind"] == "step"})) and "text")
+    monkeypatch.setattr(growth, "write_doc", lambda text, *args: None)
+    monkeypatch.setattr(growth, "render_models", lambda *args: "")
+    args = SimpleNamespace(sim_days=35, seed=11, daily_days=3, model_size=None)
+    growth.render_only(tmp_path, results, [], args)
+    assert rendered["sizes"] == [20000, 1000000]
+    kept = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [(r["size"], r["kind"], r.get("partial")) for r in kept] == [
+        (20000, "step", None), (1000000, "simulate", True), (1000000, "setup_ingest", True),
+        (1000000, "step", True)]
+    growth.render_only(tmp_path, results, [], args)  # the size is now in the results: not added twice
+    assert len(results.read_text().splitlines()) == 4
