@@ -672,19 +672,21 @@ def model_setup(work: Path, size: int) -> Path | None:
 def render_only(work: Path, results: Path, argv: list[str], a) -> int:
     """Rebuild the doc from the results file plus the records of runs cut short (WORK/run/*/partial.jsonl: every
     record of the size so far — simulation, setup, the days that completed). Those are added to the results file,
-    marked `partial`, so the table keeps them; a later full run of the size replaces them."""
+    marked `partial`, so the table keeps them; a later run of the size, full or cut short, replaces them."""
     kept = read_jsonl(results)
-    done = {r["size"] for r in kept if r["kind"] == "step"}
+    done = {r["size"] for r in kept if r["kind"] == "step" and not r.get("partial")}
     added = False
     for partial in sorted((work / "run").glob("*/partial.jsonl")):
         recs = read_jsonl(partial)
         if not recs or recs[0]["size"] in done:
             continue
+        size = recs[0]["size"]
         steps = [r for r in recs if r["kind"] == "step"]
         days = sorted({dt.date.fromisoformat(r["day"]) for r in steps})
-        attach_volumes(partial.parent / "lakehouse", recs[0]["size"], days, recs,
+        attach_volumes(partial.parent / "lakehouse", size, days, recs,
                        ingest=any(r["step"] == "ingest" for r in steps))
-        kept += [{**r, "partial": True} for r in recs]
+        # an earlier cut-short run of the size is replaced by this one
+        kept = [r for r in kept if r["size"] != size] + [{**r, "partial": True} for r in recs]
         added = True
     if added:
         results.write_text("".join(json.dumps(r, default=str) + "\n" for r in kept))

@@ -101,5 +101,11 @@ def test_render_only_keeps_the_days_of_a_run_cut_short(growth, tmp_path, monkeyp
     assert [(r["size"], r["kind"], r.get("partial")) for r in kept] == [
         (20000, "step", None), (1000000, "simulate", True), (1000000, "setup_ingest", True),
         (1000000, "step", True)]
-    growth.render_only(tmp_path, results, [], args)  # the size is now in the results: not added twice
-    assert len(results.read_text().splitlines()) == 4
+    # rendered again after the run got further: its records replace the earlier ones, never added twice
+    records.append(step(1000000, "2026-02-03", "ingest", 175.0))
+    (cut / "partial.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    growth.render_only(tmp_path, results, [], args)
+    kept = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [(r["size"], r.get("day")) for r in kept if r["kind"] == "step"] == [
+        (20000, "2026-02-02"), (1000000, "2026-02-02"), (1000000, "2026-02-03")]
+    assert len(kept) == 5
