@@ -169,6 +169,11 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
+def write_jsonl(path: Path, records: list[dict]) -> None:
+    """Replace a JSON-lines results file with `records`."""
+    path.write_text("".join(json.dumps(r, default=str) + "\n" for r in records))
+
+
 def generated_now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -689,7 +694,7 @@ def render_only(work: Path, results: Path, argv: list[str], a) -> int:
         kept = [r for r in kept if r["size"] != size] + [{**r, "partial": True} for r in recs]
         added = True
     if added:
-        results.write_text("".join(json.dumps(r, default=str) + "\n" for r in kept))
+        write_jsonl(results, kept)
     now = generated_now()
     command = "python benchmarks/growth.py " + " ".join(argv)
     if any(r["kind"] == "step" for r in kept):  # no daily records: leave the growth section as it is
@@ -773,7 +778,7 @@ def main(argv: list[str] | None = None) -> int:
             duck["events"] = statistics.median(v["window"] for v in volume.values())
             records.append(duck)
         kept = [r for r in kept if r["size"] != size] + records
-        results.write_text("".join(json.dumps(r, default=str) + "\n" for r in kept))
+        write_jsonl(results, kept)
         meta = {"generated": generated_now(),
                 "command": "python benchmarks/growth.py " + " ".join(argv), "sim_days": a.sim_days,
                 "seed": a.seed, "daily_days": a.daily_days, "model_size": model_size,
@@ -813,7 +818,7 @@ def models_phase(work: Path, size: int, setup_lh: Path, cutoff: dt.date, overlay
     results = work / "models_results.jsonl"  # a rerun of a size replaces its records
     kept = read_jsonl(results)
     records = [r for r in kept if r["size"] != size] + records
-    results.write_text("".join(json.dumps(r, default=str) + "\n" for r in records))
+    write_jsonl(results, records)
     meta = {"generated": generated_now(),
             "command": "python benchmarks/growth.py " + " ".join(argv)}
     text = render_models(records, meta)

@@ -65,11 +65,11 @@ def simulate_and_run(work: Path, *, accounts: int, days: int, seed: int, from_da
     return {"seconds": seconds, "run_from": first.isoformat(), "run_to": last.isoformat()}
 
 
-def rankings(ctx, last: dt.date) -> dict[str, list[str]]:
+def rankings(ctx, last: dt.date, queue: pd.DataFrame) -> dict[str, list[str]]:
+    """Each ranking of the last day's accounts; `queue`: that day's account rows of risk_queue."""
     from pyspark.sql import functions as F
 
     tables = ctx.tables
-    queue = tables.read("risk_queue", ds=[last]).filter(F.col("entity_kind") == "account").toPandas()
     scores = tables.read("creator_scores", ds=[last]).toPandas()
     hits = tables.read("strategy_hits", ds=[last]).filter(F.col("target_type") == "account").toPandas()
     hit_counts = hits.groupby("target_id")["strategy_id"].nunique().sort_values(ascending=False, kind="stable")
@@ -193,7 +193,10 @@ def evaluate(work: Path, env: str | None) -> dict:
     sizes = bad["pattern"].value_counts().to_dict()
     k = len(bad)
     out = {"k": k, "patterns": sizes, "signals": {}}
-    orders = rankings(ctx, last)
+    from pyspark.sql import functions as F
+
+    queue_rows = ctx.tables.read("risk_queue", ds=[last]).filter(F.col("entity_kind") == "account").toPandas()
+    orders = rankings(ctx, last, queue_rows)
     if ctx.tables.exists("review_sample"):
         ranked, out["stacked"] = stacked(ctx, last)
         if ranked:  # fitted (the labels hold both outcomes)
@@ -213,10 +216,7 @@ def evaluate(work: Path, env: str | None) -> dict:
     best = {p: max(s["recall"][p] for s in singles.values()) for p, n in sizes.items() if n >= GATED}
     out["gate"] = {"precision": queue["precision"] >= 0.85,
                    "recall": {p: queue["recall"][p] >= r - 1e-9 for p, r in best.items()}}
-    from pyspark.sql import functions as F
-
-    rows = ctx.tables.read("risk_queue", ds=[last]).filter(F.col("entity_kind") == "account")
-    out["frontier"] = frontier(rows.select("entity_id", *SIGNALS).toPandas(), pattern,
+    out["frontier"] = frontier(queue_rows, pattern,
                                {p: round(r * sizes[p]) for p, r in best.items()}, k)
     return out
 
