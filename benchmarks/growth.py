@@ -480,9 +480,10 @@ def render(records: list, meta: dict) -> str:
          f"(`{meta['overlay_note']}`); larger sizes reuse it through a copy of its `model_registry`.", ""]
     lands = sorted((r for r in records if r["kind"] == "landing"), key=lambda r: r["size"])
     if lands:
-        L += ["| accounts | simulated days | seed | landing rows (all entities) | landing zone |",
-              "| ---: | ---: | ---: | ---: | --- |"]
+        L += ["| accounts | simulated days | seed | landing rows (all entities) | driver heap | landing zone |",
+              "| ---: | ---: | ---: | ---: | ---: | --- |"]
         L += [f"| {r['size']:,} | {r['days']} | {r['seed']} | {r['rows']:,} | "
+              f"{r.get('driver_memory') or '4g (default then)'} | "
               f"{'reused: ' + r['path'] if r['given'] else 'simulated by this script'}"
               f"{'; bronze reused from ' + r['bronze'] + ' (all days ingested before: no daily ingest)' if r.get('bronze') else ''} |"
               for r in lands]
@@ -737,13 +738,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--models-repeat", type=int, default=3,
                    help="runs of the XGBoost comparison and of the scoring throughput (0: skip them)")
     p.add_argument("--models-rows", type=int, default=1_000_000, help="accounts of the scoring-throughput frame")
+    p.add_argument("--driver-memory", metavar="SIZE",
+                   help="spark.driver_memory of every govern process (default: the project's, conf/base/spark.yaml)")
     p.add_argument("--models-only", action="store_true",
                    help="only the model comparisons, on the model size's setup (simulated and set up if missing)")
     a = p.parse_args(argv)
     work = Path(a.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
     overlay = work / "growth_overlay.yaml"
-    overlay.write_text(OVERLAY)
+    overlay.write_text(OVERLAY + (f"spark: {{driver_memory: {a.driver_memory}}}\n" if a.driver_memory else ""))
     results = a.results
     if a.render_only:
         render_only(work, results, argv, a)
@@ -799,6 +802,13 @@ def main(argv: list[str] | None = None) -> int:
     os._exit(0)  # deltalake's runtime can abort the interpreter at exit
 
 
+def default_heap() -> str:
+    """spark.driver_memory of the project's configuration (what a govern process gets without --driver-memory)."""
+    from creator_governance.config import load_config
+
+    return load_config().spark.driver_memory
+
+
 def plan(work: Path, size: int, a, records: list, given: dict, bronze: str | None = None):
     """Landing zone (simulated if needed), cache tag, first simulated day and the timed days of a size."""
     landing, manifest = simulate(work, size, a.sim_days, a.seed, records, given.get(size))
@@ -808,7 +818,8 @@ def plan(work: Path, size: int, a, records: list, given: dict, bronze: str | Non
     records.append({"size": size, "kind": "landing", "path": str(landing), "days": manifest["days"],
                     "seed": manifest["seed"], "start": str(manifest["start"]),
                     "rows": sum(manifest["rows"].values()), "sim_seconds": manifest.get("seconds"),
-                    "given": size in given, "bronze": bronze})
+                    "given": size in given, "bronze": bronze,
+                    "driver_memory": a.driver_memory or default_heap()})
     return landing, manifest, tag, start, days
 
 

@@ -109,3 +109,19 @@ def test_render_only_keeps_the_days_of_a_run_cut_short(growth, tmp_path, monkeyp
     assert [(r["size"], r.get("day")) for r in kept if r["kind"] == "step"] == [
         (20000, "2026-02-02"), (1000000, "2026-02-02"), (1000000, "2026-02-03")]
     assert len(kept) == 5
+
+
+def test_landing_table_names_each_size_s_driver_heap(growth):
+    """A size run with --driver-memory says so; records from before the option ran with the default heap."""
+    def landing(size, **extra):
+        return {"size": size, "kind": "landing", "path": "/w", "days": 35, "seed": 11, "rows": 1000, "given": False,
+                "bronze": None, **extra}
+
+    step = {"kind": "step", "day": "2026-02-02", "step": "ingest", "status": "success", "wall_s": 1.0,
+            "java_cpu_s": 1.0, "py_cpu_s": 0.0, "events_window": 10, "java_rss_peak_mb": 1, "py_rss_peak_mb": 1}
+    records = [landing(20000), landing(1000000, driver_memory="12g"), {**step, "size": 20000},
+               {**step, "size": 1000000}]
+    text = growth.render(records, {"generated": "now", "command": "c", "model_size": 20000, "overlay_note": "o"})
+    rows = [line for line in text.splitlines() if line.startswith(("| 20,000 | 35 |", "| 1,000,000 | 35 |"))]
+    assert rows[0].startswith("| 20,000 | 35 | 11 | 1,000 | 4g (default then) |")
+    assert rows[1].startswith("| 1,000,000 | 35 | 11 | 1,000 | 12g |")
