@@ -1,6 +1,6 @@
 """`govern metrics --ds D` (or `--from A --to B`): governance_metrics for those days.
 
-Registers every table as a view plus `account_dims`, runs each definition's SQL (conf/base/metrics.yaml),
+Registers the tables the definitions name in `source_tables` as views, plus `account_dims`, runs each definition's SQL (conf/base/metrics.yaml),
 hands the rows to the pure engine (models/metrics) and replaces exactly the requested `ds` partitions of
 governance_metrics (total and one slice per dimension) and of metric_cube (count and ratio metrics at their
 finest grain, one row per leaf: what the root-cause search of `govern monitor` explores). A
@@ -45,7 +45,9 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     spark, tables = ctx.spark, ctx.tables
     ds_from, ds_to = min(days), max(days)
     start = time.monotonic()
-    available = set(tables.register_views())
+    available = set(tables.names())
+    # only the tables the definitions declare: registering every table reads each one's log and lists its files
+    tables.register_views(only={t for d in settings.definitions for t in d.source_tables})
     if "accounts" not in available:
         raise RuntimeError("governance_metrics needs the accounts table: run govern ingest first")
     scores = tables.read("creator_scores") if "creator_scores" in available else None
@@ -71,7 +73,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
                               epsilon=settings.psi.epsilon, unknown=settings.unknown_value)
         else:
             # read twice (the metric and its leaf cube): kept after the first write computes it
-            rows = with_account_dims(spark.sql(render_rows(defn, ds_from, ds_to)), dims,
+            rows = with_account_dims(metric_rows(spark, defn, ds_from, ds_to), dims,
                                      unknown=settings.unknown_value).persist()
             held.append(rows)
             frame = build_metric(rows, defn, unknown=settings.unknown_value)
@@ -99,6 +101,21 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
         frame.unpersist()
     return {"computed": computed, "skipped": skipped, "rows": written.rows_written,
             "seconds": round(time.monotonic() - start, 1)}
+
+
+def metric_rows(spark, defn, ds_from: dt.date, ds_to: dt.date):
+    """The definition's `rows` SQL as a frame; a table it reads but does not declare in `source_tables` (so was not
+    registered) is named in the error."""
+    from pyspark.errors import AnalysisException
+
+    try:
+        return spark.sql(render_rows(defn, ds_from, ds_to))
+    except AnalysisException as exc:
+        if exc.getCondition() != "TABLE_OR_VIEW_NOT_FOUND":
+            raise
+        raise RuntimeError(f"metric {defn.name}: its rows read a table that is not a view: "
+                           f"{(exc.getMessageParameters() or {}).get('relationName', exc)}; name every table it "
+                           f"reads in its source_tables (declared: {', '.join(defn.source_tables) or 'none'})") from exc
 
 
 def report(days: list[dt.date], summary: dict) -> str:

@@ -202,11 +202,15 @@ class Tables:
             return self.read(name, **filters)
         return self.spark.createDataFrame([], declared_schema(name) if schema is None else schema)
 
-    def register_views(self) -> list[str]:
-        """Every table under its bare name, for `govern sql`, notebooks and BI: with catalog names (delta-spark),
-        each table registered in the catalog (an external table over its folder, once) and the catalog and schema
-        made current, so the bare names resolve to them; otherwise a temporary view per table."""
+    def register_views(self, only: Iterable[str] | None = None) -> list[str]:
+        """Every table (or those of `only` that exist) under its bare name, for `govern sql`, notebooks and BI:
+        with catalog names (delta-spark), each table registered in the catalog (an external table over its
+        folder, once) and the catalog and schema made current, so the bare names resolve to them; otherwise a
+        temporary view per table. Returns the names registered."""
         names = self.names()
+        if only is not None:
+            wanted = set(only)
+            names = [n for n in names if n in wanted]
         if self.namespace:
             for name in names:
                 self._register(name, self.path(name))
