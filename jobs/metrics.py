@@ -1,10 +1,11 @@
 """`govern metrics --ds D` (or `--from A --to B`): governance_metrics for those days.
 
-Registers the tables the definitions name in `source_tables` as views, plus `account_dims`, runs each definition's SQL (conf/base/metrics.yaml),
-hands the rows to the pure engine (models/metrics) and replaces exactly the requested `ds` partitions of
-governance_metrics (total and one slice per dimension) and of metric_cube (count and ratio metrics at their
-finest grain, one row per leaf: what the root-cause search of `govern monitor` explores). A
-metric whose source tables do not exist yet is skipped; the summary names it and the missing tables.
+Registers the tables the definitions name in `source_tables` as views, plus `account_dims`, runs each
+definition's SQL (conf/base/metrics.yaml), hands the rows to the pure engine (models/metrics) and replaces
+exactly the requested `ds` partitions of governance_metrics (total and one slice per dimension) and of
+metric_cube (count and ratio metrics at their finest grain, one row per leaf: what the root-cause search of
+`govern monitor` explores). A metric whose source tables do not exist yet is skipped; the summary names it and
+the missing tables.
 """
 
 from __future__ import annotations
