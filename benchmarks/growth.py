@@ -802,11 +802,12 @@ def main(argv: list[str] | None = None) -> int:
     os._exit(0)  # deltalake's runtime can abort the interpreter at exit
 
 
-def default_heap() -> str:
-    """spark.driver_memory of the project's configuration (what a govern process gets without --driver-memory)."""
+def default_heap(overlay: Path) -> str:
+    """The driver heap a govern process of this benchmark gets (the project's configuration with the overlay)."""
     from creator_governance.config import load_config
 
-    return load_config().spark.driver_memory
+    spark = load_config(conf_file=str(overlay)).spark
+    return spark.conf.get("spark.driver.memory", spark.driver_memory)
 
 
 def plan(work: Path, size: int, a, records: list, given: dict, bronze: str | None = None):
@@ -819,7 +820,7 @@ def plan(work: Path, size: int, a, records: list, given: dict, bronze: str | Non
                     "seed": manifest["seed"], "start": str(manifest["start"]),
                     "rows": sum(manifest["rows"].values()), "sim_seconds": manifest.get("seconds"),
                     "given": size in given, "bronze": bronze,
-                    "driver_memory": a.driver_memory or default_heap()})
+                    "driver_memory": a.driver_memory or default_heap(work / "growth_overlay.yaml")})
     return landing, manifest, tag, start, days
 
 

@@ -48,7 +48,11 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     start = time.monotonic()
     available = set(tables.names())
     # only the tables the definitions declare: registering every table reads each one's log and lists its files
-    tables.register_views(only={t for d in settings.definitions for t in d.source_tables})
+    declared = {t for d in settings.definitions for t in d.source_tables}
+    tables.register_views(only=declared)
+    if not tables.persisted:  # a view left by an earlier `govern sql` in this session is a stale file list
+        for name in available - declared:
+            spark.catalog.dropTempView(name)
     if "accounts" not in available:
         raise RuntimeError("governance_metrics needs the accounts table: run govern ingest first")
     scores = tables.read("creator_scores") if "creator_scores" in available else None

@@ -207,10 +207,7 @@ class Tables:
         with catalog names (delta-spark), each table registered in the catalog (an external table over its
         folder, once) and the catalog and schema made current, so the bare names resolve to them; otherwise a
         temporary view per table. Returns the names registered."""
-        names = self.names()
-        if only is not None:
-            wanted = set(only)
-            names = [n for n in names if n in wanted]
+        names = self.names() if only is None else sorted(n for n in set(only) if self.exists(n))
         if self.namespace:
             for name in names:
                 self._register(name, self.path(name))
