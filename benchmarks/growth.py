@@ -53,6 +53,7 @@ STEPS = ("ingest", "features", "score", "strategies", "queue", "metrics", "monit
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 CORES = os.cpu_count() or 1
+OVERLAY_FILE = "growth_overlay.yaml"  # in WORK: the config overlay of every govern process
 OVERLAY = """# benchmarks/growth.py: a few weeks of simulated history (as conf/demo/model.yaml), weekly label dates.
 model:
   labels: {horizon_days: 7, stride_days: 7}
@@ -745,7 +746,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     work = Path(a.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    overlay = work / "growth_overlay.yaml"
+    overlay = work / OVERLAY_FILE
     overlay.write_text(OVERLAY + (f"spark: {{driver_memory: {a.driver_memory}}}\n" if a.driver_memory else ""))
     results = a.results
     if a.render_only:
@@ -802,8 +803,9 @@ def main(argv: list[str] | None = None) -> int:
     os._exit(0)  # deltalake's runtime can abort the interpreter at exit
 
 
-def default_heap(overlay: Path) -> str:
-    """The driver heap a govern process of this benchmark gets (the project's configuration with the overlay)."""
+def driver_heap(overlay: Path) -> str:
+    """The driver heap a govern process of this benchmark gets: the project's configuration with the overlay
+    (which carries --driver-memory when given)."""
     from creator_governance.config import load_config
 
     spark = load_config(conf_file=str(overlay)).spark
@@ -820,7 +822,7 @@ def plan(work: Path, size: int, a, records: list, given: dict, bronze: str | Non
                     "seed": manifest["seed"], "start": str(manifest["start"]),
                     "rows": sum(manifest["rows"].values()), "sim_seconds": manifest.get("seconds"),
                     "given": size in given, "bronze": bronze,
-                    "driver_memory": a.driver_memory or default_heap(work / "growth_overlay.yaml")})
+                    "driver_memory": driver_heap(work / OVERLAY_FILE)})
     return landing, manifest, tag, start, days
 
 
