@@ -380,7 +380,8 @@ class Tables:
                      if c in table_schema.fieldNames() and table_schema[c].metadata.get("comment") != text}
             if stale:  # a table written before its catalog comments (or with older ones): a metadata-only commit
                 self.engine.set_comments(path, stale)
-            return path, with_comments(name, S.conform(df, table_schema)), self.engine.partition_columns(path)
+            return (path, with_comments(name, df, order=table_schema.fieldNames()),
+                    self.engine.partition_columns(path))
         partition_by = partition_columns(name, partition_by)
         if partition_by is None:
             partition_by = ["ds"] if "ds" in df.columns else []

@@ -84,11 +84,16 @@ def as_declared(table: str, df: DataFrame) -> DataFrame:
                        for c in TABLES[table].columns])
 
 
-def with_comments(table: str, df: DataFrame) -> DataFrame:
-    """`df` whose columns carry the catalog's comments as field metadata (other metadata kept)."""
+def with_comments(table: str, df: DataFrame, order: list[str] | None = None) -> DataFrame:
+    """`df` whose columns carry the catalog's comments as field metadata (other metadata kept), in `order` (a
+    table's column order) when given. One projection (`DataFrame.to` a schema of the frame's own types and
+    nullability): an alias per column would cost a few JVM round trips each, on every write."""
     known = comments(table)
-    if not known or not any(c in known for c in df.columns):
+    names = list(order) if order is not None else df.columns
+    fields = {f.name: f for f in df.schema.fields}
+    if names == df.columns and all(fields[c].metadata.get("comment") == known[c] for c in names if c in known):
         return df
-    metadata = {f.name: f.metadata for f in df.schema.fields}
-    return df.select(*[F.col(c).alias(c, metadata={**metadata[c], "comment": known[c]}) if c in known else F.col(c)
-                       for c in df.columns])
+    return df.to(T.StructType([
+        T.StructField(c, fields[c].dataType, fields[c].nullable,
+                      {**fields[c].metadata, **({"comment": known[c]} if c in known else {})})
+        for c in names]))

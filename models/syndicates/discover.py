@@ -3,8 +3,9 @@ by behaviour clusters, and described by what they share.
 
 1. Linked groups: connected components over account ↔ graph component and account ↔ lockstep group edges
    (a lockstep group can join several graph components).
-2. Behaviour clusters: k-means on standardised log1p behaviour features, fitted on a bounded sample and
-   applied to every account (`pyspark.ml`).
+2. Behaviour clusters: k-means on standardised log1p behaviour features, fitted on the driver on a bounded
+   sample (scikit-learn) and applied to every account as a column expression (nearest centre, no model to
+   ship): a handful of Spark jobs instead of one per k-means iteration.
 3. A (linked group, behaviour cluster) block holding at least `min_member_share` of its group and
    `min_size` accounts is a syndicate of its own; the rest of the group joins its largest block, so a
    camouflaged member that behaves differently stays with its ring.
@@ -21,11 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.ml.clustering import KMeans
-from pyspark.ml.feature import StandardScaler, VectorAssembler
+import numpy as np
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from creator_governance.features import sqltext
 from creator_governance.features.graph import connected_components
 
 MEMBERSHIP_COLUMNS = ["account_id", "ds", "syndicate_id", "syndicate_links"]
@@ -94,21 +95,54 @@ def linked_groups(features: DataFrame, *, extra_links: DataFrame | None = None, 
                     F.coalesce(F.col("link_kinds"), F.array().cast("array<string>")).alias("link_kinds")))
 
 
+def _log_feature(column: str) -> str:
+    """SQL text of log1p(max(x, 0)), null as 0."""
+    return f"coalesce(log1p(greatest(cast({sqltext.name(column)} as double), 0D)), 0D)"
+
+
 def _log_features(columns: list[str]) -> list["F.Column"]:
-    return [F.coalesce(F.log1p(F.greatest(F.col(c).cast("double"), F.lit(0.0))), F.lit(0.0)).alias(c)
-            for c in columns]
+    return [F.expr(f"{_log_feature(c)} AS {sqltext.name(c)}") for c in columns]
 
 
+def fit_behaviour_clusters(sample, *, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean, scale, centres) of k-means on a local matrix of log features (rows x columns): each column
+    standardised by its sample mean and standard deviation (ddof 1; a constant column gets scale 0, as
+    `pyspark.ml.feature.StandardScaler` does), at most `k` centres (fewer when the sample has fewer distinct
+    rows), k-means++ seeded with `seed`, 30 iterations at most. Rows holding a NaN are left out of the fit."""
+    from sklearn.cluster import KMeans
+
+    x = np.asarray(sample, dtype="float64")
+    x = x[np.isfinite(x).all(axis=1)]  # a NaN feature (not null: nulls are 0 already) cannot be placed
+    mean = x.mean(axis=0) if len(x) else np.zeros(x.shape[1])
+    sd = x.std(axis=0, ddof=1) if len(x) > 1 else np.zeros(x.shape[1])
+    scale = np.divide(1.0, sd, out=np.zeros_like(sd), where=sd > 0)
+    z = (x - mean) * scale
+    distinct = len(np.unique(z, axis=0)) if len(z) else 0
+    if distinct <= 1:  # nothing to split: one centre
+        return mean, scale, z[:1] if len(z) else np.zeros((1, x.shape[1]))
+    fitted = KMeans(n_clusters=min(k, distinct), init="k-means++", n_init=1, max_iter=30, random_state=seed).fit(z)
+    return mean, scale, fitted.cluster_centers_
+
+
+def nearest_centre(columns: list[str], mean: np.ndarray, scale: np.ndarray, centres: np.ndarray) -> "F.Column":
+    """Index of the centre nearest (squared Euclidean) to the standardised row of `columns` (log features);
+    ties go to the smaller index. |z - c|^2 = |z|^2 - 2 z.c + |c|^2 and |z|^2 is the same for every centre, so
+    each centre is one linear function of the columns: |c|^2 - 2 (sum_i x_i s_i c_i - sum_i m_i s_i c_i).
+    Written as SQL text: one expression, not a Column per term (features/sqltext.py)."""
+    options = []
+    for j, centre in enumerate(centres):
+        weights = scale * centre
+        terms = [sqltext.double(centre @ centre + 2.0 * (mean @ weights))]
+        terms += [f"{sqltext.name(c)} * {sqltext.double(-2.0 * w)}" for c, w in zip(columns, weights) if w != 0.0]
+        options.append(f"named_struct('d', {' + '.join(terms)}, 'j', {j})")
+    return F.expr(f"(array_min(array({', '.join(options)}))).j")
 def behaviour_clusters(features: DataFrame, sample: DataFrame, *, columns: list[str], k: int, seed: int) -> DataFrame:
-    """account_id, ds, behaviour_cluster: k-means fitted on `sample`, applied to every row of `features`."""
-    assembler = VectorAssembler(inputCols=columns, outputCol="raw", handleInvalid="keep")
-    scaler = StandardScaler(inputCol="raw", outputCol="vec", withMean=True, withStd=True)
-    fit_rows = assembler.transform(sample.select(*_log_features(columns)))
-    scaler_model = scaler.fit(fit_rows)
-    kmeans = KMeans(featuresCol="vec", predictionCol="behaviour_cluster", k=k, seed=seed, maxIter=30)
-    km_model = kmeans.fit(scaler_model.transform(fit_rows))
-    everyone = assembler.transform(features.select("account_id", "ds", *_log_features(columns)))
-    return km_model.transform(scaler_model.transform(everyone)).select("account_id", "ds", "behaviour_cluster")
+    """account_id, ds, behaviour_cluster: k-means fitted on `sample` (collected: it is bounded), applied to
+    every row of `features`."""
+    local = sample.select(*_log_features(columns)).toPandas()
+    mean, scale, centres = fit_behaviour_clusters(local[columns].to_numpy(dtype="float64"), k=k, seed=seed)
+    logs = features.select("account_id", "ds", *_log_features(columns))
+    return logs.select("account_id", "ds", nearest_centre(columns, mean, scale, centres).alias("behaviour_cluster"))
 
 
 def assign_syndicates(groups: DataFrame, clusters: DataFrame, *, min_size: int, min_member_share: float) -> DataFrame:
@@ -150,8 +184,9 @@ def describe_syndicates(
     logs = features.select("account_id", "ds", "graph_link_types", "lockstep_group_id", *_log_features(signal_columns))
     if "link_kinds" not in members.columns:
         members = members.withColumn("link_kinds", F.array().cast("array<string>"))
-    population = logs.groupBy("ds").agg(*[F.avg(c).alias(f"{c}__mu") for c in signal_columns],
-                                        *[F.stddev(c).alias(f"{c}__sd") for c in signal_columns])
+    n = sqltext.name
+    population = logs.groupBy("ds").agg(*[F.expr(f"avg({n(c)}) AS {n(c + '__mu')}") for c in signal_columns],
+                                        *[F.expr(f"stddev({n(c)}) AS {n(c + '__sd')}") for c in signal_columns])
     rows = (members.join(logs, on=["account_id", "ds"], how="inner")
             .join(scores.select("account_id", "ds", "score", "anomaly_score"), on=["account_id", "ds"], how="left")
             .withColumn("own_links", F.array_union(
@@ -167,11 +202,11 @@ def describe_syndicates(
                & F.arrays_overlap("own_links", F.array(*[F.lit(k) for k in INFRASTRUCTURE_LINKS]))).cast("double"))
         .alias("coordinated_share"),
         F.max(F.col("lockstep_group_id").isNotNull().cast("int")).alias("has_lockstep"),
-        *[F.avg(c).alias(c) for c in signal_columns],
+        *[F.expr(f"avg({n(c)}) AS {n(c)}") for c in signal_columns],
     ).filter(F.col("size") >= min_size).join(population, on="ds", how="left")
-    lifts = [F.struct(((F.col(c) - F.col(f"{c}__mu")) / F.greatest(F.col(f"{c}__sd"), F.lit(1e-9))).alias("z"),
-                      F.lit(f"high {plain_words.get(c, c)}").alias("text")) for c in signal_columns]
-    top = F.slice(F.sort_array(F.array(*lifts), asc=False), 1, 3)
+    lifts = [f"named_struct('z', ({n(c)} - {n(c + '__mu')}) / greatest({n(c + '__sd')}, 1e-9D), "
+             f"'text', {sqltext.string('high ' + plain_words.get(c, c))})" for c in signal_columns]
+    top = F.expr(f"slice(sort_array(array({', '.join(lifts)}), false), 1, 3)")
     behaviour = F.transform(F.filter(top, lambda s: s["z"] > 1.0), lambda s: s["text"])
     words = F.create_map(*[F.lit(x) for kv in LINK_WORDS.items() for x in kv])
     links = F.transform(F.col("links"), lambda t: F.coalesce(F.element_at(words, t), F.concat(F.lit("shared "), t)))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 from pyspark.sql import types as T
 
 from creator_governance.models.anomaly.isolation import fit_isolation_forest, isolation_scores
 from creator_governance.models.anomaly.peer import peer_deviation_scores
 from creator_governance.models.syndicates.discover import (
-    assign_syndicates, behaviour_clusters, describe_syndicates, linked_groups,
+    assign_syndicates, behaviour_clusters, describe_syndicates, fit_behaviour_clusters, linked_groups,
 )
 
 D = dt.date(2026, 1, 10)
@@ -73,6 +74,28 @@ def test_syndicates_recovered_with_signals_and_actions(spark):
     # each member's own ties to its ring: r1 a device, r4 a device and lockstep, r5 lockstep only
     ties = {r["account_id"]: r["syndicate_links"] for r in membership.collect()}
     assert ties["r1"] == ["device"] and ties["r4"] == ["device", "lockstep"] and ties["r5"] == ["lockstep"]
+
+
+def test_behaviour_clusters_place_each_row_at_its_nearest_centre(spark):
+    """The column expression (one linear function per centre) picks the centre a direct distance computation
+    picks, for every row; rows of one obvious behaviour share a cluster, and the fit ignores nulls as zeros."""
+    features = world(spark)
+    clusters = {r["account_id"]: r["behaviour_cluster"]
+                for r in behaviour_clusters(features, features, columns=BEHAVIOUR, k=3, seed=1).collect()}
+    local = features.select("account_id", *BEHAVIOUR).toPandas().set_index("account_id")
+    logs = np.log1p(np.clip(local[BEHAVIOUR].fillna(0).to_numpy(dtype="float64"), 0.0, None))
+    mean, scale, centres = fit_behaviour_clusters(logs, k=3, seed=1)
+    z = (logs - mean) * scale
+    nearest = ((z[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    assert len(centres) == 3 and list(clusters) and set(clusters) == set(local.index)
+    assert [clusters[a] for a in local.index] == nearest.tolist()
+    assert len({clusters[f"r{i}"] for i in range(1, 7)}) == 1 and len({clusters[f"f{i}"] for i in (1, 2, 3)}) == 1
+    assert clusters["r1"] != clusters["f1"] != clusters["u01"]
+
+
+def test_behaviour_clusters_of_a_sample_without_spread_is_one_centre():
+    mean, scale, centres = fit_behaviour_clusters(np.array([[1.0, 2.0], [1.0, 2.0], [np.nan, 0.0]]), k=3, seed=1)
+    assert centres.shape == (1, 2) and scale.tolist() == [0.0, 0.0] and mean.tolist() == [1.0, 2.0]
 
 
 def test_anomaly_scores_rank_the_outliers_first(spark):

@@ -1,0 +1,29 @@
+"""SQL text for expressions built over many columns.
+
+Every `pyspark.sql.Column` built in Python (`F.col`, an operator, `alias`, ...) is a round trip to the JVM, about
+ten for `F.col(c) * w` (0.15-0.2 ms each on a 2-core machine). An expression over 60 columns and 12 centres built
+that way costs thousands of round trips, seconds per run whatever the data size; the same expression as SQL text
+is one `F.expr`. These helpers write the literals and names of such text safely.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def name(column: str) -> str:
+    """A column name as a SQL identifier (backticks, inner backticks doubled)."""
+    return "`" + column.replace("`", "``") + "`"
+
+
+def string(text: str) -> str:
+    """A SQL string literal (backslash escapes, as Spark SQL reads them by default)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def double(value: float) -> str:
+    """A finite float as a DOUBLE literal (never a DECIMAL: `0.5` alone would be one)."""
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value}")
+    return f"({value!r}D)"
