@@ -1,7 +1,7 @@
 """Where each step's time goes, from Spark's own event log: the fixed costs a small day pays.
 
     python benchmarks/fixed_costs.py --work DIR --label before      # govern demo, then one daily day, event-logged
-    python benchmarks/fixed_costs.py --render                        # rewrite the section of docs/performance.md
+    python benchmarks/fixed_costs.py --render [--labels A B ...]     # rewrite the section of docs/performance.md
 
 Two runs, each in its own process with Spark's event log on (a config overlay: `spark.conf`
 `spark.eventLog.enabled`; nothing in the product is instrumented, so the same script measures any commit):
@@ -217,14 +217,24 @@ def _cell(value) -> str:
     return f"{value:,}"
 
 
-def render() -> str:
+def render(labels: list[str] | None = None) -> str:
+    """The docs section: per run, the labels side by side (`labels` in that order; every label when None)."""
     records = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+    known = list(dict.fromkeys(r["label"] for r in records))
+    unknown = [x for x in labels or [] if x not in known]
+    if unknown:
+        raise SystemExit(f"--labels: no record labelled {unknown} in {RESULTS.name} (labels: {', '.join(known)})")
+    shown = labels or known
     latest: dict[tuple[str, str], dict] = {}
     for r in records:  # a label measured again replaces its earlier record
         latest[(r["run"], r["label"])] = r
     lines = [BEGIN, ""]
+    if labels:
+        lines += [f"Labels shown: {', '.join(shown)} (`--render --labels {' '.join(shown)}`); the others ("
+                  f"{', '.join(x for x in known if x not in shown) or 'none'}) are in "
+                  f"benchmarks/{RESULTS.name}.", ""]
     for run in dict.fromkeys(r["run"] for r in records):
-        labelled = [r for (name, _), r in latest.items() if name == run]
+        labelled = [latest[(run, x)] for x in shown if (run, x) in latest]
         lines.append(f"**{run}**; " + "; ".join(
             f"`{r['label']}` = commit {r['commit']}, measured {r['at']} (1-min load after it {r['load1']:.1f})"
             for r in labelled))
@@ -257,13 +267,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--daily-only", action="store_true",
                    help="reuse the demo of an earlier run in --work; measure only the daily day")
     p.add_argument("--render", action="store_true", help="only rewrite the docs section from the results")
+    p.add_argument("--labels", nargs="+", help="the labels the docs section shows, in order (default: all)")
     args = p.parse_args(argv)
     if not args.render:
         if not (args.work and args.label):
             p.error("--work and --label are required unless --render")
         for r in measure(args.work.resolve(), args.label, daily_only=args.daily_only):
             print(json.dumps(r))
-    write_doc(render())
+    write_doc(render(args.labels))
     return 0
 
 
