@@ -12,13 +12,17 @@ import math
 
 
 def name(column: str) -> str:
-    """A column name as a SQL identifier (backticks, inner backticks doubled)."""
+    """A column name as a SQL identifier (backticks, inner backticks doubled). Spark substitutes `${...}` in SQL
+    text (`spark.sql.variable.substitute`) before parsing, so a name holding `${` is refused."""
+    if "${" in column:
+        raise ValueError(f"column name {column!r}: '${{' would be substituted by Spark before parsing")
     return "`" + column.replace("`", "``") + "`"
 
 
 def string(text: str) -> str:
-    """A SQL string literal (backslash escapes, as Spark SQL reads them by default)."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """A SQL string literal (backslash escapes, as Spark SQL reads them by default); `$` written as its escape,
+    so Spark's `${...}` substitution never rewrites the text."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("$", "\\u0024") + "'"
 
 
 def double(value: float) -> str:

@@ -86,14 +86,20 @@ def as_declared(table: str, df: DataFrame) -> DataFrame:
 
 def with_comments(table: str, df: DataFrame, order: list[str] | None = None) -> DataFrame:
     """`df` whose columns carry the catalog's comments as field metadata (other metadata kept), in `order` (a
-    table's column order) when given. One projection (`DataFrame.to` a schema of the frame's own types and
-    nullability): an alias per column would cost a few JVM round trips each, on every write."""
+    table's column order) when given; `df` itself when both already hold. A frame of flat columns gets one
+    projection (`DataFrame.to` a schema of its own types, nullability and metadata): an alias per column costs a
+    few JVM round trips each, on every write. A frame with array, map or struct columns keeps the aliases:
+    `DataFrame.to` rebuilds such columns value by value (an identity `transform` per array), work per row."""
     known = comments(table)
     names = list(order) if order is not None else df.columns
     fields = {f.name: f for f in df.schema.fields}
     if names == df.columns and all(fields[c].metadata.get("comment") == known[c] for c in names if c in known):
         return df
-    return df.to(T.StructType([
-        T.StructField(c, fields[c].dataType, fields[c].nullable,
-                      {**fields[c].metadata, **({"comment": known[c]} if c in known else {})})
-        for c in names]))
+
+    def metadata(c: str) -> dict:
+        return {**fields[c].metadata, **({"comment": known[c]} if c in known else {})}
+
+    if any(isinstance(fields[c].dataType, (T.ArrayType, T.MapType, T.StructType)) for c in names):
+        return df.select(*[F.col(c).alias(c, metadata=metadata(c)) if c in known else F.col(c) for c in names])
+    return df.to(T.StructType([T.StructField(c, fields[c].dataType, fields[c].nullable, metadata(c))
+                               for c in names]))

@@ -17,7 +17,8 @@ ANOMALY_COLUMNS = ["account_id", "ds", "anomaly_score"]
 
 
 def _scaled(column: str) -> str:
-    """SQL text of log1p(max(x, 0)), null as -1."""
+    """SQL text of log1p(max(x, 0)). `greatest` skips nulls, so a null counts as 0: the coalesce's -1 never
+    applies (kept, so the scores stay as they were)."""
     return f"coalesce(log1p(greatest(cast({sqltext.name(column)} as double), 0D)), -1D)"
 
 

@@ -106,16 +106,20 @@ def _log_features(columns: list[str]) -> list["F.Column"]:
 
 def fit_behaviour_clusters(sample, *, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mean, scale, centres) of k-means on a local matrix of log features (rows x columns): each column
-    standardised by its sample mean and standard deviation (ddof 1; a constant column gets scale 0, as
-    `pyspark.ml.feature.StandardScaler` does), at most `k` centres (fewer when the sample has fewer distinct
-    rows), k-means++ seeded with `seed`, 30 iterations at most. Rows holding a NaN are left out of the fit."""
+    standardised by its sample mean and standard deviation (ddof 1); a constant column gets scale 0 (it
+    separates nothing; `pyspark.ml.feature.StandardScaler` did the same). At most `k` centres (fewer when the
+    sample has fewer distinct rows), k-means++ seeded with `seed`, 30 iterations at most. Rows holding a NaN are
+    left out of the fit."""
     from sklearn.cluster import KMeans
 
     x = np.asarray(sample, dtype="float64")
     x = x[np.isfinite(x).all(axis=1)]  # a NaN feature (not null: nulls are 0 already) cannot be placed
     mean = x.mean(axis=0) if len(x) else np.zeros(x.shape[1])
     sd = x.std(axis=0, ddof=1) if len(x) > 1 else np.zeros(x.shape[1])
-    scale = np.divide(1.0, sd, out=np.zeros_like(sd), where=sd > 0)
+    # Constant by its range, not by sd > 0: the computed sd of a repeated non-zero value is ~1e-16, not 0, and
+    # its inverse (~1e15) would swamp every distance (nearest_centre sums terms of that size).
+    varies = (np.ptp(x, axis=0) > 0) if len(x) else np.zeros(x.shape[1], dtype=bool)
+    scale = np.divide(1.0, sd, out=np.zeros_like(sd), where=varies & (sd > 0))
     z = (x - mean) * scale
     distinct = len(np.unique(z, axis=0)) if len(z) else 0
     if distinct <= 1:  # nothing to split: one centre

@@ -86,3 +86,22 @@ def test_the_alerts_table_carries_its_comments_in_the_log_and_describe(spark, ta
     described = {r["col_name"]: r["comment"] for r in spark.sql("DESCRIBE TABLE alerts").collect()}
     assert described["severity"] == comments("alerts")["severity"]
     assert DeltaTable(tables.path("alerts")).load_cdf(starting_version=0).read_all().num_rows == 1
+
+
+def test_with_comments_orders_and_comments_flat_and_nested_frames_alike(spark):
+    """Both paths (one `DataFrame.to` for flat frames, aliases when a column is an array) give the table's order,
+    the catalog's comments and the frame's own other metadata; a frame already so shaped is returned as is."""
+    from creator_governance.tables.catalog import with_comments
+
+    known = comments("creator_scores")
+    nested = scores(spark).withColumn("score", F.col("score").alias("score", metadata={"origin": "model"}))
+    flat = nested.drop("reason_codes", "reasons", "syndicate_links")
+    for frame in (flat, nested):
+        order = list(reversed(frame.columns))
+        shaped = with_comments("creator_scores", frame, order=order)
+        assert shaped.columns == order
+        meta = {f.name: f.metadata for f in shaped.schema.fields}
+        assert all(meta[c].get("comment") == known[c] for c in order if c in known)
+        assert meta["score"]["origin"] == "model"
+        assert shaped.collect()[0].asDict() == frame.collect()[0].asDict()
+        assert with_comments("creator_scores", shaped, order=order) is shaped

@@ -11,15 +11,18 @@ from creator_governance.features import sqltext
 
 def test_names_strings_and_doubles_read_back_exactly(spark):
     odd = "it's a `tick` \\ here"
+    text = odd + ", ${spark.sql.shuffle.partitions} unsubstituted"  # a key Spark would substitute
     df = spark.createDataFrame([(1.5,)], T.StructType([T.StructField(odd, T.DoubleType())]))
     row = df.select(F.expr(f"{sqltext.name(odd)} * {sqltext.double(-0.5)}").alias("x"),
-                    F.expr(sqltext.string(odd)).alias("s"), F.expr(sqltext.double(1e-9)).alias("tiny"),
+                    F.expr(sqltext.string(text)).alias("s"), F.expr(sqltext.double(1e-9)).alias("tiny"),
                     F.expr(sqltext.double(12.5)).alias("d")).first()
-    assert row["x"] == -0.75 and row["s"] == odd and row["tiny"] == 1e-9
+    assert row["x"] == -0.75 and row["s"] == text and row["tiny"] == 1e-9
     # a DOUBLE, not a DECIMAL(3,1) as the bare literal 12.5 would be
     assert df.select(F.expr(sqltext.double(12.5)).alias("d")).schema["d"].dataType == T.DoubleType()
 
 
-def test_a_non_finite_double_is_refused():
+def test_a_non_finite_double_and_a_substitutable_name_are_refused():
     with pytest.raises(ValueError, match="not a finite number"):
         sqltext.double(float("nan"))
+    with pytest.raises(ValueError, match="substituted"):
+        sqltext.name("a${b}")

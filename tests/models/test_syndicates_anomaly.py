@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from creator_governance.models.anomaly.isolation import fit_isolation_forest, isolation_scores
@@ -79,23 +80,57 @@ def test_syndicates_recovered_with_signals_and_actions(spark):
 def test_behaviour_clusters_place_each_row_at_its_nearest_centre(spark):
     """The column expression (one linear function per centre) picks the centre a direct distance computation
     picks, for every row; rows of one obvious behaviour share a cluster, and the fit ignores nulls as zeros."""
-    features = world(spark)
+    # `flat`: a constant non-zero column (log1p(2) on every row): its computed sd is ~1e-16, not 0; scaled by
+    # its inverse it would swamp every distance. It must get scale 0.
+    features = world(spark).withColumn("flat", F.lit(2))
+    columns = [*BEHAVIOUR, "flat"]
     clusters = {r["account_id"]: r["behaviour_cluster"]
-                for r in behaviour_clusters(features, features, columns=BEHAVIOUR, k=3, seed=1).collect()}
-    local = features.select("account_id", *BEHAVIOUR).toPandas().set_index("account_id")
-    logs = np.log1p(np.clip(local[BEHAVIOUR].fillna(0).to_numpy(dtype="float64"), 0.0, None))
+                for r in behaviour_clusters(features, features, columns=columns, k=3, seed=1).collect()}
+    local = features.select("account_id", *columns).toPandas().set_index("account_id")
+    logs = np.log1p(np.clip(local[columns].fillna(0).to_numpy(dtype="float64"), 0.0, None))
     mean, scale, centres = fit_behaviour_clusters(logs, k=3, seed=1)
+    assert scale[-1] == 0.0 and (scale[:-1] > 0).all()
     z = (logs - mean) * scale
     nearest = ((z[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
     assert len(centres) == 3 and list(clusters) and set(clusters) == set(local.index)
     assert [clusters[a] for a in local.index] == nearest.tolist()
     assert len({clusters[f"r{i}"] for i in range(1, 7)}) == 1 and len({clusters[f"f{i}"] for i in (1, 2, 3)}) == 1
-    assert clusters["r1"] != clusters["f1"] != clusters["u01"]
+    assert len({clusters["r1"], clusters["f1"], clusters["u01"]}) == 3
 
 
 def test_behaviour_clusters_of_a_sample_without_spread_is_one_centre():
     mean, scale, centres = fit_behaviour_clusters(np.array([[1.0, 2.0], [1.0, 2.0], [np.nan, 0.0]]), k=3, seed=1)
     assert centres.shape == (1, 2) and scale.tolist() == [0.0, 0.0] and mean.tolist() == [1.0, 2.0]
+
+
+def _peer_deviation_built_column_by_column(features, *, columns, peer_columns):
+    """The peer-deviation scores as written before they became SQL text (10945fd), the reference they must equal."""
+    groups = ["ds", *[c for c in peer_columns if c in features.columns]]
+    columns = [c for c in columns if c not in groups]
+    scaled = features.select("account_id", *groups, *[
+        F.coalesce(F.log1p(F.greatest(F.col(c).cast("double"), F.lit(0.0))), F.lit(-1.0)).alias(c) for c in columns])
+    medians = scaled.groupBy(*groups).agg(*[F.percentile_approx(c, 0.5, 1000).alias(f"{c}__med") for c in columns])
+    with_med = scaled.join(medians, on=groups, how="left")
+    scales = with_med.groupBy(*groups).agg(*[
+        F.greatest(1.4826 * F.percentile_approx(F.abs(F.col(c) - F.col(f"{c}__med")), 0.5, 1000),
+                   1.2533 * F.avg(F.abs(F.col(c) - F.col(f"{c}__med"))), F.lit(1e-6)).alias(f"{c}__scale")
+        for c in columns])
+    z = [F.abs(F.col(c) - F.col(f"{c}__med")) / F.col(f"{c}__scale") for c in columns]
+    top3 = F.slice(F.sort_array(F.array(*z), asc=False), 1, 3)
+    mean_top3 = F.aggregate(top3, F.lit(0.0), lambda acc, v: acc + v) / F.size(top3)
+    return with_med.join(scales, on=groups, how="left").select(
+        "account_id", (mean_top3 / (mean_top3 + F.lit(3.0))).alias("anomaly_score"))
+
+
+def test_peer_deviation_scores_equal_the_column_by_column_reference(spark):
+    features = world(spark).withColumn("views", F.when(F.col("account_id").startswith("u"), None).otherwise(7))
+    columns = [*BEHAVIOUR, "views", "is_seller"]
+    got = {r["account_id"]: r["anomaly_score"]
+           for r in peer_deviation_scores(features, columns=columns, peer_columns=("is_seller",)).collect()}
+    want = {r["account_id"]: r["anomaly_score"] for r in _peer_deviation_built_column_by_column(
+        features, columns=columns, peer_columns=("is_seller",)).collect()}
+    assert got.keys() == want.keys() and len(set(got.values())) > 3
+    assert all(abs(got[a] - want[a]) < 1e-12 for a in want)
 
 
 def test_anomaly_scores_rank_the_outliers_first(spark):
