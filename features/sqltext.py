@@ -31,3 +31,10 @@ def double(value: float) -> str:
     if not math.isfinite(value):
         raise ValueError(f"not a finite number: {value}")
     return f"({value!r}D)"
+
+
+def log1p_nonnegative(column: str, *, missing: float) -> str:
+    """SQL text of log1p(max(x, 0)) as a double, the log scale of the behaviour features (anomaly scores,
+    behaviour clusters). `greatest` skips nulls, so a null counts as 0 and `missing` (the coalesce) never applies
+    to a number; it stays so each caller's expression is what it was."""
+    return f"coalesce(log1p(greatest(cast({name(column)} as double), 0D)), {double(missing)})"

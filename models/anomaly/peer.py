@@ -16,12 +16,6 @@ from creator_governance.features import sqltext
 ANOMALY_COLUMNS = ["account_id", "ds", "anomaly_score"]
 
 
-def _scaled(column: str) -> str:
-    """SQL text of log1p(max(x, 0)). `greatest` skips nulls, so a null counts as 0: the coalesce's -1 never
-    applies (kept, so the scores stay as they were)."""
-    return f"coalesce(log1p(greatest(cast({sqltext.name(column)} as double), 0D)), -1D)"
-
-
 def peer_deviation_scores(features: DataFrame, *, columns: list[str], peer_columns: tuple[str, ...]) -> DataFrame:
     """account_id, ds, anomaly_score for every row of `features`. The expressions over every column are SQL
     text (features/sqltext.py): one call each instead of a Column per operation."""
@@ -29,7 +23,8 @@ def peer_deviation_scores(features: DataFrame, *, columns: list[str], peer_colum
     columns = [c for c in columns if c not in groups]  # a peer column is constant within its group
     n = sqltext.name
     med, sc = {c: n(c + "__med") for c in columns}, {c: n(c + "__scale") for c in columns}
-    scaled = features.select("account_id", *groups, *[F.expr(f"{_scaled(c)} AS {n(c)}") for c in columns])
+    scaled = features.select("account_id", *groups, *[
+        F.expr(f"{sqltext.log1p_nonnegative(c, missing=-1.0)} AS {n(c)}") for c in columns])
     medians = (scaled.groupBy(*groups).agg(*[F.expr(f"percentile_approx({n(c)}, 0.5, 1000) AS {med[c]}")
                                              for c in columns])
                .localCheckpoint())

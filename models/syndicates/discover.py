@@ -95,13 +95,8 @@ def linked_groups(features: DataFrame, *, extra_links: DataFrame | None = None, 
                     F.coalesce(F.col("link_kinds"), F.array().cast("array<string>")).alias("link_kinds")))
 
 
-def _log_feature(column: str) -> str:
-    """SQL text of log1p(max(x, 0)), null as 0."""
-    return f"coalesce(log1p(greatest(cast({sqltext.name(column)} as double), 0D)), 0D)"
-
-
 def _log_features(columns: list[str]) -> list["F.Column"]:
-    return [F.expr(f"{_log_feature(c)} AS {sqltext.name(c)}") for c in columns]
+    return [F.expr(f"{sqltext.log1p_nonnegative(c, missing=0.0)} AS {sqltext.name(c)}") for c in columns]
 
 
 def fit_behaviour_clusters(sample, *, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
