@@ -15,8 +15,6 @@ import logging
 import time
 from functools import reduce
 
-from pyspark.sql import functions as F
-
 from creator_governance.catalog import schema
 from creator_governance.jobargs import job_parser
 from creator_governance.models.metrics.definitions import missing_sources, render_rows
@@ -62,6 +60,9 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     dims.createOrReplaceTempView("account_dims")
     available.add("account_dims")
     day_frame = spark.createDataFrame([(d,) for d in days], "ds date")
+    # filters as SQL text: a Python date literal is several JVM round trips, and they are applied per metric
+    in_days, in_psi_days = (f"ds BETWEEN DATE'{a.isoformat()}' AND DATE'{ds_to.isoformat()}'"
+                            for a in (ds_from, psi_from))
     frames, cubes, computed, skipped, held = [], [], [], {}, []
     for defn in settings.definitions:
         missing = missing_sources(defn, available)
@@ -72,8 +73,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
         if defn.kind == "psi":
             with_dims = scores.select("ds", "account_id", "score").transform(
                 lambda df: with_account_dims(df, dims, unknown=settings.unknown_value))
-            frame = build_psi(with_dims.filter(F.col("ds").between(ds_from, ds_to)),
-                              with_dims.filter(F.col("ds").between(psi_from, ds_to)), defn,
+            frame = build_psi(with_dims.filter(in_days), with_dims.filter(in_psi_days), defn,
                               lag_days=settings.psi.reference_lag_days, bins=settings.psi.bins,
                               epsilon=settings.psi.epsilon, unknown=settings.unknown_value)
         else:
@@ -82,11 +82,10 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
                                      unknown=settings.unknown_value).persist()
             held.append(rows)
             frame = build_metric(rows, defn, unknown=settings.unknown_value)
-            cubes.append(build_leaf_cube(rows, defn, unknown=settings.unknown_value)
-                         .filter(F.col("ds").between(ds_from, ds_to)))
+            cubes.append(build_leaf_cube(rows, defn, unknown=settings.unknown_value).filter(in_days))
             if defn.kind == "count":
                 frame = with_zero_totals(frame, day_frame, defn.name)
-        frames.append(frame.filter(F.col("ds").between(ds_from, ds_to)))
+        frames.append(frame.filter(in_days))
         computed.append(defn.name)
     if not frames:
         raise RuntimeError("no metric could be computed: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
