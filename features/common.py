@@ -42,8 +42,8 @@ def events_in_reach(df: DataFrame, ts: str, *, targets: list[int], window: int) 
     out = filter_in_reach(with_day(df, ts), targets=targets, max_window=window)
     if "ds" in df.columns:
         first, last = min(targets) - window + 1, max(targets)
-        out = out.filter(F.col("ds").between(F.lit(EPOCH + dt.timedelta(days=first)),
-                                             F.lit(EPOCH + dt.timedelta(days=last))))
+        out = out.filter(f"ds BETWEEN DATE'{EPOCH + dt.timedelta(days=first)}' AND "
+                         f"DATE'{EPOCH + dt.timedelta(days=last)}'")
     return out
 
 

@@ -18,7 +18,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from creator_governance.features.common import MAX_WINDOW
-from creator_governance.features.windows import filter_in_reach, in_window_of, whole_group
+from creator_governance.features.windows import filter_in_reach, in_window_of_sql, whole_group
 
 LINK_TYPES = ("device", "ip", "fingerprint")
 
@@ -36,17 +36,16 @@ def build_key_usage(events: DataFrame, *, account: str, key: str, targets: list[
     """
     used = filter_in_reach(events.filter(F.col(key).isNotNull() & F.col(account).isNotNull()),
                            targets=targets, max_window=MAX_WINDOW)
+    # SQL text: a backfill has one pair of aggregates and one struct per requested day (28 in the demo)
     per_day = []
     for i, target in enumerate(targets):
-        in_window = in_window_of(target, MAX_WINDOW)
-        per_day += [F.max(F.when(in_window, F.col("day"))).alias(f"last_{i}"),
-                    F.count(F.when(in_window, F.lit(1))).alias(f"uses_{i}")]
+        in_window = in_window_of_sql(target, MAX_WINDOW)
+        per_day += [F.expr(f"max(CASE WHEN {in_window} THEN `day` END) AS last_{i}"),
+                    F.expr(f"count(CASE WHEN {in_window} THEN 1 END) AS uses_{i}")]
     pairs = used.groupBy(F.col(account).alias("account_id"), F.col(key).alias("key")).agg(*per_day)
-    spread = F.inline(F.array(*[
-        F.struct(F.lit(target).alias("ds_index"), (F.lit(target) - F.col(f"last_{i}")).alias("first_offset"),
-                 F.col(f"uses_{i}").alias("uses_28d"))
-        for i, target in enumerate(targets)]))
-    usage = pairs.select("account_id", "key", spread).filter(F.col("first_offset").isNotNull())
+    spread = ", ".join(f"named_struct('ds_index', {int(target)}, 'first_offset', {int(target)} - last_{i}, "
+                       f"'uses_28d', uses_{i})" for i, target in enumerate(targets))
+    usage = pairs.selectExpr("account_id", "key", f"inline(array({spread}))").filter("first_offset IS NOT NULL")
     return usage.withColumn("key_accounts", F.count(F.lit(1)).over(whole_group("key", "ds_index")))
 
 

@@ -12,6 +12,10 @@ Two ways to compute trailing windows live here:
   distinct counts, which Spark's window functions cannot compute. A row is copied at most
   `min(len(days), max_window)` times and only to requested days, so a single `ds` never touches a dense
   account x day grid and a backfill shares one scan and one shuffle across all its days.
+
+The helpers write their expressions as SQL text (features/sqltext.py) where they are given column names: the
+feature builders call them a few hundred times per run, and a Column built in Python costs a JVM round trip per
+call.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from collections.abc import Iterable
 
 from pyspark.sql import Column, DataFrame, Window as W
 from pyspark.sql import functions as F
+
+from creator_governance.features.sqltext import name
 
 EPOCH = dt.date(1970, 1, 1)
 SECONDS_PER_DAY = 86400
@@ -36,9 +42,14 @@ def target_indexes(days: Iterable[dt.date]) -> list[int]:
     return sorted({to_index(d) for d in days})
 
 
+def ref(column: str) -> str:
+    """SQL text of a column reference as `F.col` reads it: `a.b` is field `b` of `a`."""
+    return ".".join(name(part) for part in column.split("."))
+
+
 def day_index_of_ts(column: str) -> Column:
     """UTC day index of a timestamp column (independent of the session time zone)."""
-    return F.floor(F.unix_seconds(F.col(column)) / F.lit(SECONDS_PER_DAY)).cast("int")
+    return F.expr(f"cast(floor(unix_seconds({ref(column)}) / {SECONDS_PER_DAY}) as int)")
 
 
 def day_index_of_date(column: str) -> Column:
@@ -70,7 +81,7 @@ def lookback_bounds(days: Iterable[dt.date], max_window: int) -> tuple[dt.date, 
 def filter_in_reach(df: DataFrame, *, targets: list[int], max_window: int, day: str = "day") -> DataFrame:
     """Rows dated inside the `max_window`-day window of at least one day of the span of `targets`."""
     lo, hi = min(targets), max(targets)
-    return df.filter((F.col(day) <= F.lit(hi)) & (F.col(day) + F.lit(max_window - 1) >= F.lit(lo)))
+    return df.filter(f"({ref(day)} <= {int(hi)}) AND (({ref(day)} + {int(max_window - 1)}) >= {int(lo)})")
 
 
 def explode_to_targets(df: DataFrame, *, targets: list[int], max_window: int, day: str = "day") -> DataFrame:
@@ -80,54 +91,70 @@ def explode_to_targets(df: DataFrame, *, targets: list[int], max_window: int, da
     dropped: a row for `ds` only ever sees events dated on or before `ds`.
     """
     lo, hi = min(targets), max(targets)
-    reach = F.sequence(F.greatest(F.col(day), F.lit(lo)), F.least(F.col(day) + F.lit(max_window - 1), F.lit(hi)))
-    out = filter_in_reach(df, targets=targets, max_window=max_window, day=day).withColumn("ds_index", F.explode(reach))
+    reach = f"sequence(greatest({ref(day)}, {int(lo)}), least({ref(day)} + {int(max_window - 1)}, {int(hi)}))"
+    out = filter_in_reach(df, targets=targets, max_window=max_window, day=day).withColumn(
+        "ds_index", F.expr(f"explode({reach})"))
     if len(targets) != hi - lo + 1:
-        out = out.filter(F.col("ds_index").isin(targets))
-    return out.withColumn("offset", F.col("ds_index") - F.col(day))
+        out = out.filter(f"`ds_index` IN ({', '.join(str(int(t)) for t in targets)})")
+    return out.withColumn("offset", F.expr(f"`ds_index` - {ref(day)}"))
+
+
+def _in_window(w: int, lag: int = 0) -> str:
+    return f"((`offset` >= {int(lag)}) AND (`offset` < {int(lag + w)}))"
 
 
 def in_window(w: int, lag: int = 0) -> Column:
     """The exploded row falls in the `w`-day window ending `lag` days before ds (lag 7 = the previous week)."""
-    return (F.col("offset") >= F.lit(lag)) & (F.col("offset") < F.lit(lag + w))
+    return F.expr(_in_window(w, lag))
+
+
+def in_window_of_sql(target: int, w: int, day: str = "day") -> str:
+    """SQL text of `in_window_of`."""
+    return f"(({ref(day)} <= {int(target)}) AND ({ref(day)} > {int(target - w)}))"
 
 
 def in_window_of(target: int, w: int, day: str = "day") -> Column:
     """The row's `day` falls in the `w`-day window ending on day index `target` (no explode needed)."""
-    return (F.col(day) <= F.lit(target)) & (F.col(day) > F.lit(target - w))
+    return F.expr(in_window_of_sql(target, w, day))
 
 
 def wsum(column: str | Column, w: int, lag: int = 0) -> Column:
     """Sum of `column` over the window; 0 when nothing happened."""
-    value = F.col(column) if isinstance(column, str) else column
-    return F.coalesce(F.sum(F.when(in_window(w, lag), value)), F.lit(0))
+    if isinstance(column, str):
+        return F.expr(f"coalesce(sum(CASE WHEN {_in_window(w, lag)} THEN {ref(column)} END), 0)")
+    return F.coalesce(F.sum(F.when(in_window(w, lag), column)), F.lit(0))
 
 
 def wcount(w: int, lag: int = 0, condition: Column | None = None) -> Column:
     """Rows in the window (meeting `condition`); 0 when none."""
-    cond = in_window(w, lag) if condition is None else in_window(w, lag) & condition
-    return F.count(F.when(cond, F.lit(1)))
+    if condition is None:
+        return F.expr(f"count(CASE WHEN {_in_window(w, lag)} THEN 1 END)")
+    return F.count(F.when(in_window(w, lag) & condition, F.lit(1)))
 
 
 def wcount_distinct(column: str, w: int, lag: int = 0) -> Column:
     """Distinct non-null values of `column` in the window; 0 when none."""
-    return F.count_distinct(F.when(in_window(w, lag), F.col(column)))
+    return F.expr(f"count(DISTINCT CASE WHEN {_in_window(w, lag)} THEN {ref(column)} END)")
 
 
 def wmax(column: str | Column, w: int, lag: int = 0) -> Column:
     """Largest value in the window; null when none."""
-    value = F.col(column) if isinstance(column, str) else column
-    return F.max(F.when(in_window(w, lag), value))
+    if isinstance(column, str):
+        return F.expr(f"max(CASE WHEN {_in_window(w, lag)} THEN {ref(column)} END)")
+    return F.max(F.when(in_window(w, lag), column))
 
 
 def wmin(column: str | Column, w: int, lag: int = 0) -> Column:
     """Smallest value in the window; null when none."""
-    value = F.col(column) if isinstance(column, str) else column
-    return F.min(F.when(in_window(w, lag), value))
+    if isinstance(column, str):
+        return F.expr(f"min(CASE WHEN {_in_window(w, lag)} THEN {ref(column)} END)")
+    return F.min(F.when(in_window(w, lag), column))
 
 
 def ratio(numerator: str | Column, denominator: str | Column) -> Column:
     """numerator / denominator as a double; null when the denominator is 0 or null."""
+    if isinstance(numerator, str) and isinstance(denominator, str):
+        return F.expr(f"try_divide(cast({ref(numerator)} as double), nullif(cast({ref(denominator)} as double), 0.0D))")
     num = F.col(numerator) if isinstance(numerator, str) else numerator
     den = F.col(denominator) if isinstance(denominator, str) else denominator
     return F.try_divide(num.cast("double"), F.nullif(den.cast("double"), F.lit(0.0)))
