@@ -304,8 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.label:
         git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                              text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True).stdout.strip()
+        # its own results and generated doc do not make the code "changed" (a second seed's run follows a first's)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                f":(exclude){RESULTS.relative_to(REPO)}", f":(exclude){DOC.relative_to(REPO)}"],
+                               cwd=REPO, capture_output=True, text=True).stdout.strip()
         record = {"label": args.label, "git": git + ("+changes" if dirty else ""),
                   "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), **run, "result": result}
         with RESULTS.open("a") as fh:
