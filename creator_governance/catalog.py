@@ -311,7 +311,7 @@ _DERIVED = (
         metrics_json string | JSON of the validation headline: roc_auc, pr_auc, precision_at_1pct, brier, rows, ...
         params_json string | JSON of the booster parameters, num_workers, trainer and best_iteration
         status string | approved (auto_approve and PR-AUC >= min_pr_auc) or candidate
-        path string | the artefact folder <tables.files>/_models/<version> (model.json, metadata.json)
+        path string | the model's folder as saved, <tables.files>/_models/<version>; score tries this lakehouse's first
         mlflow_run_id string | the MLflow run it was logged as; null without MLflow
         mlflow_model_version string | its MLflow registered model version; null unless registered
     """),

@@ -58,11 +58,23 @@ def latest_approved(ctx: JobContext) -> dict:
     return rows[0].asDict()
 
 
-def load_model(entry: dict) -> tuple[bytes, dict]:
+def model_folder(root: str, entry: dict) -> str:
+    """The folder of a model_registry row: `<root>/<version>` when it holds the model (`root` is this lakehouse's
+    `_models`: a lakehouse copied, moved or mounted at another path keeps its models beside its registry), else the
+    folder recorded when the model was saved; an error naming both when neither holds it."""
+    here = os.path.join(root, entry["version"])
+    for folder in (here, entry["path"]):
+        if os.path.isfile(os.path.join(folder, "model.json")):
+            return folder
+    raise FileNotFoundError(f"model {entry['version']}: no model.json in {here} (this lakehouse's models) nor in "
+                            f"{entry['path']} (where model_registry says it was saved)")
+
+
+def load_model(folder: str) -> tuple[bytes, dict]:
     """(booster bytes, metadata) from the model's folder."""
-    with open(os.path.join(entry["path"], "model.json"), "rb") as fh:
+    with open(os.path.join(folder, "model.json"), "rb") as fh:
         raw = fh.read()
-    with open(os.path.join(entry["path"], "metadata.json")) as fh:
+    with open(os.path.join(folder, "metadata.json")) as fh:
         return raw, json.load(fh)
 
 
@@ -72,7 +84,7 @@ def model_to_score(ctx: JobContext) -> tuple[bytes, dict]:
     found = champion(ctx.cfg.model)
     if found is not None:
         return found
-    return load_model(latest_approved(ctx))
+    return load_model(model_folder(models_root(ctx), latest_approved(ctx)))
 
 
 def training_due(ctx: JobContext, day: dt.date, retrain_days: int) -> bool:
