@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from creator_governance.jobargs import UsageError, config_of, job_parser
+from creator_governance.logs import setup_logging
 from creator_governance.models.monitoring.detector import detect
 
 TIME_NAMES = ("timestamp", "ds", "date", "time", "datetime")
@@ -136,6 +137,7 @@ def run(df: pd.DataFrame, *, params, time_col: str | None = None, value_col: str
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    setup_logging(args.verbose, args.log_format)
     params = config_of(args).alerts.detector
     if args.threshold is not None:
         params = params.model_copy(update={"threshold": args.threshold})

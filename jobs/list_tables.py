@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from creator_governance.jobargs import config_of, job_parser
+from creator_governance.logs import setup_logging
 from creator_governance.runtime import JobContext, open_context
 
 
@@ -28,6 +29,7 @@ def run(ctx: JobContext) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    setup_logging(args.verbose, args.log_format)
     rows = run(open_context(config_of(args)))
     if args.json:
         for row in rows:

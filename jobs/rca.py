@@ -17,6 +17,7 @@ import argparse
 import pandas as pd
 
 from creator_governance.jobargs import UsageError, config_of, job_parser
+from creator_governance.logs import setup_logging
 from creator_governance.models.monitoring.localize import COLUMNS, localize
 
 OUTPUT = ("input", "rank", *COLUMNS)
@@ -89,6 +90,7 @@ def run(inputs: list[str], *, params, dims: list[str], value_col: str, forecast_
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    setup_logging(args.verbose, args.log_format)
     params = config_of(args).alerts.rca
     out = run(args.input, params=params, dims=dims_of(args.dims), value_col=args.value_col,
               forecast_col=args.forecast_col, denominator_col=args.denominator_col,

@@ -13,6 +13,7 @@ import time
 
 from creator_governance.bi import register_all
 from creator_governance.jobargs import config_of, job_parser
+from creator_governance.logs import setup_logging
 from creator_governance.runtime import JobContext, open_context
 
 THRIFT_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
@@ -51,6 +52,7 @@ def start(ctx: JobContext, port: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    setup_logging(args.verbose, args.log_format)
     overrides = {"spark": {"conf": {"spark.sql.hive.thriftServer.singleSession": "true"}}}
     ctx = open_context(config_of(args, overrides))
     names = start(ctx, args.port)

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from creator_governance.bi import register_all
 from creator_governance.jobargs import config_of, job_parser
+from creator_governance.logs import setup_logging
 from creator_governance.runtime import JobContext, open_context
 
 
@@ -29,6 +30,7 @@ def run(ctx: JobContext, query: str):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    setup_logging(args.verbose, args.log_format)
     df = run(open_context(config_of(args)), args.query)
     rows = df.limit(args.limit + 1).collect()
     out = Table()
