@@ -171,6 +171,15 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
+def replace_size(kept: list[dict], size: int, records: list[dict], *, cache_used: bool) -> list[dict]:
+    """`kept` with the records of `size` replaced by `records`. A simulation or setup found cached is not measured
+    again, so its earlier records stay when the run used that cache (not with --landing or --bronze)."""
+    produced = {r["kind"] for r in records}
+    def stays(r: dict) -> bool:
+        return r["size"] != size or (cache_used and r["kind"] in CACHED_KINDS and r["kind"] not in produced)
+    return [r for r in kept if stays(r)] + records
+
+
 def write_jsonl(path: Path, records: list[dict]) -> None:
     """Replace a JSON-lines results file with `records`."""
     path.write_text("".join(json.dumps(r, default=str) + "\n" for r in records))
@@ -694,7 +703,9 @@ def render_only(work: Path, results: Path, argv: list[str], a) -> int:
         attach_volumes(partial.parent / "lakehouse", size, days, recs,
                        ingest=any(r["step"] == "ingest" for r in steps))
         # an earlier cut-short run of the size is replaced by this one
-        kept = [r for r in kept if r["size"] != size] + [{**r, "partial": True} for r in recs]
+        kept = replace_size(kept, size, [{**r, "partial": True} for r in recs],
+                            cache_used=not any(r["kind"] == "landing" and (r.get("given") or r.get("bronze"))
+                                               for r in recs))
         added = True
     if added:
         write_jsonl(results, kept)
@@ -769,7 +780,7 @@ def main(argv: list[str] | None = None) -> int:
     if model_size not in sizes and model_setup(work, model_size) is None:
         raise SystemExit(f"--model-size {model_size}: not among --sizes and no setup of it in {work}")
     kept = read_jsonl(results)
-    kept = [r for r in kept if r["size"] not in sizes]
+    kept = [r for r in kept if r["size"] not in sizes or r["kind"] in CACHED_KINDS]  # settled per size below
     for size in sizes:
         records = []
         landing, manifest, tag, start, days = plan(work, size, a, records, given, bronze.get(size))
@@ -782,10 +793,7 @@ def main(argv: list[str] | None = None) -> int:
             duck = duckdb_compare(lakehouse, days, size, work, a.duckdb_repeat)
             duck["events"] = statistics.median(v["window"] for v in volume.values())
             records.append(duck)
-        # a cached simulation or setup is not measured again: its earlier records stay (they describe the cache)
-        produced = {r["kind"] for r in records}
-        kept = [r for r in kept if r["size"] != size or (r["kind"] in CACHED_KINDS and r["kind"] not in produced)]
-        kept += records
+        kept = replace_size(kept, size, records, cache_used=size not in given and size not in bronze)
         write_jsonl(results, kept)
         meta = {"generated": generated_now(),
                 "command": "python benchmarks/growth.py " + " ".join(argv), "sim_days": a.sim_days,

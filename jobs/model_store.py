@@ -23,6 +23,7 @@ from pyspark.sql import functions as F
 
 from creator_governance.runtime import JobContext, NotReady
 from creator_governance.settings import ModelSettings
+from creator_governance.tables import TableError
 
 log = logging.getLogger("jobs.model_store")
 
@@ -58,16 +59,18 @@ def latest_approved(ctx: JobContext) -> dict:
     return rows[0].asDict()
 
 
-def model_folder(root: str, entry: dict) -> str:
+def model_folder(root: str | None, entry: dict) -> str:
     """The folder of a model_registry row: `<root>/<version>` when it holds the model (`root` is this lakehouse's
-    `_models`: a lakehouse copied, moved or mounted at another path keeps its models beside its registry), else the
-    folder recorded when the model was saved; an error naming both when neither holds it."""
-    here = os.path.join(root, entry["version"])
+    `_models`, None when it has no files folder: a lakehouse copied, moved or mounted at another path keeps its
+    models beside its registry), else the folder recorded when the model was saved; an error naming both when
+    neither holds it."""
+    here = os.path.join(root, entry["version"]) if root else None
     for folder in (here, entry["path"]):
-        if os.path.isfile(os.path.join(folder, "model.json")):
+        if folder and all(os.path.isfile(os.path.join(folder, f)) for f in ("model.json", "metadata.json")):
             return folder
-    raise FileNotFoundError(f"model {entry['version']}: no model.json in {here} (this lakehouse's models) nor in "
-                            f"{entry['path']} (where model_registry says it was saved)")
+    raise FileNotFoundError(f"model {entry['version']}: no model.json and metadata.json in "
+                            + (f"{here} (this lakehouse's models) nor in " if here else "")
+                            + f"{entry['path']} (where model_registry says it was saved)")
 
 
 def load_model(folder: str) -> tuple[bytes, dict]:
@@ -84,7 +87,12 @@ def model_to_score(ctx: JobContext) -> tuple[bytes, dict]:
     found = champion(ctx.cfg.model)
     if found is not None:
         return found
-    return load_model(model_folder(models_root(ctx), latest_approved(ctx)))
+    entry = latest_approved(ctx)
+    try:
+        root = models_root(ctx)
+    except TableError:  # an object-store lakehouse without a files folder: only the recorded folder
+        root = None
+    return load_model(model_folder(root, entry))
 
 
 def training_due(ctx: JobContext, day: dt.date, retrain_days: int) -> bool:

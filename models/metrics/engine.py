@@ -62,14 +62,15 @@ def _slices(dimensions: tuple[str, ...], unknown: str) -> str:
 
 
 def _as_double(sql: str | None) -> str:
-    """A definition's numerator or denominator (SQL text) as a double; a null double when there is none."""
-    return f"cast(({sql}) as double)" if sql else "cast(null as double)"
+    """A definition's numerator or denominator (SQL text, parsed as `F.expr` would: a trailing `--` comment ends at
+    the newline) as a double; a null double when there is none."""
+    return "cast(null as double)" if sql is None else f"cast((\n{sql}\n) as double)"
 
 
 def _per_unit(rows: DataFrame, defn: MetricDefinition, unknown: str) -> DataFrame:
     """A ratio's rows summed per account (the unit of its sampling variance) within each combination of the
     metric's dimension values; rows without an account_id are each their own unit."""
-    columns = [f"{_as_double(defn.numerator)} as num", f"{_as_double(defn.denominator)} as den",
+    columns = [f"{_as_double(defn.numerator)} as num", f"{_as_double(defn.denominator or None)} as den",
                *(f"{_dimension_value(d, unknown)} as {name(d)}" for d in defn.dimensions)]
     if "account_id" not in rows.columns:
         return rows.selectExpr("ds", *columns)
@@ -95,7 +96,7 @@ def build_metric(rows: DataFrame, defn: MetricDefinition, *, unknown: str = "unk
     if is_ratio:
         source, num, den = _per_unit(rows, defn, unknown), "num", "den"
     else:
-        source, num, den = rows, _as_double(defn.numerator), _as_double(defn.denominator)
+        source, num, den = rows, _as_double(defn.numerator), _as_double(defn.denominator or None)
     exploded = source.selectExpr("ds", f"{num} as num", f"{den} as den",
                                  f"explode({_slices(defn.dimensions, unknown)}) as slice")
     sums = ["sum(num) as numerator", "sum(den) as denominator"]
@@ -130,7 +131,7 @@ def build_leaf_cube(rows: DataFrame, defn: MetricDefinition, *, unknown: str = "
     """A count or ratio metric at its finest grain, one row per day and leaf (a value of every dimension):
     numerator and denominator summed like build_metric's, so any slice is a sum of leaves (metric_cube)."""
     summed = rows.selectExpr("ds", f"{leaf_key(defn.dimensions, unknown)} as leaf",
-                             f"{_as_double(defn.numerator)} as num", f"{_as_double(defn.denominator)} as den"
+                             f"{_as_double(defn.numerator)} as num", f"{_as_double(defn.denominator or None)} as den"
                              ).groupBy("ds", "leaf").agg(F.expr("sum(num) as numerator"),
                                                          F.expr("sum(den) as denominator"))
     return summed.selectExpr("cast(ds as date) as ds", f"{string(defn.name)} as metric", "leaf",

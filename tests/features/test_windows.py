@@ -13,19 +13,25 @@ def test_name_and_column_forms_of_the_window_aggregates_agree(spark):
             ("b", 1, None, None, 2), ("b", 7, 4, 3.25, 8)]  # offset 7: the previous week, not this one
     df = spark.createDataFrame(rows, "account_id string, offset int, n int, x double, d int")
 
-    def aggregates(name):  # name: the helpers' argument as given (a name or a Column)
-        return [w.wsum(name("n"), 7).alias("sum_7"), w.wsum(name("x"), 7, lag=7).alias("sum_prev"),
-                w.wmax(name("x"), 28).alias("max_28"), w.wmin(name("n"), 7).alias("min_7")]
+    def window(w, lag=0):  # the reference: Python-built Columns, independent of the helpers' SQL text
+        return (F.col("offset") >= F.lit(lag)) & (F.col("offset") < F.lit(lag + w))
 
-    by_name = df.groupBy("account_id").agg(*aggregates(lambda c: c), w.wcount(7).alias("count_7"),
-                                           w.wcount_distinct("n", 28).alias("distinct_28"))
-    by_column = df.groupBy("account_id").agg(*aggregates(F.col), F.count(F.when(
-        (F.col("offset") >= 0) & (F.col("offset") < 7), F.lit(1))).alias("count_7"), F.count_distinct(
-        F.when((F.col("offset") >= 0) & (F.col("offset") < 28), F.col("n"))).alias("distinct_28"))
+    by_name = df.groupBy("account_id").agg(
+        w.wsum("n", 7).alias("sum_7"), w.wsum("x", 7, lag=7).alias("sum_prev"), w.wmax("x", 28).alias("max_28"),
+        w.wmin("n", 7).alias("min_7"), w.wcount(7).alias("count_7"), w.wcount_distinct("n", 28).alias("distinct_28"),
+        w.wsum(F.col("n") * 2, 7).alias("sum_7_twice"))
+    by_column = df.groupBy("account_id").agg(
+        F.coalesce(F.sum(F.when(window(7), F.col("n"))), F.lit(0)).alias("sum_7"),
+        F.coalesce(F.sum(F.when(window(7, 7), F.col("x"))), F.lit(0)).alias("sum_prev"),
+        F.max(F.when(window(28), F.col("x"))).alias("max_28"), F.min(F.when(window(7), F.col("n"))).alias("min_7"),
+        F.count(F.when(window(7), F.lit(1))).alias("count_7"),
+        F.count_distinct(F.when(window(28), F.col("n"))).alias("distinct_28"),
+        F.coalesce(F.sum(F.when(window(7), F.col("n") * 2)), F.lit(0)).alias("sum_7_twice"))
     assert_df_equality(by_name, by_column, ignore_row_order=True)
     got = {r["account_id"]: r for r in by_name.collect()}
     assert got["a"]["sum_7"] == 7 and got["a"]["sum_prev"] == 4.5 and got["b"]["min_7"] is None
     assert got["b"]["sum_7"] == 0 and got["a"]["count_7"] == 2 and got["a"]["distinct_28"] == 4
+    assert got["a"]["max_28"] == 4.0 and got["b"]["max_28"] == 3.25 and got["a"]["sum_7_twice"] == 14
 
     ratios = df.select(w.ratio("n", "d").alias("r"), w.ratio(F.col("n"), F.col("d")).alias("r_col"))
     assert [(r["r"], r["r_col"]) for r in ratios.collect()] == [(None, None), (1.25, 1.25), (10.0, 10.0),

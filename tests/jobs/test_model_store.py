@@ -12,7 +12,7 @@ xgb = pytest.importorskip("xgboost")
 
 from creator_governance.config import load_config  # noqa: E402
 from creator_governance.jobs.model_store import (  # noqa: E402
-    NoApprovedModel, champion, load_model, log_to_mlflow, model_folder, model_to_score, save_model,
+    NoApprovedModel, champion, log_to_mlflow, model_to_score, save_model,
 )
 from creator_governance.runtime import JobContext  # noqa: E402
 from creator_governance.tables import Tables  # noqa: E402
@@ -67,21 +67,3 @@ def test_without_mlflow_the_delta_registry_is_the_only_source(spark, tmp_path, m
     with pytest.raises(NoApprovedModel, match="run `govern train` first"):
         model_to_score(ctx)
 
-
-def test_a_copied_lakehouse_scores_with_its_own_copy_of_the_model(tmp_path):
-    """The registry records the folder a model was saved in; a lakehouse copied or mounted elsewhere finds the
-    model beside its own registry, and the recorded folder is the fallback."""
-    import shutil
-
-    model, _ = booster(3)
-    saved = save_model(str(tmp_path / "a" / "_models"), "v7", model, metadata("v7", "approved"))
-    entry = {"version": "v7", "path": saved}  # the model_registry row, as written at training
-    shutil.copytree(tmp_path / "a", tmp_path / "b")
-    here = str(tmp_path / "b" / "_models")
-    assert model_folder(here, entry) == str(tmp_path / "b" / "_models" / "v7")
-    assert model_folder(str(tmp_path / "elsewhere"), entry) == saved  # not beside this registry: the recorded one
-    shutil.rmtree(tmp_path / "a")  # the original lakehouse is gone: the copy still scores
-    raw, meta = load_model(model_folder(here, entry))
-    assert raw == bytes(model.save_raw("json")) and meta["version"] == "v7"
-    with pytest.raises(FileNotFoundError, match=r"model v7: no model.json in .*elsewhere.*_models/v7"):
-        model_folder(str(tmp_path / "elsewhere"), entry)

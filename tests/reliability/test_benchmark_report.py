@@ -125,3 +125,19 @@ def test_landing_table_names_each_size_s_driver_heap(growth):
     rows = [line for line in text.splitlines() if line.startswith(("| 20,000 | 35 |", "| 1,000,000 | 35 |"))]
     assert rows[0].startswith("| 20,000 | 35 | 11 | 1,000 | 4g (default then) |")
     assert rows[1].startswith("| 1,000,000 | 35 | 11 | 1,000 | 12g |")
+
+
+def test_a_rerun_keeps_the_records_of_the_simulation_and_setup_it_found_cached(growth):
+    old = [{"size": 20000, "kind": "simulate", "wall_s": 108.0},
+           {"size": 20000, "kind": "setup_train", "wall_s": 205.0},
+           {"size": 20000, "kind": "step", "step": "score", "wall_s": 50.0},
+           {"size": 100000, "kind": "step", "step": "score", "wall_s": 90.0}]
+    new = [{"size": 20000, "kind": "setup_train", "wall_s": 190.0}, {"size": 20000, "kind": "step", "step": "score",
+                                                                       "wall_s": 41.0}]
+    kept = growth.replace_size(old, 20000, new, cache_used=True)
+    assert {(r["size"], r["kind"], r["wall_s"]) for r in kept} == {
+        (20000, "simulate", 108.0),  # cached: not measured again, its record stays
+        (20000, "setup_train", 190.0), (20000, "step", 41.0), (100000, "step", 90.0)}  # measured again: replaced
+    # a run on a given landing zone or bronze did not use the cache: the earlier records do not describe it
+    given = growth.replace_size(old, 20000, new, cache_used=False)
+    assert {(r["size"], r["kind"]) for r in given} == {(20000, "setup_train"), (20000, "step"), (100000, "step")}
