@@ -66,4 +66,3 @@ def test_without_mlflow_the_delta_registry_is_the_only_source(spark, tmp_path, m
     assert champion(cfg.model) is None
     with pytest.raises(NoApprovedModel, match="run `govern train` first"):
         model_to_score(ctx)
-
