@@ -151,7 +151,7 @@ def syndicates(args) -> None:
     from pyspark.sql import functions as F
 
     from creator_governance.contract import ENTITIES
-    from creator_governance.jobs.model_store import latest_approved, load_model, model_folder, models_root
+    from creator_governance.jobs.model_store import load_approved
     from creator_governance.jobs.score import behaviour_columns
     from creator_governance.models.scoring.score import plain_words
     from creator_governance.models.anomaly.isolation import bounded_sample
@@ -169,7 +169,7 @@ def syndicates(args) -> None:
         s = ctx.cfg.model.syndicates
         features = ctx.tables.read("creator_features", ds=[ds]).persist()
         if ctx.tables.exists("creator_scores") and ctx.tables.exists("model_registry"):
-            _, meta = load_model(model_folder(models_root(ctx), latest_approved(ctx)))
+            _, meta = load_approved(ctx)
             model_features = meta["features"]
             scored = ctx.tables.read("creator_scores", ds=[ds]).select("account_id", "ds", "score", "anomaly_score")
         else:

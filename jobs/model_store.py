@@ -87,6 +87,11 @@ def model_to_score(ctx: JobContext) -> tuple[bytes, dict]:
     found = champion(ctx.cfg.model)
     if found is not None:
         return found
+    return load_approved(ctx)
+
+
+def load_approved(ctx: JobContext) -> tuple[bytes, dict]:
+    """(booster bytes, metadata) of the newest approved model of model_registry, from its folder (`model_folder`)."""
     entry = latest_approved(ctx)
     try:
         root = models_root(ctx)
