@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 
 from creator_governance.tables import Tables
 
-# The child writes ~2M rows over 30 days and stops at the fault point named in argv[2] (by printing it and
+# The child writes argv[3] rows over 30 days and stops at the fault point named in argv[2] (by printing it and
 # sleeping), so the parent can SIGKILL it at a known moment of the write.
 WRITER = textwrap.dedent(
     """
@@ -24,7 +24,7 @@ WRITER = textwrap.dedent(
     from creator_governance.runtime import REQUIRED_SQL_CONF
     from creator_governance.tables import Tables, deltars
 
-    root, stop_at = sys.argv[1], sys.argv[2]
+    root, stop_at, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
     def hook(phase):
         print(phase, flush=True)
@@ -37,7 +37,7 @@ WRITER = textwrap.dedent(
         b = b.config(k, v)
     spark = b.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
-    big = (spark.range(2_000_000)
+    big = (spark.range(rows)
            .withColumn("payload", F.sha2(F.col("id").cast("string"), 256))
            .withColumn("ds", F.date_add(F.lit("2026-01-01").cast("date"), (F.col("id") % 30).cast("int")))
            .repartition(8))
@@ -48,10 +48,11 @@ WRITER = textwrap.dedent(
 )
 
 
-def _kill_at(root: str, phase: str, delay: float = 0.0) -> list[str]:
-    """Start the writer, wait for `phase` (plus `delay`), SIGKILL it; return the phases it printed."""
+def _kill_at(root: str, phase: str, delay: float, rows: int) -> list[str]:
+    """Start the writer of `rows` rows, wait for `phase` (plus `delay`), SIGKILL it; return the phases it
+    printed."""
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
-    child = subprocess.Popen([sys.executable, "-c", WRITER, root, phase], stdout=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-c", WRITER, root, phase, str(rows)], stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True, env=env, start_new_session=True)
     seen = []
     try:
@@ -66,21 +67,24 @@ def _kill_at(root: str, phase: str, delay: float = 0.0) -> list[str]:
     return seen
 
 
+# Killed while Spark writes: a write long enough (~2M rows, tens of seconds) to be still running 1.5 s in. Killed
+# while moving or after: the write must finish first, so a small one (still one file per day and task) keeps it
+# quick.
 @pytest.mark.parametrize(
-    "phase, delay, moment",
+    "phase, delay, rows, moment",
     [
-        ("writing", 1.5, "Spark is writing the staged Parquet files"),
-        ("moving", 0.0, "the first staged file was moved into the table"),
-        ("moved", 0.0, "every file is in place, just before the commit"),
+        ("writing", 1.5, 2_000_000, "Spark is writing the staged Parquet files"),
+        ("moving", 0.0, 30_000, "the first staged file was moved into the table"),
+        ("moved", 0.0, 30_000, "every file is in place, just before the commit"),
     ],
 )
-def test_a_killed_writer_leaves_the_previous_version_intact(spark, tables, lakehouse, phase, delay, moment):
+def test_a_killed_writer_leaves_the_previous_version_intact(spark, tables, lakehouse, phase, delay, rows, moment):
     before = spark.createDataFrame([(1, "x", "2026-01-01")], "id long, payload string, ds string").withColumn(
         "ds", F.col("ds").cast("date")
     )
     tables.append("events", before)
 
-    seen = _kill_at(str(lakehouse), phase, delay)
+    seen = _kill_at(str(lakehouse), phase, delay, rows)
 
     assert phase in seen and "committed" not in seen, f"kill did not land while {moment}: {seen}"
     assert "staged" not in seen or phase != "writing", "the write finished staging before the kill"
