@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from creator_governance.features import sqltext
 from creator_governance.features.windows import EPOCH, day_index_of_ts, filter_in_reach
 
 if TYPE_CHECKING:  # annotations only: the section is passed in, never loaded here
@@ -42,8 +43,8 @@ def events_in_reach(df: DataFrame, ts: str, *, targets: list[int], window: int) 
     out = filter_in_reach(with_day(df, ts), targets=targets, max_window=window)
     if "ds" in df.columns:
         first, last = min(targets) - window + 1, max(targets)
-        out = out.filter(f"ds BETWEEN DATE'{EPOCH + dt.timedelta(days=first)}' AND "
-                         f"DATE'{EPOCH + dt.timedelta(days=last)}'")
+        out = out.filter(sqltext.date_between("ds", EPOCH + dt.timedelta(days=first),
+                                              EPOCH + dt.timedelta(days=last)))
     return out
 
 

@@ -8,6 +8,7 @@ is one `F.expr`. These helpers write the literals and names of such text safely.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 
@@ -31,6 +32,16 @@ def double(value: float) -> str:
     if not math.isfinite(value):
         raise ValueError(f"not a finite number: {value}")
     return f"({value!r}D)"
+
+
+def date(value: dt.date) -> str:
+    """A DATE literal (a Python date passed as a Column would be several round trips)."""
+    return f"DATE'{value.isoformat()}'"
+
+
+def date_between(column: str, first: dt.date, last: dt.date) -> str:
+    """`column` between two dates, both included."""
+    return f"{name(column)} BETWEEN {date(first)} AND {date(last)}"
 
 
 def log1p_nonnegative(column: str, *, missing: float) -> str:

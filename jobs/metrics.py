@@ -16,6 +16,7 @@ import time
 from functools import reduce
 
 from creator_governance.catalog import schema
+from creator_governance.features import sqltext
 from creator_governance.jobargs import job_parser
 from creator_governance.models.metrics.definitions import missing_sources, render_rows
 from creator_governance.models.metrics.dimensions import build_account_dims
@@ -61,8 +62,7 @@ def run(ctx: JobContext, days: list[dt.date]) -> dict:
     available.add("account_dims")
     day_frame = spark.createDataFrame([(d,) for d in days], "ds date")
     # filters as SQL text: a Python date literal is several JVM round trips, and they are applied per metric
-    in_days, in_psi_days = (f"ds BETWEEN DATE'{a.isoformat()}' AND DATE'{ds_to.isoformat()}'"
-                            for a in (ds_from, psi_from))
+    in_days, in_psi_days = (sqltext.date_between("ds", a, ds_to) for a in (ds_from, psi_from))
     frames, cubes, computed, skipped, held = [], [], [], {}, []
     for defn in settings.definitions:
         missing = missing_sources(defn, available)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from creator_governance.features import sqltext
+
 if TYPE_CHECKING:  # annotations only
     from creator_governance.settings.metrics import MetricDefinition
 
@@ -15,8 +17,7 @@ TOTAL = "all"
 
 def render_rows(defn: MetricDefinition, ds_from: dt.date, ds_to: dt.date) -> str:
     """The metric's rows SQL with `{ds_from}` / `{ds_to}` replaced by DATE literals."""
-    return defn.rows.replace("{ds_from}", f"DATE'{ds_from.isoformat()}'").replace(
-        "{ds_to}", f"DATE'{ds_to.isoformat()}'")
+    return defn.rows.replace("{ds_from}", sqltext.date(ds_from)).replace("{ds_to}", sqltext.date(ds_to))
 
 
 def missing_sources(defn: MetricDefinition, available: set[str]) -> list[str]:

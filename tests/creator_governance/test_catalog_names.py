@@ -122,7 +122,7 @@ def test_tables_are_registered_once_and_views_persisted(spark, lakehouse):
     names = register_all(spark, tables)
     assert names == ["governance_metrics", "daily_metrics_total"]
     assert tables.engine.calls[1:] == [("use", ("gov", "cg")), ("view", "`gov`.`cg`.`daily_metrics_total`")]
-    assert "governance_metrics" not in {t.name for t in spark.catalog.listTables() if t.isTemporary}
+    assert "governance_metrics" not in {r.viewName for r in spark.sql("SHOW VIEWS").collect() if r.isTemporary}
 
 
 def test_without_names_the_views_are_session_views(spark, lakehouse):

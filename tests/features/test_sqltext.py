@@ -26,3 +26,13 @@ def test_a_non_finite_double_and_a_substitutable_name_are_refused():
         sqltext.double(float("nan"))
     with pytest.raises(ValueError, match="substituted"):
         sqltext.name("a${b}")
+
+
+def test_date_between_keeps_both_ends_and_nothing_outside(spark):
+    import datetime as dt
+
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(6)]
+    df = spark.createDataFrame([(d,) for d in days], "ds date")
+    kept = df.filter(sqltext.date_between("ds", days[1], days[4])).collect()
+    assert sorted(r.ds for r in kept) == days[1:5]
+    assert df.select(F.expr(sqltext.date(days[0])).alias("d")).schema["d"].dataType == T.DateType()
