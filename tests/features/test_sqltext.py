@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -29,8 +31,6 @@ def test_a_non_finite_double_and_a_substitutable_name_are_refused():
 
 
 def test_date_between_keeps_both_ends_and_nothing_outside(spark):
-    import datetime as dt
-
     days = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(6)]
     df = spark.createDataFrame([(d,) for d in days], "ds date")
     kept = df.filter(sqltext.date_between("ds", days[1], days[4])).collect()
