@@ -58,7 +58,7 @@ def _trend(y: np.ndarray, m: int, min_points: int) -> float:
     errors of that difference (else 0: noise is not extrapolated)."""
     if m < min_points:
         return 0.0
-    recent, before = float(np.median(y[-m:])), float(np.median(y[-2 * m:-m]))
+    recent, before = noise.median(y[-m:]), noise.median(y[-2 * m:-m])
     noise_sd = noise.robust_sigma(np.diff(y[-2 * m:])) / math.sqrt(2.0)
     if abs(recent - before) <= 3.0 * 1.25 * noise_sd * math.sqrt(2.0 / m):
         return 0.0
@@ -180,7 +180,7 @@ class _Series:
             # A long level (a cycle of hundreds of points) barely moves point to point: reused for k/32 points.
             level, slope = cached[3] + cached[4] * (t - cached[0]), cached[4]
         else:
-            level = float(np.median(y[-span:]))
+            level = noise.median(y[-span:])
             # Trend from the medians of the last two spans of m points (m ≤ k, within the current level).
             slope = _trend(y, min(k, fresh // 2), max(4, (self.period or self.p.level_window) // 2))
             self.level_cache = (t, t + span // 32, self.since, level, slope) if span >= 64 else None
@@ -210,7 +210,7 @@ class _Series:
             # Few forecast errors yet: the history's spread around its (deseasonalised) median makes up the
             # rest (it includes any cycle not modelled yet), inflated below for the uncertainty of the level.
             y = self.deseasonalised
-            centre = float(np.median(y))
+            centre = noise.median(y)
             need = POOLED_ERRORS - len(errs)
             pseudo = (y - centre)[-need:]
             pseudo_mu = np.full(len(pseudo), max(expected, 0.0) if self.kind == "count" else centre)
@@ -342,7 +342,7 @@ def _scan(values, *, params, kind, denominators, step_seconds, season, parts, re
     for t in range(n):
         if s.nv < params.min_history:
             if s.nv:
-                out["expected"][t] = float(np.median(s.clean[s.history(s.nv)]))
+                out["expected"][t] = noise.median(s.clean[s.history(s.nv)])
             if np.isfinite(x[t]):
                 s.add_valid(t)
             continue
@@ -488,11 +488,11 @@ def _accept_shift(s: _Series, t: int, run_start: int, dev: np.ndarray, x: np.nda
     old level (mode, amount, until when)."""
     run = np.arange(run_start, t + 1)
     exp = expected[run]
-    ratio = float(np.median(x[run] / exp)) if np.all(exp > 0) else 0.0
+    ratio = noise.median(x[run] / exp) if np.all(exp > 0) else 0.0
     if s.multiplicative and ratio > 0:
         mode, amount = "mult", ratio
     else:
-        mode, amount = "add", float(np.median(dev[run]))
+        mode, amount = "add", noise.median(dev[run])
     s.clean[run] = x[run]
     s.since = run_start
     return mode, amount, t + s.window

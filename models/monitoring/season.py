@@ -20,7 +20,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from creator_governance.models.monitoring import noise
+
 DAY_SECONDS = 86_400.0
+# Longest window rolling_median takes as numpy's median over every window (the same values as pandas' rolling one).
+SHORT_WINDOW = 32
 
 
 def candidate_periods(step_seconds: float | None, max_season: int) -> list[int]:
@@ -36,17 +40,26 @@ def candidate_periods(step_seconds: float | None, max_season: int) -> list[int]:
 
 
 def rolling_median(h: np.ndarray, p: int) -> np.ndarray:
-    """Centred rolling median over p points; NaN at the ends where the window does not fit."""
-    inner = pd.Series(h).rolling(p).median().to_numpy()[p - 1:]
+    """Centred rolling median over p points (NaN for a window holding a NaN); NaN at the ends where the window
+    does not fit."""
+    h = np.asarray(h, dtype=float)
+    if len(h) < p:
+        return np.full(len(h), np.nan)
+    if p <= SHORT_WINDOW:
+        # a week of days: one numpy call over the windows, without a pandas Series per call
+        inner = np.median(np.lib.stride_tricks.sliding_window_view(h, p), axis=1)
+    else:
+        # a day or a week of 5-minute points: pandas' sorted window, not a copy of every window
+        inner = pd.Series(h).rolling(p).median().to_numpy()[p - 1:]
     half = p // 2
     return np.concatenate([np.full(half, np.nan), inner, np.full(len(h) - len(inner) - half, np.nan)])
 
 
 def _acf(r: np.ndarray, lag: int) -> float:
-    med = np.median(r)
-    mad = np.median(np.abs(r - med)) * 1.4826 or np.std(r) or 1.0
+    med = noise.median(r)
+    mad = noise.median(np.abs(r - med)) * 1.4826 or np.std(r) or 1.0
     r = np.clip(r, med - 4 * mad, med + 4 * mad)
-    r = r - r.mean()
+    r = r - noise.mean(r)
     denom = float(np.dot(r, r))
     if denom == 0.0:
         return 0.0
