@@ -35,7 +35,8 @@ KINDS = ("count", "ratio", "value")
 def median(values: np.ndarray) -> float:
     """`np.median` of a 1-D float array (NaN when it holds a NaN or nothing), without its dispatch cost: the
     detector takes a few hundred thousand medians of a few dozen points per run, where that cost is most of the
-    time. Same value to the bit: the middle element, or the mean of the middle two as (a + b) / 2."""
+    time. Same value to the bit: the middle element, or the mean of the middle two as (a + b) / 2, each plus 0.0
+    as numpy's mean adds them to its identity (a median of negative zeros is +0.0)."""
     n = len(values)
     if n == 0:
         return math.nan
@@ -43,7 +44,7 @@ def median(values: np.ndarray) -> float:
     if s[-1] != s[-1]:  # NaN sorts last
         return math.nan
     m = n // 2
-    return float(s[m]) if n % 2 else float((s[m - 1] + s[m]) / 2.0)
+    return float(s[m] + 0.0) if n % 2 else float((s[m - 1] + s[m] + 0.0) / 2.0)
 
 
 def mean(values: np.ndarray) -> float:
@@ -130,11 +131,12 @@ def count_band(mu: np.ndarray, phi: np.ndarray, z: float) -> tuple[np.ndarray, n
     return np.maximum(lo, 0.0), hi
 
 
-def ratio_variance(q: float, n: float, tau2: float) -> float:
-    """Variance of an observed ratio around q with denominator n: binomial (or Poisson-rate) plus τ²."""
-    q = max(q, 0.0)
-    base = q * (1.0 - q) if q < 1.0 else q
-    return base / max(n, 1.0) + tau2
+def ratio_variance(q, n, tau2: float):
+    """Variance of an observed ratio around q with denominator n: binomial (or Poisson-rate) plus τ². q and n may
+    be arrays (a variance per point)."""
+    q = np.maximum(q, 0.0)
+    base = np.where(q < 1.0, q * (1.0 - q), q)
+    return base / np.maximum(n, 1.0) + tau2
 
 
 def share_given_total(m_num: float, m_rest: float, total: float, phi_num: float, phi_rest: float
@@ -156,10 +158,10 @@ def share_given_total(m_num: float, m_rest: float, total: float, phi_num: float,
     if both <= 0 or total <= 0:
         return (m_num / (m_num + m_rest) if m_num + m_rest > 0 else 0.0), 0.0, 1.0
     w = v_num / both
-    mean = min(max(m_num + w * (total - m_num - m_rest), 0.0), total)
+    expected_num = min(max(m_num + w * (total - m_num - m_rest), 0.0), total)
     var = v_num * v_rest / both
     poisson = m_num * m_rest / (m_num + m_rest) if m_num + m_rest > 0 else 0.0
-    return mean / total, math.sqrt(var) / total, min(1.0, poisson / var) if var > 0 else 1.0
+    return expected_num / total, math.sqrt(var) / total, min(1.0, poisson / var) if var > 0 else 1.0
 
 
 def ratio_tau2(errors: np.ndarray, means: np.ndarray, denominators: np.ndarray) -> float:
@@ -169,8 +171,6 @@ def ratio_tau2(errors: np.ndarray, means: np.ndarray, denominators: np.ndarray) 
     n = int(ok.sum())
     if n < 3:
         return 0.0
-    q, d = np.maximum(means[ok], 0.0), denominators[ok]
-    # ratio_variance of each past point, vectorised
-    base = mean(np.where(q < 1.0, q * (1.0 - q), q) / np.maximum(d, 1.0))
+    base = mean(ratio_variance(means[ok], denominators[ok], 0.0))
     excess = mean(errors[ok] ** 2) - base - 2.0 * base * math.sqrt(2.0 / (n - 1))
     return max(0.0, excess)

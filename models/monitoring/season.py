@@ -23,7 +23,8 @@ import pandas as pd
 from creator_governance.models.monitoring import noise
 
 DAY_SECONDS = 86_400.0
-# Longest window rolling_median takes as numpy's median over every window (the same values as pandas' rolling one).
+# Longest window rolling_median takes as numpy's median over every window (equal to pandas' rolling median; a
+# zero's sign may differ).
 SHORT_WINDOW = 32
 
 
@@ -40,14 +41,16 @@ def candidate_periods(step_seconds: float | None, max_season: int) -> list[int]:
 
 
 def rolling_median(h: np.ndarray, p: int) -> np.ndarray:
-    """Centred rolling median over p points (NaN for a window holding a NaN); NaN at the ends where the window
-    does not fit."""
+    """Centred rolling median over p points (NaN for a window holding a NaN or an infinity); NaN at the ends where
+    the window does not fit."""
     h = np.asarray(h, dtype=float)
     if len(h) < p:
         return np.full(len(h), np.nan)
     if p <= SHORT_WINDOW:
-        # a week of days: one numpy call over the windows, without a pandas Series per call
-        inner = np.median(np.lib.stride_tricks.sliding_window_view(h, p), axis=1)
+        # a week of days: one numpy call over the windows, without a pandas Series per call; pandas counts an
+        # infinity as missing, so a window holding one is NaN here too
+        windows = np.lib.stride_tricks.sliding_window_view(np.where(np.isinf(h), np.nan, h), p)
+        inner = np.median(windows, axis=1)
     else:
         # a day or a week of 5-minute points: pandas' sorted window, not a copy of every window
         inner = pd.Series(h).rolling(p).median().to_numpy()[p - 1:]

@@ -1,12 +1,12 @@
-"""The detector's numeric helpers: the fast median, mean and rolling median give numpy's and pandas' values
-to the bit (the detector's scores must not move when they replace them)."""
+"""The detector's numeric helpers: the fast median and mean give numpy's values to the bit, and the ratio
+variance of many points at once equals the one-point formula (the detector's scores must not move)."""
+
+import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from creator_governance.models.monitoring import noise
-from creator_governance.models.monitoring.season import rolling_median
 
 
 def samples():
@@ -14,13 +14,22 @@ def samples():
     for n in (1, 2, 3, 7, 8, 28, 57):
         yield rng.normal(size=n) * 10.0 ** rng.integers(-3, 4)
         yield rng.poisson(3.0, size=n).astype(float)  # ties
+        yield rng.choice([-0.0, 0.0, 1.0, -1.0], size=n)  # signed zeros
     yield np.array([0.1, 0.2, 0.30000000000000004, 0.7])  # an even count whose middle pair does not add exactly
+    yield np.array([-0.0, -0.0])
+    yield np.array([-np.inf, 1.0, np.inf])
+    yield np.array([1e308, 1e308])  # the middle pair overflows
+
+
+def bits(x) -> bytes:
+    return np.float64(x).tobytes()
 
 
 @pytest.mark.parametrize("values", list(samples()))
 def test_median_and_mean_equal_numpys_to_the_bit(values):
-    assert noise.median(values) == np.median(values)
-    assert noise.mean(values) == np.mean(values)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert bits(noise.median(values)) == bits(np.median(values))
+        assert bits(noise.mean(values)) == bits(np.mean(values))
 
 
 def test_median_of_nothing_or_of_a_nan_is_nan():
@@ -28,14 +37,21 @@ def test_median_of_nothing_or_of_a_nan_is_nan():
     assert np.isnan(noise.median(np.array([1.0, np.nan, 2.0])))
 
 
-@pytest.mark.parametrize("p", [3, 4, 7, 40])
-def test_rolling_median_is_the_centred_pandas_rolling_median(p):
-    h = np.random.default_rng(p).normal(size=90)
-    h[11] = np.nan  # every window over it is NaN
-    # point i: the window of p points from i - p//2 (pandas' trailing rolling median, which ends a window at
-    # its last point, moved back to it)
-    lead = p - 1 - p // 2
-    trailing = pd.Series(h).rolling(p).median().to_numpy()
-    expected = np.append(trailing[lead:], np.full(lead, np.nan))
-    np.testing.assert_array_equal(rolling_median(h, p), expected)
-    assert np.isnan(rolling_median(h[:p - 1], p)).all()
+def one_point_variance(q: float, n: float) -> float:
+    """The per-point formula ratio_tau2 averaged one point at a time before it took arrays."""
+    q = max(q, 0.0)
+    return (q * (1.0 - q) if q < 1.0 else q) / max(n, 1.0) + 0.0
+
+
+def test_ratio_tau2_equals_the_mean_of_one_point_variances():
+    rng = np.random.default_rng(5)
+    means = np.concatenate([rng.uniform(-0.2, 1.5, 40), [-0.0, 0.0, 1.0, np.nan]])
+    dens = np.concatenate([rng.uniform(0.2, 500.0, 40), [3.0, 0.5, 7.0, 9.0]])
+    errors = rng.normal(0.0, 0.3, len(means))
+    ok = np.isfinite(dens) & (dens > 0) & np.isfinite(errors)
+    base = float(np.mean([one_point_variance(q, d) for q, d in zip(means[ok], dens[ok])]))
+    n = int(ok.sum())
+    expected = max(0.0, float(np.mean(errors[ok] ** 2)) - base - 2.0 * base * math.sqrt(2.0 / (n - 1)))
+    assert bits(noise.ratio_tau2(errors, means, dens)) == bits(expected)
+    assert noise.ratio_variance(0.25, 4.0, 0.0) == 0.25 * 0.75 / 4.0
+    assert noise.ratio_variance(3.0, 0.5, 0.1) == 3.0 + 0.1  # a rate above 1: Poisson, at least one trial
