@@ -35,8 +35,8 @@ KINDS = ("count", "ratio", "value")
 def median(values: np.ndarray) -> float:
     """`np.median` of a 1-D float array (NaN when it holds a NaN or nothing), without its dispatch cost: the
     detector takes a few hundred thousand medians of a few dozen points per run, where that cost is most of the
-    time. Same value to the bit: the middle element, or the mean of the middle two as (a + b) / 2, each plus 0.0
-    as numpy's mean adds them to its identity (a median of negative zeros is +0.0)."""
+    time. Same value to the bit (a NaN's sign aside): the middle element, or the mean of the middle two as
+    (a + b) / 2, each plus 0.0 as numpy's mean adds them to its identity (a median of negative zeros is +0.0)."""
     n = len(values)
     if n == 0:
         return math.nan

@@ -43,15 +43,25 @@ def one_point_variance(q: float, n: float) -> float:
     return (q * (1.0 - q) if q < 1.0 else q) / max(n, 1.0) + 0.0
 
 
+def test_ratio_variance_of_many_points_is_the_one_point_formula_at_each():
+    rng = np.random.default_rng(4)
+    q = np.concatenate([rng.uniform(-0.2, 1.5, 40), [-0.0, 0.0, 1.0]])
+    n = np.concatenate([rng.uniform(0.2, 500.0, 40), [3.0, 0.5, 7.0]])
+    got = noise.ratio_variance(q, n, 0.01)
+    assert [bits(v) for v in got] == [bits(one_point_variance(a, b) + 0.01) for a, b in zip(q, n)]
+    assert noise.ratio_variance(0.25, 4.0, 0.0) == 0.25 * 0.75 / 4.0
+    assert noise.ratio_variance(3.0, 0.5, 0.1) == 3.0 + 0.1  # a rate above 1: Poisson, at least one trial
+
+
 def test_ratio_tau2_equals_the_mean_of_one_point_variances():
     rng = np.random.default_rng(5)
-    means = np.concatenate([rng.uniform(-0.2, 1.5, 40), [-0.0, 0.0, 1.0, np.nan]])
-    dens = np.concatenate([rng.uniform(0.2, 500.0, 40), [3.0, 0.5, 7.0, 9.0]])
+    means = np.concatenate([rng.uniform(-0.2, 1.5, 40), [-0.0, 0.0, 1.0, 0.3]])
+    dens = np.concatenate([rng.uniform(0.2, 500.0, 40), [3.0, 0.5, 7.0, np.nan]])  # the last point has no trials
     errors = rng.normal(0.0, 0.3, len(means))
+    errors[5] = np.nan  # nor a forecast error
     ok = np.isfinite(dens) & (dens > 0) & np.isfinite(errors)
     base = float(np.mean([one_point_variance(q, d) for q, d in zip(means[ok], dens[ok])]))
     n = int(ok.sum())
     expected = max(0.0, float(np.mean(errors[ok] ** 2)) - base - 2.0 * base * math.sqrt(2.0 / (n - 1)))
+    assert expected > 0.0
     assert bits(noise.ratio_tau2(errors, means, dens)) == bits(expected)
-    assert noise.ratio_variance(0.25, 4.0, 0.0) == 0.25 * 0.75 / 4.0
-    assert noise.ratio_variance(3.0, 0.5, 0.1) == 3.0 + 0.1  # a rate above 1: Poisson, at least one trial

@@ -12,7 +12,7 @@ from creator_governance.models.monitoring.season import SHORT_WINDOW, rolling_me
 def test_rolling_median_is_the_centred_pandas_rolling_median(p):
     h = np.random.default_rng(p).normal(size=120)
     h[11] = np.nan  # every window over it is NaN
-    h[70] = np.inf  # pandas counts an infinity as missing
+    h[70], h[100] = np.inf, -np.inf  # pandas counts an infinity as missing
     # point i: the window of p points from i - p//2 (pandas' trailing rolling median, which ends a window at
     # its last point, moved back to it)
     lead = p - 1 - p // 2
@@ -20,5 +20,5 @@ def test_rolling_median_is_the_centred_pandas_rolling_median(p):
     expected = np.append(trailing[lead:], np.full(lead, np.nan))
     got = rolling_median(h, p)
     np.testing.assert_array_equal(got, expected)
-    assert np.isnan(got[70 - lead:70 + p - lead]).all()
+    assert np.isnan(got[70 - lead:70 + p - lead]).all() and np.isnan(got[100 - lead:min(100 + p - lead, 120)]).all()
     assert np.isnan(rolling_median(h[:p - 1], p)).all()
