@@ -58,7 +58,7 @@ def test_ratio_tau2_equals_the_mean_of_one_point_variances():
     means = np.concatenate([rng.uniform(-0.2, 1.5, 40), [-0.0, 0.0, 1.0, 0.3]])
     dens = np.concatenate([rng.uniform(0.2, 500.0, 40), [3.0, 0.5, 7.0, np.nan]])  # the last point has no trials
     errors = rng.normal(0.0, 0.3, len(means))
-    errors[5] = np.nan  # nor a forecast error
+    errors[5] = np.nan  # a point without a forecast error
     ok = np.isfinite(dens) & (dens > 0) & np.isfinite(errors)
     base = float(np.mean([one_point_variance(q, d) for q, d in zip(means[ok], dens[ok])]))
     n = int(ok.sum())
