@@ -1,6 +1,10 @@
-"""The runtime's naming of Spark work: each step's jobs carry its group and description in the Spark UI."""
+"""The runtime: each step's jobs carry its group and description in the Spark UI; the sessions it starts."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 from creator_governance.runtime import is_connect, spark_work
 
@@ -17,3 +21,29 @@ def test_the_work_of_a_step_is_named_and_the_labels_restored(spark):
     assert sc.getLocalProperty("spark.job.description") == "the caller's own group"
     sc.setLocalProperty("spark.jobGroup.id", None)
     sc.setLocalProperty("spark.job.description", None)
+
+
+SESSION_PAGES = """
+from creator_governance.runtime import get_spark
+from creator_governance.settings import SparkSettings
+
+def page_bytes(**conf):
+    spark = get_spark(SparkSettings(master="local[1]", conf=conf))
+    size = spark.sparkContext._jsc.sc().env().memoryManager().pageSizeBytes()
+    spark.stop()
+    return size
+
+print(page_bytes(), page_bytes(**{"spark.buffer.pageSize": "4m"}))
+"""
+
+
+def test_a_local_session_we_start_uses_small_memory_pages_unless_told_otherwise(tmp_path):
+    # A new JVM: the page size is fixed when the session's memory manager is created.
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
+    env.pop("PYSPARK_GATEWAY_PORT", None)
+    done = subprocess.run([sys.executable, "-c", SESSION_PAGES], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr
+    default, configured = map(int, done.stdout.split()[-2:])
+    assert default == 2 * 1024 * 1024  # LOCAL_PAGE_SIZE; Spark's own default here would be 64 MB
+    assert configured == 4 * 1024 * 1024
