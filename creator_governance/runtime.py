@@ -37,13 +37,15 @@ QUICK_JIT_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m"
 QUIET_LOG4J = Path(__file__).with_name("log4j2-quiet.properties")
 QUIET_LEVELS = {"ERROR", "FATAL", "OFF"}
 
-# Memory page of a local session (driver and executors in one JVM). Spark's default is heap / cores / 16 rounded up
-# to a power of two, capped at 64 MB: 64 MB with the 4 GB heap on 2 cores. Every hash aggregate and sort of every
-# task takes at least one page, so the demo's one-day features step allocated 10 GB of pages for 34 MB of data,
-# each page a humongous object to G1. With 2 MB pages it allocates 0.5 GB and runs about 10 % faster (same rows;
-# docs/performance.md). A larger record still gets a page of its own size, and 8,192 pages of 2 MB (16 GB) still
-# exceed what a local heap can hold. `spark.conf` can set another value.
+# Memory page of a local session (driver and executors in one JVM). Spark's default is the execution memory pool /
+# cores / 16, rounded up to a power of two and capped at 64 MB: 64 MB with the 4 GB heap on 2 cores. Every task of a
+# hash aggregate or sort that gets a row takes at least one page: the tasks of the demo's one-day features step
+# peaked at 10 GB of execution memory in all, for 34 MB of tables. With 2 MB pages they peak at 0.5 GB, and that
+# command alone (a new JVM) runs about 10 % faster, writing the same rows (docs/performance.md). A larger record
+# still gets a page of its own size. A task fails at 8,192 pages, 16 GB of 2 MB pages: more than one task can get
+# below a heap of about 27 GB. `spark.conf` can set another value.
 LOCAL_PAGE_SIZE = "2m"
+
 # What reaches the JVM's stderr outside any logger, dropped in a quiet session: the module system announcing the
 # vector API Spark 4 loads; log4j's notice when it falls back to a default profile; netlib's native BLAS probe
 # (the Java fallback runs); xgboost's workers announcing their collective rank (native code, any verbosity).

@@ -33,17 +33,19 @@ def page_bytes(**conf):
     spark.stop()
     return size
 
-print(page_bytes(), page_bytes(**{"spark.buffer.pageSize": "4m"}))
+print("pages:", page_bytes(), page_bytes(**{"spark.buffer.pageSize": "4m"}))
 """
 
 
 def test_a_local_session_we_start_uses_small_memory_pages_unless_told_otherwise(tmp_path):
-    # A new JVM: the page size is fixed when the session's memory manager is created.
+    # A new process: get_spark would return the suite's session. The page size is fixed when a SparkContext starts.
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
-    env.pop("PYSPARK_GATEWAY_PORT", None)
+    for variable in ("PYSPARK_GATEWAY_PORT", "SPARK_REMOTE"):  # a session of our own, not a gateway's or Connect's
+        env.pop(variable, None)
     done = subprocess.run([sys.executable, "-c", SESSION_PAGES], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr
-    default, configured = map(int, done.stdout.split()[-2:])
+    line = next(line for line in done.stdout.splitlines() if line.startswith("pages:"))
+    default, configured = map(int, line.split()[1:])
     assert default == 2 * 1024 * 1024  # LOCAL_PAGE_SIZE; Spark's own default here would be 64 MB
     assert configured == 4 * 1024 * 1024
