@@ -91,8 +91,8 @@ def run(ctx: JobContext, landing: str) -> dict:
         if metrics:
             _write_quality(ctx, metrics, run_id=run_id, at=at, committed={r["run_id"] for r in previous})
         rows = [{**e, "run_id": run_id, "landing": landing, "ingested_at": at} for e in entries]
-        log_df = spark.createDataFrame([tuple(r[f.name] for f in LOG_SCHEMA) for r in rows], LOG_SCHEMA)
-        tables.append(INGEST_LOG, log_df, run_id=run_id)  # the commit point of the run
+        # the commit point of the run
+        tables.append_rows(INGEST_LOG, [tuple(r[f.name] for f in LOG_SCHEMA) for r in rows], run_id=run_id)
     seconds = time.time() - started
     totals = {k: sum(e[k] for e in entries) for k in COUNTS}
     return {

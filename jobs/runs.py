@@ -8,14 +8,12 @@ import datetime as dt
 import json
 import time
 
-from creator_governance.catalog import schema
 from creator_governance.jobs.registry import Job, days_label
 from creator_governance.logs import current_run_id, fresh_run_id, log_context
 from creator_governance.reasons import one_line
 from creator_governance.runtime import JobContext, NotReady, spark_work
 
 TABLE = "pipeline_runs"
-PIPELINE_RUNS = schema("pipeline_runs")
 
 
 def new_run_id() -> str:
@@ -58,4 +56,4 @@ def record(ctx, run_id, step, days, status, duration, rows, error, started_at=No
     at = started_at or dt.datetime.now(dt.timezone.utc)
     text = None if summary is None else json.dumps(summary, default=str, sort_keys=True)[:8000]
     rows_out = [(run_id, step, status, at, float(duration), int(rows), error, d, text) for d in days]
-    ctx.tables.append(TABLE, ctx.spark.createDataFrame(rows_out, PIPELINE_RUNS))
+    ctx.tables.append_rows(TABLE, rows_out)

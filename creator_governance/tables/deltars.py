@@ -8,13 +8,14 @@ Reads resolve the live file list of a version with delta-rs and scan it with Spa
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -167,13 +168,28 @@ class DeltaRsEngine:
         metadata: dict | None = None,
     ) -> WriteResult:
         """Append (`mode="append"`), replace the whole table (`"overwrite"`) or the `ds` values in `replace`."""
+        return self._write_files(path, df.schema, lambda staging: _spark_files(df, staging, partition_by),
+                                 mode=mode, partition_by=partition_by, replace=replace, metadata=metadata)
+
+    def append_rows(self, path: str, rows: list[tuple], schema: T.StructType, *, partition_by: list[str],
+                    metadata: dict | None = None) -> WriteResult:
+        """Append rows built on the driver (tuples in `schema`'s column order): pyarrow writes their files, then the
+        same commit as `write`. No Spark job: a job and its file commit cost about 0.3 s however few the rows."""
+        return self._write_files(path, schema, lambda staging: _arrow_files(rows, schema, staging, partition_by),
+                                 mode="append", partition_by=partition_by, metadata=metadata)
+
+    def _write_files(self, path: str, schema: T.StructType, write: Callable[[str], None], *, mode: str,
+                     partition_by: list[str], replace: list[str] | None = None,
+                     metadata: dict | None = None) -> WriteResult:
+        """`write` the data files into a staging folder, move them into the table and commit them; on any failure
+        before the commit, the files moved so far are removed."""
         run = _run_id()
         staged: list[StagedFile] = []
         try:
-            self._stage(path, df, partition_by, run, staged)
+            self._stage(path, write, run, staged)
             if replace is not None:
                 _check_partitions(path, staged, replace)
-            version = self._commit(path, df.schema, staged, [], mode, partition_by, replace, {**(metadata or {}), "run_id": run})
+            version = self._commit(path, schema, staged, [], mode, partition_by, replace, {**(metadata or {}), "run_id": run})
         except BaseException:
             if not self._committed(path, run):
                 _discard(path, staged)
@@ -206,7 +222,7 @@ class DeltaRsEngine:
         run = _run_id()
         staged: list[StagedFile] = []
         try:
-            self._stage(path, merged, partition_by, run, staged)
+            self._stage(path, lambda staging: _spark_files(merged, staging, partition_by), run, staged)
             removes = _remove_actions(self._table(path, base_version), touched)
             version = self._commit(
                 path, schema, staged, removes, "append", partition_by, None,
@@ -288,16 +304,13 @@ class DeltaRsEngine:
         except Exception:  # noqa: BLE001 - an unreadable log: nothing of ours can be live in it
             return False
 
-    def _stage(self, path: str, df: DataFrame, partition_by: list[str], run: str, staged: list[StagedFile]) -> None:
-        """Write `df` under the run's staging folder and move its files into the table, appending each to
+    def _stage(self, path: str, write: Callable[[str], None], run: str, staged: list[StagedFile]) -> None:
+        """`write` the data files under the run's staging folder and move them into the table, appending each to
         `staged` as it lands (so a failure part-way can remove exactly what it moved)."""
         staging = os.path.join(path, STAGING, run)
         # Created here so a refusing filesystem fails with its errno and path, not Hadoop's "Mkdirs failed".
         os.makedirs(staging)
-        writer = df.write.mode("overwrite")
-        if partition_by:
-            writer = writer.partitionBy(*partition_by)
-        writer.parquet(staging)
+        write(staging)
         _checkpoint("staged")
         _move_into_table(path, staging, run, staged)
         _checkpoint("moved")
@@ -380,6 +393,53 @@ def _listed_on_driver(spark: SparkSession):
 
 def _run_id() -> str:
     return f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:10]}"
+
+
+def _spark_files(df: DataFrame, staging: str, partition_by: list[str]) -> None:
+    """The frame's Parquet files, written by Spark under `staging` (partition folders `column=value`)."""
+    writer = df.write.mode("overwrite")
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.parquet(staging)
+
+
+def _arrow_files(rows: list[tuple], schema: T.StructType, staging: str, partition_by: list[str]) -> None:
+    """Driver-side rows as Parquet files under `staging`, laid out as Spark lays them out: one file per partition,
+    in a folder `column=value` (the value escaped as a path segment), without the partition columns. Values are
+    converted as `spark.createDataFrame(rows, schema)` would: a naive timestamp is local time, an aware one is
+    converted to UTC."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = schema.fieldNames()
+    keys = [names.index(c) for c in partition_by]
+    groups: dict[tuple, list[tuple]] = {}
+    for row in rows:
+        if len(row) != len(names):
+            raise ValueError(f"a row has {len(row)} values for the {len(names)} columns {names}: {row!r}")
+        groups.setdefault(tuple(row[i] for i in keys), []).append(row)
+    data = [f for f in schema.fields if f.name not in partition_by]
+    arrow = S.to_arrow(T.StructType(data))
+    for values, members in groups.items():
+        folder = os.path.join(staging, *(f"{c}={urllib.parse.quote(_partition_text(v), safe='')}"
+                                         for c, v in zip(partition_by, values)))
+        os.makedirs(folder, exist_ok=True)
+        columns = [pa.array([_arrow_value(r[names.index(f.name)], f.dataType) for r in members],
+                            type=arrow.field(f.name).type) for f in data]
+        pq.write_table(pa.Table.from_arrays(columns, schema=arrow), os.path.join(folder, "part-00000.parquet"))
+
+
+def _partition_text(value) -> str:
+    if value is None:
+        raise ValueError("a partition column is null in rows written on the driver")
+    return S.partition_literal(value)
+
+
+def _arrow_value(value, data_type: T.DataType):
+    """A Python value of a Spark column as pyarrow takes it (timestamps as Spark reads them: naive is local)."""
+    if value is not None and isinstance(data_type, T.TimestampType) and isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc)
+    return value
 
 
 def _local_path(uri: str) -> str:

@@ -218,3 +218,56 @@ def test_table_is_read_identically_by_deltalake_and_polars(spark, tables, lakeho
     assert out["deltalake"] == spark_rows
     assert out["polars"] == spark_rows
     assert spark_rows[0][:2] == ["a", 2.5]
+
+
+def _run_rows(at: dt.datetime) -> list[tuple]:
+    """pipeline_runs rows in the catalog's column order: two days, a null error, a long summary."""
+    return [("r1", "score", "success", at, 1.5, 10, None, D1, '{"a": 1}'),
+            ("r1", "score", "failed", at, 2.25, 0, "boom", D2, None)]
+
+
+@pytest.fixture()
+def new_york(monkeypatch):
+    """The driver's local time zone set to one that is not UTC (naive timestamps are local time to pyspark)."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_rows_appended_on_the_driver_equal_the_same_rows_appended_as_a_frame(spark, tables, new_york):
+    from creator_governance.catalog import schema
+
+    declared = schema("pipeline_runs")
+    tables.append("pipeline_runs", spark.createDataFrame(_run_rows(ts(1, 3)), declared))
+    # a naive timestamp is local time and an aware one is converted to UTC, as Spark's own conversion does
+    rows = _run_rows(dt.datetime(2026, 1, 2, 4, 5, 6)) + _run_rows(dt.datetime(2026, 1, 3, 7, tzinfo=dt.timezone(
+        dt.timedelta(hours=8))))
+    spark.sparkContext.setJobGroup("append-rows", "driver rows")
+    try:
+        result = tables.append_rows("pipeline_runs", rows, job="test")
+        jobs = spark.sparkContext.statusTracker().getJobIdsForGroup("append-rows")
+    finally:
+        spark.sparkContext.setJobGroup("", "")
+
+    assert jobs == []  # written by pyarrow and committed by delta-rs: no Spark job
+    assert (result.version, result.rows_written, result.files_added) == (1, 4, 2)
+    expected = spark.createDataFrame(_run_rows(ts(1, 3)) + rows, declared)
+    assert_df_equality(tables.read("pipeline_runs"), expected, ignore_row_order=True, ignore_nullable=True,
+                       ignore_metadata=True)
+    assert [tables.partition_rows("pipeline_runs", d) for d in (D1, D2)] == [3, 3]
+    assert tables.history("pipeline_runs", 1)[0]["govern.job"] == "test"
+
+
+def test_rows_for_a_table_not_yet_written_create_it_as_a_frame_append(spark, tables):
+    from creator_governance.catalog import schema
+
+    rows = _run_rows(ts(1))
+    tables.append_rows("pipeline_runs", rows)
+
+    assert_df_equality(tables.read("pipeline_runs"), spark.createDataFrame(rows, schema("pipeline_runs")),
+                       ignore_row_order=True, ignore_nullable=True, ignore_metadata=True)
+    assert tables.partition_columns("pipeline_runs") == ["ds"]
