@@ -174,14 +174,14 @@ def _write_formats(w: World, entity: str, marked: DataFrame, root: str,
 
 def _publish(spark, staging: str, root: str, ext: str) -> None:
     """Move the data files out of the staging folder under deterministic names; drop the rest."""
-    if "://" not in staging and not staging.startswith("file:"):
-        _publish_local(staging, root, ext)
-        return
     jvm = spark._jvm
     path = jvm.org.apache.hadoop.fs.Path(staging)
     fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
     if "LocalFileSystem" in str(fs.getClass().getName()):
         fs = fs.getRawFileSystem()  # move the data files only; their .crc side files go with the staging folder
+        local = fs.pathToFile(path).getAbsolutePath()
+        _publish_local(str(local), str(fs.pathToFile(jvm.org.apache.hadoop.fs.Path(root)).getAbsolutePath()), ext)
+        return
     files = fs.listFiles(path, True)
     moves = []
     while files.hasNext():
@@ -205,7 +205,8 @@ def _publish(spark, staging: str, root: str, ext: str) -> None:
 
 def _publish_local(staging: str, root: str, ext: str) -> None:
     """`_publish` on a local folder, with Python's file calls: the Hadoop file system costs a few JVM round trips
-    per file (seconds for a demo's landing zone)."""
+    per file (seconds for a demo's landing zone). An existing target is an error (Hadoop's local rename would
+    replace it; the simulation empties its folder first, so none exists)."""
     moves = []
     for folder, _dirs, files in os.walk(staging):
         for name in sorted(files):

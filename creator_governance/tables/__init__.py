@@ -229,19 +229,24 @@ class Tables:
 
     def append_rows(self, name: str, rows: list[tuple], **meta) -> WriteResult:
         """Add rows built on the driver: tuples in the column order of the table catalog's declaration of `name`.
-        Where the table exists with exactly that schema and the engine can write driver rows itself (delta-rs), no
+        Where the engine can write driver rows itself (delta-rs), the declaration is flat (no array, map or struct
+        column), the table exists with exactly the declared columns and no row has a null partition value, no
         Spark job runs (a job and its file commit cost about 0.3 s however few the rows: the pipeline's
         bookkeeping rows are written several times a run); otherwise as `append` of the rows as a frame."""
         declared = declared_schema(name)
         direct = getattr(self.engine, "append_rows", None)
-        if direct is None or not self._holds_declared(name, declared):
-            return self.append(name, self.spark.createDataFrame(rows, declared), **meta)
-        with self._writing(name):
-            path = self.path(name)
-            result = direct(path, rows, declared, partition_by=self.engine.partition_columns(path),
-                            metadata={"operation": "append", **meta})
-            self._describe(name, path)
-            return result
+        if direct is not None and S.is_flat(declared):
+            with self._writing(name):
+                path = self.path(name)
+                if self._holds_declared(name, declared):
+                    partition_by = self.engine.partition_columns(path)
+                    keys = [declared.fieldNames().index(c) for c in partition_by]
+                    if all(row[i] is not None for row in rows for i in keys):
+                        result = direct(path, rows, declared, partition_by=partition_by,
+                                        metadata={"operation": "append", **meta})
+                        self._describe(name, path)
+                        return result
+        return self.append(name, self.spark.createDataFrame(rows, declared), **meta)
 
     def overwrite(self, name: str, df: DataFrame, *, partition_by: list[str] | None = None, **meta) -> WriteResult:
         """Replace the whole table atomically (readers see the old or the new version, nothing between)."""

@@ -404,39 +404,35 @@ def _spark_files(df: DataFrame, staging: str, partition_by: list[str]) -> None:
 
 
 def _arrow_files(rows: list[tuple], schema: T.StructType, staging: str, partition_by: list[str]) -> None:
-    """Driver-side rows as Parquet files under `staging`, laid out as Spark lays them out: one file per partition,
-    in a folder `column=value` (the value escaped as a path segment), without the partition columns. Values are
-    converted as `spark.createDataFrame(rows, schema)` would: a naive timestamp is local time, an aware one is
-    converted to UTC."""
+    """Driver-side rows of a flat schema as Parquet files under `staging`: one file per partition, in a folder
+    `column=value` (the value percent-escaped; `_move_into_table` unescapes it), without the partition columns.
+    Each row is checked as `spark.createDataFrame(rows, schema)` checks it (a type Spark refuses is refused here),
+    and timestamps are converted as it converts them: a naive one is local time, an aware one is moved to UTC."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+    from pyspark.sql.types import _make_type_verifier
 
+    verify = _make_type_verifier(schema)
     names = schema.fieldNames()
     keys = [names.index(c) for c in partition_by]
-    groups: dict[tuple, list[tuple]] = {}
+    groups: dict[tuple[str, ...], list[tuple]] = {}
     for row in rows:
-        if len(row) != len(names):
-            raise ValueError(f"a row has {len(row)} values for the {len(names)} columns {names}: {row!r}")
-        groups.setdefault(tuple(row[i] for i in keys), []).append(row)
+        if not isinstance(row, tuple):
+            raise TypeError(f"rows are tuples in the declared column order {names}, not {type(row).__name__}")
+        verify(row)
+        groups.setdefault(tuple(S.partition_literal(row[i]) for i in keys), []).append(row)
     data = [f for f in schema.fields if f.name not in partition_by]
     arrow = S.to_arrow(T.StructType(data))
     for values, members in groups.items():
-        folder = os.path.join(staging, *(f"{c}={urllib.parse.quote(_partition_text(v), safe='')}"
-                                         for c, v in zip(partition_by, values)))
-        os.makedirs(folder, exist_ok=True)
+        folder = os.path.join(staging, *(f"{c}={urllib.parse.quote(v, safe='')}" for c, v in zip(partition_by, values)))
+        os.makedirs(folder, exist_ok=True)  # the staging folder itself when the table has no partitions
         columns = [pa.array([_arrow_value(r[names.index(f.name)], f.dataType) for r in members],
                             type=arrow.field(f.name).type) for f in data]
         pq.write_table(pa.Table.from_arrays(columns, schema=arrow), os.path.join(folder, "part-00000.parquet"))
 
 
-def _partition_text(value) -> str:
-    if value is None:
-        raise ValueError("a partition column is null in rows written on the driver")
-    return S.partition_literal(value)
-
-
 def _arrow_value(value, data_type: T.DataType):
-    """A Python value of a Spark column as pyarrow takes it (timestamps as Spark reads them: naive is local)."""
+    """A Python value of a flat Spark column as pyarrow takes it (a naive timestamp is local time, as to pyspark)."""
     if value is not None and isinstance(data_type, T.TimestampType) and isinstance(value, dt.datetime):
         return value.astimezone(dt.timezone.utc)
     return value

@@ -46,6 +46,12 @@ def conform(df: DataFrame, table_schema: T.StructType) -> DataFrame:
     return df if df.columns == names else df.select(*names)
 
 
+def is_flat(schema: T.StructType) -> bool:
+    """Whether every column is a plain value: no array, map or struct, no timestamp without time zone."""
+    nested = (T.ArrayType, T.MapType, T.StructType, T.TimestampNTZType)
+    return not any(isinstance(f.dataType, nested) for f in schema.fields)
+
+
 def all_nullable(schema: T.StructType) -> T.StructType:
     """The schema with every top-level column nullable, so later nulls never need a schema change."""
     return T.StructType([T.StructField(f.name, f.dataType, True, f.metadata) for f in schema.fields])

@@ -221,7 +221,7 @@ def test_table_is_read_identically_by_deltalake_and_polars(spark, tables, lakeho
 
 
 def _run_rows(at: dt.datetime) -> list[tuple]:
-    """pipeline_runs rows in the catalog's column order: two days, a null error, a long summary."""
+    """pipeline_runs rows in the catalog's column order: two days, a null error and a null summary."""
     return [("r1", "score", "success", at, 1.5, 10, None, D1, '{"a": 1}'),
             ("r1", "score", "failed", at, 2.25, 0, "boom", D2, None)]
 
@@ -246,12 +246,7 @@ def test_rows_appended_on_the_driver_equal_the_same_rows_appended_as_a_frame(spa
     # a naive timestamp is local time and an aware one is converted to UTC, as Spark's own conversion does
     rows = _run_rows(dt.datetime(2026, 1, 2, 4, 5, 6)) + _run_rows(dt.datetime(2026, 1, 3, 7, tzinfo=dt.timezone(
         dt.timedelta(hours=8))))
-    spark.sparkContext.setJobGroup("append-rows", "driver rows")
-    try:
-        result = tables.append_rows("pipeline_runs", rows, job="test")
-        jobs = spark.sparkContext.statusTracker().getJobIdsForGroup("append-rows")
-    finally:
-        spark.sparkContext.setJobGroup("", "")
+    result, jobs = _jobs_of(spark, lambda: tables.append_rows("pipeline_runs", rows, job="test"))
 
     assert jobs == []  # written by pyarrow and committed by delta-rs: no Spark job
     assert (result.version, result.rows_written, result.files_added) == (1, 4, 2)
@@ -271,3 +266,48 @@ def test_rows_for_a_table_not_yet_written_create_it_as_a_frame_append(spark, tab
     assert_df_equality(tables.read("pipeline_runs"), spark.createDataFrame(rows, schema("pipeline_runs")),
                        ignore_row_order=True, ignore_nullable=True, ignore_metadata=True)
     assert tables.partition_columns("pipeline_runs") == ["ds"]
+
+
+def _jobs_of(spark, call):
+    """(what `call` returned, the Spark jobs it started)."""
+    sc = spark.sparkContext
+    sc.setJobGroup("append-rows", "driver rows")
+    try:
+        out = call()
+        return out, list(sc.statusTracker().getJobIdsForGroup("append-rows"))
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+        sc.setLocalProperty("spark.job.description", None)
+
+
+def test_driver_rows_of_one_day_in_two_spellings_and_an_unpartitioned_table_all_land(spark, tables):
+    from creator_governance.catalog import schema
+
+    declared = schema("pipeline_runs")
+    tables.append("pipeline_runs", spark.createDataFrame(_run_rows(ts(1)), declared))
+    # the same day as a date and as a datetime (Spark takes both for a date): one partition, no row lost
+    rows = [("r2", "score", "success", ts(2), 1.0, 1, None, D2, None),
+            ("r2", "queue", "success", ts(2), 1.0, 1, None, dt.datetime(2026, 1, 2, 5), None)]
+    _, jobs = _jobs_of(spark, lambda: tables.append_rows("pipeline_runs", rows))
+    assert jobs == []
+    assert tables.partition_rows("pipeline_runs", D2) == 3  # one from the first append
+
+    log = schema("ingest_log")  # not partitioned
+    values = {T.StringType: "x", T.LongType: 7, T.IntegerType: 7, T.DoubleType: 0.5, T.BooleanType: True,
+              T.DateType: D1, T.TimestampType: ts(1)}
+    row = tuple(values[type(f.dataType)] for f in log.fields)
+    tables.append_rows("ingest_log", [row])
+    _, jobs = _jobs_of(spark, lambda: tables.append_rows("ingest_log", [row, row]))
+    assert jobs == []
+    assert tables.read("ingest_log").count() == 3
+
+
+def test_driver_rows_spark_would_refuse_are_refused(spark, tables):
+    from creator_governance.catalog import schema
+
+    tables.append("pipeline_runs", spark.createDataFrame(_run_rows(ts(1)), schema("pipeline_runs")))
+    wrong = [("r3", "score", "success", ts(3), 1, 1, None, D3, None)]  # an int for the double duration_s
+
+    with pytest.raises(TypeError, match="duration_s"):
+        tables.append_rows("pipeline_runs", wrong)
+    assert tables.version("pipeline_runs") == 0
