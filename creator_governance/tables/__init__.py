@@ -230,9 +230,10 @@ class Tables:
     def append_rows(self, name: str, rows: list[tuple], **meta) -> WriteResult:
         """Add rows built on the driver: tuples in the column order of the table catalog's declaration of `name`.
         Where the engine can write driver rows itself (delta-rs), the declaration is flat (no array, map or struct
-        column), the table exists with exactly the declared columns and no row has a null partition value, no
-        Spark job runs (a job and its file commit cost about 0.3 s however few the rows: the pipeline's
-        bookkeeping rows are written several times a run); otherwise as `append` of the rows as a frame."""
+        column), the table exists with exactly the declared columns and every row is a tuple of their width without
+        a null partition value, no Spark job runs (a job and its file commit cost about 0.3 s however few the rows:
+        the pipeline's bookkeeping rows are written several times a run); otherwise as `append` of the rows as a
+        frame."""
         declared = declared_schema(name)
         direct = getattr(self.engine, "append_rows", None)
         if direct is not None and S.is_flat(declared):
@@ -241,7 +242,9 @@ class Tables:
                 if self._holds_declared(name, declared):
                     partition_by = self.engine.partition_columns(path)
                     keys = [declared.fieldNames().index(c) for c in partition_by]
-                    if all(row[i] is not None for row in rows for i in keys):
+                    width = len(declared.fields)  # other rows (dicts, a wrong width) get createDataFrame's handling
+                    if all(isinstance(r, tuple) and len(r) == width and all(r[i] is not None for i in keys)
+                           for r in rows):
                         result = direct(path, rows, declared, partition_by=partition_by,
                                         metadata={"operation": "append", **meta})
                         self._describe(name, path)
