@@ -133,7 +133,8 @@ def anomaly(args) -> None:
                                           seed=a.seed)
             scores = isolation_scores(features, forest=forest, columns=columns)
         else:
-            scores = peer_deviation_scores(features, columns=columns, peer_columns=a.peer_columns)
+            scores = peer_deviation_scores(features, columns=columns, peer_columns=a.peer_columns,
+                                           sample_rows=a.peer_sample_rows, seed=a.seed)
         pdf = (scores.join(bad, on="account_id", how="left").fillna(0, subset=["bad"])
                .select("bad", "anomaly_score").toPandas())
         seconds = time.monotonic() - t0

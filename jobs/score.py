@@ -53,7 +53,8 @@ def anomaly_of(features: DataFrame, columns: list[str], ctx: JobContext) -> Data
     """account_id, ds, anomaly_score: the forest is fitted once on a sample of all the days, then applied."""
     a = ctx.cfg.model.anomaly
     if a.method == "peer_deviation":
-        return peer_deviation_scores(features, columns=columns, peer_columns=a.peer_columns)
+        return peer_deviation_scores(features, columns=columns, peer_columns=a.peer_columns,
+                                     sample_rows=a.peer_sample_rows, seed=a.seed)
     sample = bounded_sample(features.select(*columns), rows=a.sample_rows, seed=a.seed).toPandas()
     forest = fit_isolation_forest(sample, columns=columns, n_trees=a.n_trees, max_samples=a.max_samples, seed=a.seed)
     return isolation_scores(features, forest=forest, columns=columns)

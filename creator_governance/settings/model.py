@@ -75,6 +75,7 @@ class AnomalySettings(Section):
     n_trees: int = Field(100, ge=10)
     max_samples: int = Field(256, ge=16)
     peer_columns: tuple[str, ...] = ("is_seller", "is_new_account")
+    peer_sample_rows: int = Field(50_000, ge=1_000)
     seed: int = 11
 
 

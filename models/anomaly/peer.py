@@ -1,42 +1,116 @@
 """Anomaly score per account from robust deviations against its peer group (the alternative to the forest).
 
-Per (ds, peer group) and feature: median and a robust scale of log1p(x); an account's score is the mean of
-its three largest robust |z|, mapped to [0, 1) by z / (z + 3). Entirely in Spark aggregates; the medians and
-the scales (one row per day and peer group) are computed once each and kept (local checkpoints): every branch
-of the plan that reads them would otherwise redo their percentile pass over all rows.
+Per (ds, peer group) and feature: the median and a robust scale of log1p(max(x, 0)) (a null counts as 0); an
+account's score is the mean of its three largest robust |z|, mapped to [0, 1) by z / (z + 3). The scale is the
+largest of 1.4826 x the median absolute deviation, 1.2533 x the mean absolute deviation and 1e-6.
+
+Two passes in pandas on the executors, memory bounded whatever the size of a group:
+1. the statistics of each group (`groupBy(...).applyInPandas`), from at most about `sample_rows` of its rows:
+   every row of a group that has no more (so exact there), a deterministic sample of the others (an account is
+   kept when a hash of its id and the seed falls below `sample_rows / rows`, so the same accounts every day);
+2. every row scored batch by batch (`mapInPandas`) against its group's statistics, one row per day and group,
+   shipped to the executors as a file.
 """
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
-from creator_governance.features import sqltext
+from creator_governance.models.shipping import loaded, ship
 
 ANOMALY_COLUMNS = ["account_id", "ds", "anomaly_score"]
+MAD_TO_SD = 1.4826    # a normal variable's standard deviation per median absolute deviation
+MEAN_AD_TO_SD = 1.2533  # ... per mean absolute deviation
+MIN_SCALE = 1e-6
+TOP = 3               # the score is the mean of this many largest |z|
+_UNIT = float(2 ** 53)
 
 
-def peer_deviation_scores(features: DataFrame, *, columns: list[str], peer_columns: tuple[str, ...]) -> DataFrame:
-    """account_id, ds, anomaly_score for every row of `features`. The expressions over every column are SQL
-    text (features/sqltext.py): one call each instead of a Column per operation."""
+def peer_deviation_scores(features: DataFrame, *, columns: list[str], peer_columns: tuple[str, ...],
+                          sample_rows: int, seed: int) -> DataFrame:
+    """account_id, ds, anomaly_score for every row of `features` (null where `columns` is empty)."""
     groups = ["ds", *[c for c in peer_columns if c in features.columns]]
     columns = [c for c in columns if c not in groups]  # a peer column is constant within its group
-    n = sqltext.name
-    med, sc = {c: n(c + "__med") for c in columns}, {c: n(c + "__scale") for c in columns}
-    scaled = features.select("account_id", *groups, *[
-        F.expr(f"{sqltext.log1p_nonnegative(c, missing=-1.0)} AS {n(c)}") for c in columns])
-    medians = (scaled.groupBy(*groups).agg(*[F.expr(f"percentile_approx({n(c)}, 0.5, 1000) AS {med[c]}")
-                                             for c in columns])
-               .localCheckpoint())
-    with_med = scaled.join(medians, on=groups, how="left")
-    scales = with_med.groupBy(*groups).agg(*[
-        F.expr(f"greatest(1.4826D * percentile_approx(abs({n(c)} - {med[c]}), 0.5, 1000), "
-               f"1.2533D * avg(abs({n(c)} - {med[c]})), 1e-6D) AS {sc[c]}") for c in columns
-    ]).localCheckpoint()
-    z = ", ".join(f"abs({n(c)} - {med[c]}) / {sc[c]}" for c in columns)
-    return (with_med.join(scales, on=groups, how="left")
-            .select("account_id", "ds", F.expr(f"slice(sort_array(array({z}), false), 1, 3) AS top3"))
-            .select("account_id", "ds",
-                    F.expr("aggregate(top3, 0D, (acc, v) -> acc + v) / size(top3) AS mean_top3"))
-            .select("account_id", "ds", F.expr("mean_top3 / (mean_top3 + 3D) AS anomaly_score"))
-            .select(*ANOMALY_COLUMNS))
+    rows = features.select("account_id", *groups, *[F.col(c).cast("double").alias(c) for c in columns])
+    stats = group_statistics(rows, groups=groups, columns=columns, sample_rows=sample_rows, seed=seed)
+    shipped = ship(features.sparkSession, pickle.dumps(stats), suffix=".peer")
+
+    def batches(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        keys, medians, scales = loaded(shipped, pickle.loads)
+        for pdf in frames:
+            score = peer_scores(pdf, groups=groups, columns=columns, keys=keys, medians=medians, scales=scales)
+            yield pd.DataFrame({"account_id": pdf["account_id"], "ds": pdf["ds"], "anomaly_score": score})
+
+    fields = {f.name: f for f in rows.schema.fields}
+    schema = T.StructType([fields["account_id"], fields["ds"], T.StructField("anomaly_score", T.DoubleType())])
+    return rows.mapInPandas(batches, schema=schema)
+
+
+def log_matrix(pdf: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """float64 matrix of log1p(max(x, 0)), a null counted as 0 (as SQL's `greatest` skips it)."""
+    x = pdf[columns].to_numpy(dtype="float64", na_value=np.nan) if columns else np.zeros((len(pdf), 0))
+    return np.log1p(np.clip(np.nan_to_num(x, nan=0.0), 0.0, None))
+
+
+def robust_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(median, scale) per column of `x` (rows x columns, at least one row)."""
+    median = np.median(x, axis=0)
+    deviation = np.abs(x - median)
+    scale = np.maximum(np.maximum(MAD_TO_SD * np.median(deviation, axis=0), MEAN_AD_TO_SD * deviation.mean(axis=0)),
+                       MIN_SCALE)
+    return median, scale
+
+
+def group_statistics(rows: DataFrame, *, groups: list[str], columns: list[str], sample_rows: int,
+                     seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """(keys, medians, scales): the groups' key values (one row per group, with its position in `_g`) and the
+    (groups x columns) matrices of medians and scales, from at most about `sample_rows` rows per group."""
+    counts = rows.groupBy(*groups).count()
+    over = counts.filter(F.col("count") > sample_rows)
+    sample = rows
+    if over.limit(1).count():
+        share = over.select(*[F.col(g).alias(f"_k_{g}") for g in groups],
+                            (F.lit(float(sample_rows)) / F.col("count")).alias("_share"))
+        on = [rows[g].eqNullSafe(share[f"_k_{g}"]) for g in groups]
+        unit = F.xxhash64(F.col("account_id").cast("string"), F.lit(seed)).bitwiseAND(2 ** 53 - 1) / F.lit(_UNIT)
+        sample = (rows.join(F.broadcast(share), on=on, how="left")
+                  .filter(F.col("_share").isNull() | (unit < F.col("_share")))
+                  .select(*rows.columns))
+    cols = list(columns)
+
+    def statistics(pdf: pd.DataFrame) -> pd.DataFrame:
+        median, scale = robust_statistics(log_matrix(pdf, cols))
+        return pd.DataFrame({**{g: [pdf[g].iloc[0]] for g in groups},
+                             "_median": [median.tolist()], "_scale": [scale.tolist()]})
+
+    fields = {f.name: f for f in rows.schema.fields}
+    schema = T.StructType([*[fields[g] for g in groups], T.StructField("_median", T.ArrayType(T.DoubleType())),
+                           T.StructField("_scale", T.ArrayType(T.DoubleType()))])
+    local = sample.groupBy(*groups).applyInPandas(statistics, schema=schema).toPandas()
+    width = len(columns)
+    medians = np.array([np.asarray(v, dtype="float64") for v in local["_median"]]).reshape(len(local), width)
+    scales = np.array([np.asarray(v, dtype="float64") for v in local["_scale"]]).reshape(len(local), width)
+    keys = local[groups].astype(object).assign(_g=np.arange(len(local)))
+    return keys, medians, scales
+
+
+def peer_scores(pdf: pd.DataFrame, *, groups: list[str], columns: list[str], keys: pd.DataFrame,
+                medians: np.ndarray, scales: np.ndarray) -> pd.Series:
+    """The anomaly score of each row of `pdf` against its group's statistics (null without columns or group)."""
+    if not columns or not len(pdf):
+        return pd.Series([None] * len(pdf), dtype="float64")
+    position = pdf[groups].astype(object).merge(keys, on=groups, how="left")["_g"].to_numpy()
+    found = ~np.isnan(position)
+    at = np.where(found, position, 0).astype("int64")
+    z = np.abs(log_matrix(pdf, columns) - medians[at]) / scales[at]
+    top = min(TOP, len(columns))
+    mean_top = -np.partition(-z, top - 1, axis=1)[:, :top].mean(axis=1)
+    score = mean_top / (mean_top + 3.0)
+    return pd.Series(np.where(found, score, np.nan), dtype="float64")

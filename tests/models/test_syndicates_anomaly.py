@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import statistics
 
 import numpy as np
 import pandas as pd
@@ -103,34 +105,72 @@ def test_behaviour_clusters_of_a_sample_without_spread_is_one_centre():
     assert centres.shape == (1, 2) and scale.tolist() == [0.0, 0.0] and mean.tolist() == [1.0, 2.0]
 
 
-def _peer_deviation_built_column_by_column(features, *, columns, peer_columns):
-    """The peer-deviation scores as written before they became SQL text (10945fd), the reference they must equal."""
-    groups = ["ds", *[c for c in peer_columns if c in features.columns]]
-    columns = [c for c in columns if c not in groups]
-    scaled = features.select("account_id", *groups, *[
-        F.coalesce(F.log1p(F.greatest(F.col(c).cast("double"), F.lit(0.0))), F.lit(-1.0)).alias(c) for c in columns])
-    medians = scaled.groupBy(*groups).agg(*[F.percentile_approx(c, 0.5, 1000).alias(f"{c}__med") for c in columns])
-    with_med = scaled.join(medians, on=groups, how="left")
-    scales = with_med.groupBy(*groups).agg(*[
-        F.greatest(1.4826 * F.percentile_approx(F.abs(F.col(c) - F.col(f"{c}__med")), 0.5, 1000),
-                   1.2533 * F.avg(F.abs(F.col(c) - F.col(f"{c}__med"))), F.lit(1e-6)).alias(f"{c}__scale")
-        for c in columns])
-    z = [F.abs(F.col(c) - F.col(f"{c}__med")) / F.col(f"{c}__scale") for c in columns]
-    top3 = F.slice(F.sort_array(F.array(*z), asc=False), 1, 3)
-    mean_top3 = F.aggregate(top3, F.lit(0.0), lambda acc, v: acc + v) / F.size(top3)
-    return with_med.join(scales, on=groups, how="left").select(
-        "account_id", (mean_top3 / (mean_top3 + F.lit(3.0))).alias("anomaly_score"))
+def _peer_deviation_in_plain_python(rows, *, columns, group_of):
+    """The peer-deviation score of each row computed with the statistics module, row by row: the reference.
+    `rows` are dicts; `group_of(row)` names the row's peer group."""
+    def log(v):
+        return math.log1p(max(v or 0.0, 0.0))  # a null counts as 0
+
+    by_group = {}
+    for r in rows:
+        by_group.setdefault(group_of(r), []).append(r)
+    out = {}
+    for members in by_group.values():
+        stats = {}
+        for c in columns:
+            xs = [log(r[c]) for r in members]
+            med = statistics.median(xs)
+            dev = [abs(x - med) for x in xs]
+            stats[c] = (med, max(1.4826 * statistics.median(dev), 1.2533 * statistics.fmean(dev), 1e-6))
+        for r in members:
+            z = sorted((abs(log(r[c]) - stats[c][0]) / stats[c][1] for c in columns), reverse=True)[:3]
+            m = sum(z) / len(z)
+            out[(r["account_id"], r["ds"])] = m / (m + 3.0)
+    return out
 
 
-def test_peer_deviation_scores_equal_the_column_by_column_reference(spark):
+def _scores(frame):
+    return {(r["account_id"], r["ds"]): r["anomaly_score"] for r in frame.collect()}
+
+
+def test_peer_deviation_scores_equal_the_plain_python_reference(spark):
     features = world(spark).withColumn("views", F.when(F.col("account_id").startswith("u"), None).otherwise(7))
     columns = [*BEHAVIOUR, "views", "is_seller"]
-    got = {r["account_id"]: r["anomaly_score"]
-           for r in peer_deviation_scores(features, columns=columns, peer_columns=("is_seller",)).collect()}
-    want = {r["account_id"]: r["anomaly_score"] for r in _peer_deviation_built_column_by_column(
-        features, columns=columns, peer_columns=("is_seller",)).collect()}
+    got = _scores(peer_deviation_scores(features, columns=columns, peer_columns=("is_seller",), sample_rows=1000,
+                                        seed=1))
+    want = _peer_deviation_in_plain_python([r.asDict() for r in features.collect()], columns=[*BEHAVIOUR, "views"],
+                                           group_of=lambda r: (r["ds"], r["is_seller"]))
     assert got.keys() == want.keys() and len(set(got.values())) > 3
-    assert all(abs(got[a] - want[a]) < 1e-12 for a in want)
+    assert all(abs(got[k] - want[k]) < 1e-12 for k in want)
+
+
+def _crowd(spark, accounts, days):
+    """`accounts` ordinary accounts on each of `days`, one peer group, the same rows every day."""
+    rng = np.random.default_rng(3)
+    posts = rng.poisson(4.0, accounts).tolist()
+    given = rng.poisson(30.0, accounts).tolist()
+    return spark.createDataFrame(
+        [(f"a{i:05d}", d, int(posts[i]), int(given[i])) for d in days for i in range(accounts)],
+        "account_id string, ds date, posts_7d long, engagements_given_1d long")
+
+
+def test_peer_statistics_of_a_large_group_come_from_a_stable_sample_of_its_accounts(spark):
+    days = [D, D + dt.timedelta(days=1)]
+    features = _crowd(spark, 3000, days).persist()
+    exact = _scores(peer_deviation_scores(features, columns=BEHAVIOUR, peer_columns=(), sample_rows=3000, seed=1))
+    sampled = _scores(peer_deviation_scores(features, columns=BEHAVIOUR, peer_columns=(), sample_rows=1000, seed=1))
+    again = _scores(peer_deviation_scores(features, columns=BEHAVIOUR, peer_columns=(), sample_rows=1000, seed=1))
+    other = _scores(peer_deviation_scores(features, columns=BEHAVIOUR, peer_columns=(), sample_rows=1000, seed=2))
+    want = _peer_deviation_in_plain_python([r.asDict() for r in features.collect()], columns=BEHAVIOUR,
+                                           group_of=lambda r: r["ds"])
+    features.unpersist()
+    assert all(abs(exact[k] - want[k]) < 1e-12 for k in want)  # a group of sample_rows rows is exact
+    assert sampled == again  # deterministic
+    assert sampled != exact and sampled != other  # the statistics came from a sample, chosen by the seed
+    # the same accounts each day: identical days give identical scores
+    assert all(sampled[(a, days[0])] == sampled[(a, days[1])] for a, _ in exact if _ == days[0])
+    # a sample of a third of the accounts moves no score far
+    assert max(abs(sampled[k] - exact[k]) for k in exact) < 0.05
 
 
 def test_anomaly_scores_rank_the_outliers_first(spark):
@@ -138,8 +178,8 @@ def test_anomaly_scores_rank_the_outliers_first(spark):
     sample = features.select(*BEHAVIOUR).toPandas()
     forest = fit_isolation_forest(sample, columns=BEHAVIOUR, n_trees=50, max_samples=64, seed=0)
     iso = {r["account_id"]: r["anomaly_score"] for r in isolation_scores(features, forest=forest, columns=BEHAVIOUR).collect()}
-    peer = {r["account_id"]: r["anomaly_score"] for r in
-            peer_deviation_scores(features, columns=BEHAVIOUR, peer_columns=("is_seller",)).collect()}
+    peer = {r["account_id"]: r["anomaly_score"] for r in peer_deviation_scores(
+        features, columns=BEHAVIOUR, peer_columns=("is_seller",), sample_rows=1000, seed=1).collect()}
     for scores in (iso, peer):
         assert len(scores) == features.count()
         assert all(0.0 <= v <= 1.0 for v in scores.values())
