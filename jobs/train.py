@@ -1,8 +1,8 @@
 """`govern train --ds D` (or `--from A --to B` for the label dates): train the violation model.
 
 With `--ds D`, label dates run up to D - horizon (every label is known by D) over `training.window_days`;
-decisions dated after D are never read. The model is trained with xgboost.spark on the label dates, early
-stopping on the last `validation_days` of them, evaluated, saved under `<tables.files>/_models/<version>/`
+decisions dated after D are never read. The model is trained on the label dates (xgboost.spark, or xgboost on
+the driver for a small set or on Spark Connect: `training.trainer`), early stopping on the last `validation_days` of them, evaluated, saved under `<tables.files>/_models/<version>/`
 (booster JSON + metadata JSON), and registered in `model_registry`; metrics go to `model_evaluation`.
 """
 
@@ -30,14 +30,23 @@ from creator_governance.models.training.xgb import (
 )
 from creator_governance.runtime import JobContext, NotReady, is_connect
 from creator_governance.settings import ModelSettings
+from creator_governance.settings.model import TrainingSettings
 
 log = logging.getLogger("jobs.train")
 
 EVALUATION = "model_evaluation"
 
 
+def chosen_trainer(t: TrainingSettings, *, connect: bool, rows: int) -> str:
+    """Who fits the booster: `training.trainer`, or for `auto` the driver (xgboost over the collected rows) on
+    Spark Connect (no barrier tasks) or for at most `local_max_rows` rows, xgboost.spark otherwise."""
+    if t.trainer != "auto":
+        return t.trainer
+    return "local" if connect or rows <= t.local_max_rows else "spark"
+
+
 def parser():
-    parser = job_parser("govern train", "Train the violation model (distributed XGBoost) as of --ds, or on the "
+    parser = job_parser("govern train", "Train the violation model (XGBoost) as of --ds, or on the "
                                         "label dates --from A --to B.")
     return parser
 
@@ -154,7 +163,7 @@ def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, versi
            else float(t.scale_pos_weight))
     params = booster_params(t, spw)
     start = time.monotonic()
-    trainer = t.trainer if t.trainer != "auto" else ("local" if is_connect(ctx.spark) else "spark")
+    trainer = chosen_trainer(t, connect=is_connect(ctx.spark), rows=sum(n for n, _ in counts.values()))
     if trainer == "spark":
         fitted = make_spark_classifier(columns, params, num_workers=t.num_workers).fit(rows).get_booster()
     else:  # Spark Connect offers no barrier tasks: xgboost on the driver, over the collected training rows

@@ -28,6 +28,7 @@ class TrainingSettings(Section):
     exclude_features: tuple[str, ...] = ()
     num_workers: int = Field(2, ge=1)
     trainer: Literal["auto", "spark", "local"] = "auto"
+    local_max_rows: int = Field(250_000, ge=0)
     n_estimators: int = Field(300, ge=1)
     max_depth: int = Field(6, ge=1, le=16)
     learning_rate: float = Field(0.1, gt=0.0, le=1.0)

@@ -153,8 +153,10 @@ def test_pipeline_runs_on_a_standalone_cluster_with_a_bare_worker_python(cluster
     overlay = tmp_path / "small.yaml"
     overlay.write_text(yaml.safe_dump({
         "simulator": {"accounts": 400, "days": 14, "seed": 5},
+        # trainer spark: the training tasks on the bare worker are what this test is for (auto fits a set this
+        # small on the driver)
         "model": {"training": {"n_estimators": 15, "num_workers": 1, "early_stopping_rounds": 5, "max_depth": 3,
-                               "auto_approve": True, "min_pr_auc": 0.0}},
+                               "auto_approve": True, "min_pr_auc": 0.0, "trainer": "spark"}},
     }))
 
     def submit(*argv: str, script: Path = ROOT / "scripts" / "spark_entry.py") -> subprocess.CompletedProcess:
