@@ -208,7 +208,7 @@ JOBS: tuple[Job, ...] = (
           dated=False, rows=lambda s: int(s.get("rows_accepted") or 0), options=True),
     _step(_features, "features", "compute creator_features and content_features for --ds or a range",
           output="creator_features", rows=lambda s: int(s.get("creator_features") or 0)),
-    _step(_train, "train", "train the violation model (distributed XGBoost)", output=None, ranged=False,
+    _step(_train, "train", "train the violation model (XGBoost)", output=None, ranged=False,
           rows=lambda s: int(s["rows"]["train"] + s["rows"]["validation"]), options=True),
     _step(_score, "score", "score every account for --ds or a range", output="creator_scores",
           rows=lambda s: int(s.get("creator_scores") or 0)),

@@ -2,7 +2,8 @@
 
 With `--ds D`, label dates run up to D - horizon (every label is known by D) over `training.window_days`;
 decisions dated after D are never read. The model is trained on the label dates (xgboost.spark, or xgboost on
-the driver for a small set or on Spark Connect: `training.trainer`), early stopping on the last `validation_days` of them, evaluated, saved under `<tables.files>/_models/<version>/`
+the driver for a small set or on Spark Connect: `training.trainer`), early stopping on the last
+`validation_days` of them, evaluated, saved under `<tables.files>/_models/<version>/`
 (booster JSON + metadata JSON), and registered in `model_registry`; metrics go to `model_evaluation`.
 """
 

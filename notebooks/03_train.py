@@ -1,6 +1,6 @@
 # Databricks notebook source
 # MAGIC %md
-# MAGIC # Train the violation model when due (distributed XGBoost)
+# MAGIC # Train the violation model when due (XGBoost)
 # MAGIC A launcher: the widgets, then one call into the `train` job of `jobs.registry` (the same entry point as `govern` and spark-submit).
 
 # COMMAND ----------

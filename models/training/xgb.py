@@ -83,7 +83,7 @@ def make_spark_classifier(
 
 
 def make_local_classifier(params: dict, *, n_jobs: int = 1):
-    """The single-node xgboost.XGBClassifier with the same parameters (for comparison and tests)."""
+    """The single-node xgboost.XGBClassifier with the same parameters (trainer local, and benchmarks)."""
     from xgboost import XGBClassifier
 
     kwargs = xgb_kwargs(params)

@@ -42,13 +42,3 @@ def test_weights_move_the_fit():
     x = xgb.DMatrix(frame[["signal", "noise"]].astype("float32"), missing=np.nan)
     assert heavy.predict(x).mean() > even.predict(x).mean() + 0.2
 
-
-def test_auto_fits_a_small_set_or_any_set_on_connect_on_the_driver_and_a_setting_wins():
-    from creator_governance.jobs.train import chosen_trainer
-
-    auto = TrainingSettings(local_max_rows=1000)
-    assert chosen_trainer(auto, connect=False, rows=1000) == "local"
-    assert chosen_trainer(auto, connect=False, rows=1001) == "spark"
-    assert chosen_trainer(auto, connect=True, rows=10**9) == "local"  # Connect has no barrier tasks
-    assert chosen_trainer(TrainingSettings(trainer="spark"), connect=False, rows=10) == "spark"
-    assert chosen_trainer(TrainingSettings(trainer="local"), connect=False, rows=10**9) == "local"

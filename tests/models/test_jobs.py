@@ -50,8 +50,9 @@ def ctx(spark, tables, lakehouse):
     seed_lakehouse(spark, tables)
     cfg = load_config(overrides={"tables": {"lakehouse": str(lakehouse)}, "model": {
         "labels": {"horizon_days": 3, "stride_days": 1, "unreviewed_weight": 0.2},
+        # trainer spark: auto would fit a set this small on the driver; this keeps xgboost.spark in the fast tests
         "training": {"window_days": 14, "validation_days": 4, "n_estimators": 15, "num_workers": 1,
-                     "early_stopping_rounds": 5, "max_depth": 3},
+                     "early_stopping_rounds": 5, "max_depth": 3, "trainer": "spark"},
         "anomaly": {"sample_rows": 100, "n_trees": 20, "max_samples": 32},
         "syndicates": {"behaviour_clusters": 3, "sample_rows": 100},
     }})
@@ -71,6 +72,7 @@ def test_train_then_score_one_day_and_a_range_then_refuse_missing_features(ctx):
     assert {"roc_auc", "pr_auc", "precision_at_top", "recall_at_threshold", "calibration_observed_rate"} <= metrics
     meta = json.load(open(os.path.join(summary["path"], "metadata.json")))
     assert "reports_received_7d" in meta["features"] and "graph_cluster_id" not in meta["features"]
+    assert meta["params"]["trainer"] == "spark"
 
     out = score_job.run(ctx, [as_of])
     assert out["creator_scores"] == 60

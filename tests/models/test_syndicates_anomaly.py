@@ -134,14 +134,32 @@ def _scores(frame):
 
 
 def test_peer_deviation_scores_equal_the_plain_python_reference(spark):
-    features = world(spark).withColumn("views", F.when(F.col("account_id").startswith("u"), None).otherwise(7))
+    first = world(spark).withColumn("views", F.when(F.col("account_id").startswith("u"), None).otherwise(7))
+    # a second day unlike the first (a row scored against the wrong day's statistics would show), where one
+    # account's peer value is unknown: a group of its own
+    second = (first.withColumn("ds", F.lit(D + dt.timedelta(days=1)))
+              .withColumn("posts_7d", F.col("posts_7d") * 3 + F.length("account_id"))
+              .withColumn("is_seller", F.when(F.col("account_id") != "u03", F.col("is_seller"))))
+    features = first.unionByName(second)
     columns = [*BEHAVIOUR, "views", "is_seller"]
-    got = _scores(peer_deviation_scores(features, columns=columns, peer_columns=("is_seller",), sample_rows=1000,
-                                        seed=1))
+    batch = spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch")
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "7")  # many batches per task
+    try:
+        got = _scores(peer_deviation_scores(features, columns=columns, peer_columns=("is_seller",),
+                                            sample_rows=1000, seed=1))
+    finally:
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", batch)
     want = _peer_deviation_in_plain_python([r.asDict() for r in features.collect()], columns=[*BEHAVIOUR, "views"],
                                            group_of=lambda r: (r["ds"], r["is_seller"]))
     assert got.keys() == want.keys() and len(set(got.values())) > 3
     assert all(abs(got[k] - want[k]) < 1e-12 for k in want)
+    assert got[("u03", D + dt.timedelta(days=1))] == 0.0  # alone in its group: no deviation
+
+
+def test_peer_deviation_without_columns_is_null(spark):
+    got = _scores(peer_deviation_scores(world(spark), columns=["is_seller"], peer_columns=("is_seller",),
+                                        sample_rows=1000, seed=1))
+    assert len(got) == world(spark).count() and set(got.values()) == {None}
 
 
 def _crowd(spark, accounts, days):
@@ -165,10 +183,11 @@ def test_peer_statistics_of_a_large_group_come_from_a_stable_sample_of_its_accou
                                            group_of=lambda r: r["ds"])
     features.unpersist()
     assert all(abs(exact[k] - want[k]) < 1e-12 for k in want)  # a group of sample_rows rows is exact
-    assert sampled == again  # deterministic
-    assert sampled != exact and sampled != other  # the statistics came from a sample, chosen by the seed
+    assert all(abs(sampled[k] - again[k]) < 1e-12 for k in sampled)  # deterministic
+    assert max(abs(sampled[k] - exact[k]) for k in exact) > 1e-6  # the statistics came from a sample ...
+    assert max(abs(sampled[k] - other[k]) for k in exact) > 1e-6  # ... that the seed chose
     # the same accounts each day: identical days give identical scores
-    assert all(sampled[(a, days[0])] == sampled[(a, days[1])] for a, _ in exact if _ == days[0])
+    assert all(abs(sampled[(a, days[0])] - sampled[(a, days[1])]) < 1e-12 for a, d in exact if d == days[0])
     # a sample of a third of the accounts moves no score far
     assert max(abs(sampled[k] - exact[k]) for k in exact) < 0.05
 
