@@ -64,7 +64,10 @@ def summary_lines(manifest: dict) -> list[str]:
 # running it: a session started here for it skips the JVM's optimising C2 compiler (measured at 2,000 x 21:
 # JIT threads 43 s -> 4 s of CPU, the JVM's total 68 s -> 46 s), which only pays off on long-running tasks.
 QUICK_JIT_CELLS = 5_000_000
-QUICK_JIT = {"spark.driver.defaultJavaOptions": QUICK_JIT_OPTIONS}
+# Also for the rest of `govern demo`, which runs in this session: C1 compiles the generated methods over the JVM's
+# 8,000-byte limit too (-XX:-DontCompileHugeMethods), instead of interpreting them. Whole demos in alternation:
+# 181.9 and 182.2 s without, 177.7 and 170.7 s with (docs/performance.md).
+QUICK_JIT = {"spark.driver.defaultJavaOptions": f"{QUICK_JIT_OPTIONS} -XX:-DontCompileHugeMethods"}
 
 
 def session_config(cfg: Config) -> Config:
