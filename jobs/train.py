@@ -167,7 +167,7 @@ def run(ctx: JobContext, as_of: dt.date, first: dt.date, last: dt.date, *, versi
     trainer = chosen_trainer(t, connect=is_connect(ctx.spark), rows=sum(n for n, _ in counts.values()))
     if trainer == "spark":
         fitted = make_spark_classifier(columns, params, num_workers=t.num_workers).fit(rows).get_booster()
-    else:  # Spark Connect offers no barrier tasks: xgboost on the driver, over the collected training rows
+    else:  # xgboost on the driver, over the collected training rows (Spark Connect offers no barrier tasks)
         fitted = fit_local(rows.select(*columns, "label", "weight", "is_validation").toPandas(), columns, params)
     seconds = time.monotonic() - start
     booster = trimmed_booster(fitted)

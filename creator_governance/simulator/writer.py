@@ -186,13 +186,10 @@ def _publish(spark, staging: str, root: str, ext: str) -> None:
     moves = []
     while files.hasNext():
         status = files.next()
-        name = status.getPath().getName()
-        match = _PART.match(name)
-        if match is None or name.startswith("."):
-            continue
-        folder = status.getPath().getParent().getName()
-        target = jvm.org.apache.hadoop.fs.Path(f"{root}/{folder}/part-{match.group(1)}-{match.group(2) or 'c000'}.{ext}")
-        moves.append((status.getPath(), target))
+        published = _published_name(status.getPath().getName(), ext)
+        if published is not None:
+            folder = status.getPath().getParent().getName()
+            moves.append((status.getPath(), jvm.org.apache.hadoop.fs.Path(f"{root}/{folder}/{published}")))
     for source, target in moves:
         fs.mkdirs(target.getParent())
         if not fs.rename(source, target):
@@ -203,6 +200,14 @@ def _publish(spark, staging: str, root: str, ext: str) -> None:
     fs.delete(path, True)
 
 
+def _published_name(name: str, ext: str) -> str | None:
+    """The landing name of a file Spark wrote (`part-<n>-<chunk>.<ext>`), or None for a file that is not data."""
+    match = _PART.match(name)
+    if match is None or name.startswith("."):
+        return None
+    return f"part-{match.group(1)}-{match.group(2) or 'c000'}.{ext}"
+
+
 def _publish_local(staging: str, root: str, ext: str) -> None:
     """`_publish` on a local folder, with Python's file calls: the Hadoop file system costs a few JVM round trips
     per file (seconds for a demo's landing zone). An existing target is an error (Hadoop's local rename would
@@ -210,12 +215,9 @@ def _publish_local(staging: str, root: str, ext: str) -> None:
     moves = []
     for folder, _dirs, files in os.walk(staging):
         for name in sorted(files):
-            match = _PART.match(name)
-            if match is None or name.startswith("."):
-                continue
-            target = os.path.join(root, os.path.basename(folder),
-                                  f"part-{match.group(1)}-{match.group(2) or 'c000'}.{ext}")
-            moves.append((os.path.join(folder, name), target))
+            published = _published_name(name, ext)
+            if published is not None:
+                moves.append((os.path.join(folder, name), os.path.join(root, os.path.basename(folder), published)))
     for source, target in moves:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         if os.path.exists(target):

@@ -416,18 +416,17 @@ def _arrow_files(rows: list[tuple], schema: T.StructType, staging: str, partitio
     names = schema.fieldNames()
     keys = [names.index(c) for c in partition_by]
     groups: dict[tuple[str, ...], list[tuple]] = {}
-    for row in rows:
-        if not isinstance(row, tuple):
-            raise TypeError(f"rows are tuples in the declared column order {names}, not {type(row).__name__}")
+    for row in rows:  # tuples of the declared width: Tables.append_rows sends nothing else here
         verify(row)
         groups.setdefault(tuple(S.partition_literal(row[i]) for i in keys), []).append(row)
     data = [f for f in schema.fields if f.name not in partition_by]
+    at = [names.index(f.name) for f in data]
     arrow = S.to_arrow(T.StructType(data))
     for values, members in groups.items():
         folder = os.path.join(staging, *(f"{c}={urllib.parse.quote(v, safe='')}" for c, v in zip(partition_by, values)))
         os.makedirs(folder, exist_ok=True)  # the staging folder itself when the table has no partitions
-        columns = [pa.array([_arrow_value(r[names.index(f.name)], f.dataType) for r in members],
-                            type=arrow.field(f.name).type) for f in data]
+        columns = [pa.array([_arrow_value(r[i], f.dataType) for r in members], type=arrow.field(f.name).type)
+                   for i, f in zip(at, data)]
         pq.write_table(pa.Table.from_arrays(columns, schema=arrow), os.path.join(folder, "part-00000.parquet"))
 
 

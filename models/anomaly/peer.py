@@ -25,7 +25,6 @@ from pyspark.sql import types as T
 
 from creator_governance.models.shipping import loaded, ship
 
-ANOMALY_COLUMNS = ["account_id", "ds", "anomaly_score"]
 MAD_TO_SD = 1.4826    # a normal variable's standard deviation per median absolute deviation
 MEAN_AD_TO_SD = 1.2533  # ... per mean absolute deviation
 MIN_SCALE = 1e-6
@@ -83,10 +82,10 @@ def group_statistics(rows: DataFrame, *, groups: list[str], columns: list[str], 
                      seed: int) -> tuple[list[tuple], np.ndarray, np.ndarray]:
     """(keys, medians, scales): each group's key values (`group_key`) and the (groups x columns) matrices of
     medians and scales, from at most about `sample_rows` rows per group."""
+    fields = {f.name: f for f in rows.schema.fields}
     over = rows.groupBy(*groups).count().filter(F.col("count") > sample_rows).collect()
     sample = rows
     if over:
-        fields = {f.name: f for f in rows.schema.fields}
         share = rows.sparkSession.createDataFrame(
             [(*(r[g] for g in groups), sample_rows / r["count"]) for r in over],
             T.StructType([*[T.StructField(f"_k_{g}", fields[g].dataType) for g in groups],
@@ -104,7 +103,6 @@ def group_statistics(rows: DataFrame, *, groups: list[str], columns: list[str], 
         return pd.DataFrame({**{g: [pdf[g].iloc[0]] for g in groups},
                              "_median": [median.tolist()], "_scale": [scale.tolist()]})
 
-    fields = {f.name: f for f in rows.schema.fields}
     schema = T.StructType([*[fields[g] for g in groups], T.StructField("_median", T.ArrayType(T.DoubleType())),
                            T.StructField("_scale", T.ArrayType(T.DoubleType()))])
     local = sample.groupBy(*groups).applyInPandas(statistics, schema=schema).collect()

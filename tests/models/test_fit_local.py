@@ -41,4 +41,3 @@ def test_weights_move_the_fit():
     heavy = fit_local(frame.assign(weight=np.where(frame["label"] == 1, 9.0, 1.0)), ["signal", "noise"], params)
     x = xgb.DMatrix(frame[["signal", "noise"]].astype("float32"), missing=np.nan)
     assert heavy.predict(x).mean() > even.predict(x).mean() + 0.2
-
