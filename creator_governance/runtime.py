@@ -44,7 +44,14 @@ QUIET_LEVELS = {"ERROR", "FATAL", "OFF"}
 # command alone (a new JVM) runs about 10 % faster, writing the same rows (docs/performance.md). A larger record
 # still gets a page of its own size. A task fails at 8,192 pages, 16 GB of 2 MB pages: more than one task can get
 # below a heap of about 27 GB. `spark.conf` can set another value.
-LOCAL_PAGE_SIZE = "2m"
+# A page is a long[] on the heap, and with G1 (the JVM's default collector) and a 4-8 GB heap the heap is cut into
+# 2 MB regions: a page of exactly 2 MB plus the array's 16-byte header would take two regions, so the execution pool
+# would fill twice its size of heap and a large job (the 400k history ingest on a 4 GB heap) die of OutOfMemoryError
+# instead of spilling. The page is therefore 2 MB less that header: one region exactly (half of one with a larger
+# heap). Spark takes the header off its own default page under G1 for the same reason, but not off a configured one.
+LONG_ARRAY_HEADER_BYTES = 16  # Spark's Platform.LONG_ARRAY_OFFSET on a 64-bit JVM
+LOCAL_PAGE_BYTES = 2 * 1024 * 1024 - LONG_ARRAY_HEADER_BYTES
+LOCAL_PAGE_SIZE = f"{LOCAL_PAGE_BYTES}b"
 
 # What reaches the JVM's stderr outside any logger, dropped in a quiet session: the module system announcing the
 # vector API Spark 4 loads; log4j's notice when it falls back to a default profile; netlib's native BLAS probe
