@@ -47,8 +47,9 @@ QUIET_LEVELS = {"ERROR", "FATAL", "OFF"}
 # A page is a long[] on the heap, and with G1 (the JVM's default collector) and a 4-8 GB heap the heap is cut into
 # 2 MB regions: a page of exactly 2 MB plus the array's 16-byte header would take two regions, so the execution pool
 # would fill twice its size of heap and a large job (the 400k history ingest on a 4 GB heap) die of OutOfMemoryError
-# instead of spilling. The page is therefore 2 MB less that header: one region exactly (half of one with a larger
-# heap). Spark takes the header off its own default page under G1 for the same reason, but not off a configured one.
+# instead of spilling. The page is therefore 2 MB less that header: one region exactly (at most half of one, a plain
+# object, with a larger heap). Spark takes the header off its own default page under G1 for the same reason, but not
+# off a configured one.
 LONG_ARRAY_HEADER_BYTES = 16  # Spark's Platform.LONG_ARRAY_OFFSET on a 64-bit JVM
 LOCAL_PAGE_BYTES = 2 * 1024 * 1024 - LONG_ARRAY_HEADER_BYTES
 LOCAL_PAGE_SIZE = f"{LOCAL_PAGE_BYTES}b"
